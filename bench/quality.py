@@ -1,0 +1,341 @@
+"""Retrieval quality of every fusion variant on the BEIR bench sets (SciFact train, NFCorpus dev).
+
+    .venv/bin/python bench/beir_cache.py      # once: embeds docs, passages, queries (~15 min)
+    .venv/bin/python bench/quality.py [--only REGEX] [--json OUT]
+
+Scores whole-document and passage-level (max-passage) dense and BM25 runs as full matrices,
+then fuses them with ``study_tracker.knowledge.fusion`` (the product's own code), so each
+variant is one line in the printed table: nDCG@10, recall@100, MRR@10 (ranx) per collection.
+Tune on these splits only; held-out splits check the chosen method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+import beir_cache  # noqa: E402
+
+from study_tracker.knowledge import fusion  # noqa: E402
+from study_tracker.knowledge.evaluate import score_run  # noqa: E402
+
+CUT = 100  # documents kept per query in a run (recall@100 needs 100)
+
+
+# ----- BM25 -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Bm25Cfg:
+    k1: float = 1.5
+    b: float = 0.75
+    method: str = "lucene"
+    stem: bool = True
+    stopwords: bool = True
+    title_repeat: int = 1  # the title counted this many times (1 = plain "title + text")
+    unit: str = "doc"  # "doc" or "psg"
+
+
+def _tokenizer(cfg: Bm25Cfg):
+    import bm25s
+    import Stemmer
+
+    stemmer = Stemmer.Stemmer("english").stemWord if cfg.stem else None
+
+    def tok(texts: list[str]) -> list[list[str]]:
+        return bm25s.tokenize(
+            texts, stopwords="en" if cfg.stopwords else None, stemmer=stemmer, return_ids=False, show_progress=False
+        )
+
+    return tok
+
+
+class Bm25:
+    """A bm25s index over docs or passages, scoring every unit for a query (as the product does)."""
+
+    def __init__(self, ds: Dataset, cfg: Bm25Cfg):
+        import bm25s
+
+        self.cfg, self.tok = cfg, _tokenizer(cfg)
+        if cfg.unit == "doc":
+            texts = [
+                " ".join([ds.coll.corpus[d]["title"]] * cfg.title_repeat) + "\n" + ds.coll.corpus[d]["text"]
+                for d in ds.doc_ids
+            ]
+        else:
+            texts = ds.psg_texts
+        self.units = len(texts)
+        self.doc_tokens = self.tok(texts)
+        self.model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method)
+        self.model.index(self.doc_tokens, show_progress=False)
+        self.vocab = self.model.vocab_dict
+        self._term_cache: dict[str, np.ndarray] = {}
+
+    def scores(self, query: str) -> np.ndarray:
+        toks = [t for t in self.tok([query])[0] if t in self.vocab]
+        return self.model.get_scores(toks) if toks else np.zeros(self.units, dtype=np.float32)
+
+    def term_scores(self, term: str) -> np.ndarray:
+        if term not in self._term_cache:
+            self._term_cache[term] = self.model.get_scores([term])
+        return self._term_cache[term]
+
+    def rm3(self, query: str, first: np.ndarray, fb_docs: int = 10, fb_terms: int = 10, orig_w: float = 0.5) -> np.ndarray:
+        """RM3 pseudo-relevance feedback (Lavrenko & Croft; Anserini defaults 10/10/0.5)."""
+        q_toks = [t for t in self.tok([query])[0] if t in self.vocab]
+        if not q_toks:
+            return first
+        top = np.argpartition(-first, fb_docs)[:fb_docs]
+        w = first[top].astype(np.float64)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(top), 1 / len(top))
+        rel: dict[str, float] = {}
+        for i, wd in zip(top, w, strict=True):
+            toks = self.doc_tokens[i]
+            if not toks:
+                continue
+            inc = wd / len(toks)
+            for t in toks:
+                rel[t] = rel.get(t, 0.0) + inc
+        exp = sorted(rel.items(), key=lambda kv: -kv[1])[:fb_terms]
+        z = sum(v for _, v in exp) or 1.0
+        weights: dict[str, float] = {}
+        for t in q_toks:
+            weights[t] = weights.get(t, 0.0) + orig_w / len(q_toks)
+        for t, v in exp:
+            weights[t] = weights.get(t, 0.0) + (1 - orig_w) * v / z
+        out = np.zeros(self.units, dtype=np.float64)
+        for t, wt in weights.items():
+            out += wt * self.term_scores(t)
+        return out
+
+
+# ----- data -----------------------------------------------------------------------------------
+
+
+class Dataset:
+    def __init__(self, name: str):
+        self.name = name
+        self.coll = beir_cache.collection(name)
+        self.doc_ids, self.doc_vecs = beir_cache.doc_vectors(self.coll)
+        self.doc_index = {d: i for i, d in enumerate(self.doc_ids)}
+        qids_all, qvecs_all = beir_cache.query_vectors(name)
+        pos = {q: i for i, q in enumerate(qids_all)}
+        self.qids = list(self.coll.queries)
+        self.qtexts = [self.coll.queries[q] for q in self.qids]
+        self.qvecs = qvecs_all[[pos[q] for q in self.qids]]
+        psg_doc, self.psg_texts = beir_cache.passages(self.coll)
+        self.psg_doc = np.array([self.doc_index[d] for d in psg_doc])
+        self.psg_vecs = None
+        if (beir_cache.CACHE / f"{name}.psg120.npy").exists():
+            self.psg_vecs = beir_cache.passage_vectors(self.coll)[1]
+        # passages are emitted doc by doc, so each doc's passages are one contiguous block
+        self.psg_starts = np.flatnonzero(np.r_[True, self.psg_doc[1:] != self.psg_doc[:-1]])
+        assert len(self.psg_starts) == len(self.doc_ids)
+        self._bm25: dict[str, Bm25] = {}
+
+    def bm25(self, cfg: Bm25Cfg) -> Bm25:
+        key = repr(cfg)
+        if key not in self._bm25:
+            self._bm25[key] = Bm25(self, cfg)
+        return self._bm25[key]
+
+    def max_passage(self, psg_scores: np.ndarray) -> np.ndarray:
+        """Passage score matrix (Q x P) -> document score matrix (Q x D) by the maximum."""
+        return np.maximum.reduceat(psg_scores, self.psg_starts, axis=1)
+
+
+# ----- runs -----------------------------------------------------------------------------------
+
+
+def topn(row: np.ndarray, n: int) -> dict[int, float]:
+    n = min(n, len(row))
+    idx = np.argpartition(-row, n - 1)[:n]
+    return dict(zip(idx.tolist(), row[idx].tolist(), strict=True))
+
+
+def run_from_matrix(ds: Dataset, mat: np.ndarray) -> dict[str, dict[str, float]]:
+    return {
+        q: {ds.doc_ids[i]: s for i, s in topn(mat[qi], CUT).items()} for qi, q in enumerate(ds.qids)
+    }
+
+
+def fused_run(
+    ds: Dataset, mats: list[np.ndarray], *, depth: int, exact: bool = False, **kw
+) -> dict[str, dict[str, float]]:
+    """Top ``depth`` of each matrix row -> fusion.fuse -> top 100 documents.
+
+    ``exact``: every candidate gets its real score from every retriever (both are computed
+    exhaustively anyway), instead of the list's floor when it fell outside that list's depth.
+    """
+    run = {}
+    for qi, q in enumerate(ds.qids):
+        lists = [topn(m[qi], depth) for m in mats]
+        if exact:
+            union = set().union(*lists)
+            lists = [{i: float(m[qi, i]) for i in union} for m in mats]
+        fused = fusion.fuse(lists, **kw)
+        run[q] = {ds.doc_ids[i]: s for i, s in fusion.top(fused, CUT)}
+    return run
+
+
+def chunk_fused_run(ds: Dataset, pmats: list[np.ndarray], *, depth: int, **kw) -> dict[str, dict[str, float]]:
+    """Product-shaped hybrid: fuse at chunk level (top ``depth`` chunks each), then max to documents."""
+    run = {}
+    for qi, q in enumerate(ds.qids):
+        fused = fusion.fuse([topn(m[qi], depth) for m in pmats], **kw)
+        docs = fusion.collapse(fused.items(), lambda p: int(ds.psg_doc[p]))
+        run[q] = {ds.doc_ids[i]: s for i, s in fusion.top(docs, CUT)}
+    return run
+
+
+# ----- variants -------------------------------------------------------------------------------
+
+
+def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]]:
+    Q = ds.qvecs
+    dense = Q @ ds.doc_vecs.T
+    cache: dict[str, np.ndarray] = {}
+
+    def bm(cfg: Bm25Cfg = Bm25Cfg()) -> np.ndarray:
+        key = repr(cfg)
+        if key not in cache:
+            b = ds.bm25(cfg)
+            mat = np.vstack([b.scores(t) for t in ds.qtexts]).astype(np.float64)
+            cache[key] = ds.max_passage(mat) if cfg.unit == "psg" else mat
+        return cache[key]
+
+    def rm3(cfg: Bm25Cfg = Bm25Cfg(), **kw) -> np.ndarray:
+        key = "rm3" + repr(cfg) + repr(kw)
+        if key not in cache:
+            b, base = ds.bm25(cfg), bm(cfg)
+            cache[key] = np.vstack([b.rm3(t, base[i], **kw) for i, t in enumerate(ds.qtexts)])
+        return cache[key]
+
+    def psg_dense() -> np.ndarray:
+        if "psg" not in cache:
+            cache["psg"] = ds.max_passage(Q @ ds.psg_vecs.T)
+        return cache["psg"]
+
+    def rocchio(first: np.ndarray, fb: int = 5, beta: float = 0.5) -> np.ndarray:
+        """Dense Rocchio PRF: q' = q + beta * mean(top-fb doc vectors), re-scored over all docs."""
+        top = np.argsort(-first, axis=1)[:, :fb]
+        q2 = Q + beta * ds.doc_vecs[top].mean(axis=1)
+        q2 /= np.linalg.norm(q2, axis=1, keepdims=True)
+        return q2 @ ds.doc_vecs.T
+
+    anserini = Bm25Cfg(k1=0.9, b=0.4)
+    v: dict[str, Callable] = {
+        "bm25 (k1=1.5 b=0.75, stem, stop)": lambda: run_from_matrix(ds, bm()),
+        "bm25 k1=0.9 b=0.4": lambda: run_from_matrix(ds, bm(anserini)),
+        "bm25 k1=1.2 b=0.75": lambda: run_from_matrix(ds, bm(Bm25Cfg(k1=1.2))),
+        "bm25 no stemming": lambda: run_from_matrix(ds, bm(Bm25Cfg(stem=False))),
+        "bm25 no stopwords": lambda: run_from_matrix(ds, bm(Bm25Cfg(stopwords=False))),
+        "bm25 title x2": lambda: run_from_matrix(ds, bm(Bm25Cfg(title_repeat=2))),
+        "bm25 passages, max": lambda: run_from_matrix(ds, bm(Bm25Cfg(unit="psg"))),
+        "bm25 + RM3 (10 docs, 10 terms, 0.5)": lambda: run_from_matrix(ds, rm3()),
+        "dense doc (title + text)": lambda: run_from_matrix(ds, dense),
+        "dense Rocchio (5 docs, 0.5)": lambda: run_from_matrix(ds, rocchio(dense)),
+        "rrf k=60 depth 100": lambda: fused_run(ds, [dense, bm()], depth=100, method="rrf", rrf_k=60),
+        "rrf k=60 depth 1000": lambda: fused_run(ds, [dense, bm()], depth=1000, method="rrf", rrf_k=60),
+        "rrf k=10 depth 1000": lambda: fused_run(ds, [dense, bm()], depth=1000, method="rrf", rrf_k=10),
+        "rrf k=20 depth 1000": lambda: fused_run(ds, [dense, bm()], depth=1000, method="rrf", rrf_k=20),
+        "rrf k=100 depth 1000": lambda: fused_run(ds, [dense, bm()], depth=1000, method="rrf", rrf_k=100),
+    }
+    for method in ("minmax", "zscore", "dbsf"):
+        for depth in (100, 1000):
+            v[f"{method} 0.5/0.5 depth {depth}"] = (
+                lambda method=method, depth=depth: fused_run(ds, [dense, bm()], depth=depth, method=method)
+            )
+        for wd in (0.3, 0.4, 0.6, 0.7):
+            v[f"{method} dense {wd} depth 100"] = lambda method=method, wd=wd: fused_run(
+                ds, [dense, bm()], depth=100, method=method, weights=[wd, 1 - wd]
+            )
+        v[f"{method} 0.5/0.5 depth 100 exact"] = lambda method=method: fused_run(
+            ds, [dense, bm()], depth=100, method=method, exact=True
+        )
+    v["rrf k=60 depth 100 exact"] = lambda: fused_run(ds, [dense, bm()], depth=100, method="rrf", exact=True)
+    v["rrf k=60, bm25 k1=0.9 b=0.4"] = lambda: fused_run(ds, [dense, bm(anserini)], depth=100, method="rrf")
+    v["minmax, bm25 k1=0.9 b=0.4"] = lambda: fused_run(ds, [dense, bm(anserini)], depth=100, method="minmax")
+    v["minmax, bm25 title x2"] = lambda: fused_run(ds, [dense, bm(Bm25Cfg(title_repeat=2))], depth=100, method="minmax")
+    v["minmax, bm25+RM3"] = lambda: fused_run(ds, [dense, rm3()], depth=100, method="minmax")
+    v["minmax, dense Rocchio(dense)"] = lambda: fused_run(ds, [rocchio(dense), bm()], depth=100, method="minmax")
+
+    def hybrid_rocchio(method: str = "minmax", fb: int = 5, beta: float = 0.5):
+        first = np.zeros_like(dense)
+        r = fused_run(ds, [dense, bm()], depth=100, method=method)
+        for qi, q in enumerate(ds.qids):
+            for d, s in r[q].items():
+                first[qi, ds.doc_index[d]] = s + 1.0
+        return fused_run(ds, [rocchio(first, fb, beta), bm()], depth=100, method=method)
+
+    v["minmax + Rocchio from hybrid (5, 0.5)"] = lambda: hybrid_rocchio()
+    v["minmax + Rocchio from hybrid (3, 1.0)"] = lambda: hybrid_rocchio(fb=3, beta=1.0)
+    if ds.psg_vecs is not None:
+        pd = psg_dense
+        v["dense passages, max"] = lambda: run_from_matrix(ds, pd())
+        v["dense doc+passages max"] = lambda: run_from_matrix(ds, np.maximum(dense, pd()))
+        v["dense doc+passages mean"] = lambda: run_from_matrix(ds, (dense + pd()) / 2)
+        v["minmax, dense passages"] = lambda: fused_run(ds, [pd(), bm()], depth=100, method="minmax")
+        v["minmax, dense doc+psg mean"] = lambda: fused_run(ds, [(dense + pd()) / 2, bm()], depth=100, method="minmax")
+        v["minmax 3-way doc, psg, bm25"] = lambda: fused_run(ds, [dense, pd(), bm()], depth=100, method="minmax",
+                                                             weights=[0.25, 0.25, 0.5])
+        v["rrf, dense passages"] = lambda: fused_run(ds, [pd(), bm()], depth=100, method="rrf")
+        v["minmax, dense psg + bm25 psg"] = lambda: fused_run(
+            ds, [pd(), bm(Bm25Cfg(unit="psg"))], depth=100, method="minmax")
+
+        def chunk_level(method: str, depth: int = 300):
+            P = Q @ ds.psg_vecs.T
+            b = ds.bm25(Bm25Cfg(unit="psg"))
+            B = np.vstack([b.scores(t) for t in ds.qtexts]).astype(np.float64)
+            return chunk_fused_run(ds, [P, B], depth=depth, method=method)
+
+        v["chunk-level rrf, then max (product shape)"] = lambda: chunk_level("rrf")
+        v["chunk-level minmax, then max (product shape)"] = lambda: chunk_level("minmax")
+        v["chunk-level dbsf, then max (product shape)"] = lambda: chunk_level("dbsf")
+    return v
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", help="regex: run only matching variant names")
+    ap.add_argument("--json", type=Path, default=beir_cache.CACHE / "quality.json")
+    args = ap.parse_args()
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    if args.json.exists():
+        results = json.loads(args.json.read_text())
+    names: list[str] = []
+    for name in beir_cache.SPLITS:
+        ds = Dataset(name)
+        for vname, make in variants(ds).items():
+            if args.only and not re.search(args.only, vname):
+                continue
+            t0 = time.perf_counter()
+            m = score_run(ds.coll.qrels, make())
+            results.setdefault(vname, {})[name] = m
+            if vname not in names:
+                names.append(vname)
+            print(f"{name:9} {vname:45} ndcg@10={m['ndcg@10']:.4f} r@100={m['recall@100']:.4f} "
+                  f"mrr@10={m['mrr@10']:.4f} ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
+        args.json.write_text(json.dumps(results, indent=1))
+    print("| variant | SciFact nDCG@10 | R@100 | MRR@10 | NFCorpus nDCG@10 | R@100 | MRR@10 |")
+    print("|---|---|---|---|---|---|---|")
+    for vname in names:
+        r = results[vname]
+        cells = []
+        for ds_name in beir_cache.SPLITS:
+            m = r.get(ds_name, {})
+            cells += [f"{m.get(k, float('nan')):.4f}" for k in ("ndcg@10", "recall@100", "mrr@10")]
+        print(f"| {vname} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from study_tracker.cli import main
+
+main()

@@ -1,0 +1,1 @@
+from study_tracker.cli.app import app  # noqa: F401

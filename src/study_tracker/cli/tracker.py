@@ -1,0 +1,307 @@
+"""Tracker commands: serve, today, complete, review, undo, history, config, export, import, backup."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from study_tracker import clock
+from study_tracker.cli.app import app
+from study_tracker.config import Settings, get_settings
+from study_tracker.db.engine import session_scope
+from study_tracker.tracker import service, settings_store, stats, transfer
+from study_tracker.tracker.curriculum import GROUPS, load_tracks
+from study_tracker.tracker.errors import TrackerError
+from study_tracker.tracker.srs import Recall
+from study_tracker.tracker.startup import prepare
+
+console = Console()
+err = Console(stderr=True)
+
+RATINGS = {r.name: r for r in Recall}
+GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="swe or ml_specialist (default: both).")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {message}")
+    return typer.Exit(code)
+
+
+@contextmanager
+def store() -> Iterator[tuple[Session, Settings]]:
+    """Prepare the data folder, open a session, and turn domain errors into a message + exit code."""
+    settings = get_settings()
+    try:
+        prepare(settings)
+        with session_scope(settings.db_url) as session:
+            yield session, settings
+    except TrackerError as exc:
+        raise fail(exc.message, 2 if exc.status in (400, 422) else 1) from None
+
+
+def _groups(group: str | None) -> list[str]:
+    if group is None:
+        return list(GROUPS)
+    if group not in GROUPS:
+        raise fail(f"--group must be one of {', '.join(GROUPS)}, got {group!r}", 2)
+    return [group]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (STUDY_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (STUDY_PORT).")] = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Serve the web app (default http://127.0.0.1:5555)."""
+    import logging
+
+    import uvicorn
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        prepare(settings)  # fail here, with a clear message, before the server starts
+    except TrackerError as exc:
+        raise fail(exc.message, 2) from None
+    console.print(f"study-tracker on [bold]http://{host or settings.host}:{port or settings.port}[/] (data: {settings.data_dir})")
+    uvicorn.run(
+        "study_tracker.web.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        reload=reload,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@app.command()
+def today(group: GroupOpt = None) -> None:
+    """Show today's reviews and topics."""
+    with store() as (session, settings):
+        day = clock.today(settings)
+        for g in _groups(group):
+            view = service.today_view(session, group=g, today=day)
+            console.rule(f"{GROUPS[g].icon} {GROUPS[g].title} · {day:%A %d %B %Y}")
+            if view.reviews:
+                table = Table("id", "review", "type", "due", title="Reviews due", title_justify="left")
+                for r in view.reviews:
+                    due = f"{r.due_date}" + (f" ([red]{r.overdue_days}d overdue[/])" if r.overdue_days else "")
+                    table.add_row(str(r.completion_id), f"{r.track.title} - Day {r.day}: {r.topic.title}",
+                                  f"{r.rtype.label} ({r.interval_days}d)", due)
+                console.print(table)
+            else:
+                console.print("[dim]No reviews due.[/]")
+            for t in view.tracks:
+                console.print(f"\n[bold]{t.track.title} - Day {t.day}[/]")
+                if t.not_started:
+                    console.print(f"  Starts on {t.start_date}.")
+                elif t.topic is None:
+                    console.print(f"  No topic for day {t.day} ({t.track.length}-day track): focus on reviews.")
+                else:
+                    mark = " [green]✓ completed[/]" if t.completion else ""
+                    console.print(f"  {t.topic.title} · about {t.topic.estimated_minutes} min{mark}")
+                    for s in t.topic.subtopics:
+                        console.print(f"   • {s}")
+                if t.missed:
+                    console.print(f"  [yellow]Catch up:[/] days {', '.join(map(str, t.missed[:10]))}")
+
+
+@app.command()
+def complete(
+    track: Annotated[str, typer.Argument(help="Track slug, e.g. ml_algorithms.")],
+    difficulty: Annotated[int, typer.Option("--difficulty", "-d", help="1 (easy) to 5 (very hard).")],
+    notes: Annotated[str, typer.Option("--notes", "-n", help="Notes (Markdown).")] = "",
+    day: Annotated[int | None, typer.Option(help="Day to complete (default: today's day of the track).")] = None,
+) -> None:
+    """Mark a topic complete with a difficulty rating and notes; schedules its reviews."""
+    with store() as (session, settings):
+        zone = clock.local_zone(settings)
+        if day is None:
+            slug = service.get_track(track)
+            view = service.today_view(session, group=slug.group, today=clock.today(settings))
+            day = next(t.day for t in view.tracks if t.track.slug == track)
+        c = service.complete_topic(session=session, track=track, day=day, difficulty=difficulty, notes=notes,
+                                   now=clock.now(settings), zone=zone)
+        nxt = service.next_review_date(session, completion_id=c.id)
+        console.print(f"[green]✓[/] {load_tracks()[track].title} day {day} complete (difficulty {difficulty}).")
+        if nxt:
+            console.print(f"  First review on {nxt}.")
+
+
+@app.command()
+def review(
+    completion_id: Annotated[int | None, typer.Argument(help="Review to record (id from `study review`).")] = None,
+    rating: Annotated[str | None, typer.Option("--rating", "-r", help="again, hard, good or easy.")] = None,
+    notes: Annotated[str, typer.Option("--notes", "-n")] = "",
+    group: GroupOpt = None,
+    show: Annotated[bool, typer.Option("--show", help="Print the review's practice questions.")] = False,
+) -> None:
+    """List due reviews, show one's questions, or record one with a recall rating."""
+    with store() as (session, settings):
+        day = clock.today(settings)
+        if completion_id is None:
+            for g in _groups(group):
+                table = Table("id", "review", "type", "due", title=f"{GROUPS[g].title}: reviews due", title_justify="left")
+                for r in service.due_reviews(session, group=g, today=day):
+                    table.add_row(str(r.completion_id), f"{r.track.title} - Day {r.day}: {r.topic.title}",
+                                  r.rtype.label, str(r.due_date))
+                console.print(table)
+            return
+        due = service.get_due_review(session, completion_id=completion_id, today=day)
+        if show or rating is None:
+            console.print(f"[bold]{due.rtype.label}[/]: {due.track.title} - Day {due.day}: {due.topic.title}")
+            for i, q in enumerate(service.review_questions(due), 1):
+                console.print(f"{i}. [{q.type.value}] {q.prompt}")
+                for p in q.key_points:
+                    console.print(f"     [dim]- {p}[/]")
+        if rating is None:
+            return
+        if rating.lower() not in RATINGS:
+            raise fail(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}", 2)
+        log = service.log_review(session=session, completion_id=completion_id, rating=RATINGS[rating.lower()],
+                                 notes=notes, now=clock.now(settings), zone=clock.local_zone(settings))
+        nxt = service.next_review_date(session, completion_id=completion_id)
+        console.print(f"[green]✓[/] review recorded ({rating.lower()}, step {log.step + 1}).")
+        console.print(f"  Next review on {nxt}." if nxt else "  No more reviews: topic graduated.")
+
+
+@app.command()
+def undo(group: Annotated[str, typer.Option("--group", "-g", help="swe or ml_specialist.")]) -> None:
+    """Undo the group's last completion or review."""
+    with store() as (session, settings):
+        done = service.undo_last(session=session, group=group, now=clock.now(settings), zone=clock.local_zone(settings))
+        console.print(f"Undid the {done.kind} of {load_tracks()[done.track].title} day {done.day}.")
+
+
+@app.command()
+def history(group: GroupOpt = None, days: Annotated[int, typer.Option(help="Days of log to list.")] = 14) -> None:
+    """Streak, progress per track, review forecast and the recent log."""
+    with store() as (session, settings):
+        day = clock.today(settings)
+        titles = {s: t.title for s, t in load_tracks().items()}
+        for g in _groups(group):
+            h = stats.history(session, group=g, today=day, recent_days=days)
+            console.rule(f"{GROUPS[g].icon} {GROUPS[g].title}")
+            retention = f"{h.retention:.0%}" if h.retention is not None else "–"
+            console.print(f"Streak {h.streak} days (longest {h.longest_streak}) · {h.totals['completions']} topics · "
+                          f"{h.totals['reviews']} reviews · recalled {retention}")
+            progress = Table("track", "progress")
+            for p in h.progress:
+                progress.add_row(p.track.title, f"{p.completed_days}/{p.track.length} ({p.percent}%)")
+            console.print(progress)
+            upcoming = [(d, n) for d, n in h.forecast if n]
+            console.print("Reviews ahead: " + (", ".join(f"{d:%b %d}: {n}" for d, n in upcoming[:10]) or "none"))
+            log = Table("date", "what", "topic", "rating", "notes", title=f"Last {days} days", title_justify="left")
+            for e in h.recent:
+                grade = f"difficulty {e.grade}" if e.kind == "completion" else Recall(e.grade).name
+                log.add_row(str(e.local_date), e.kind, f"{titles.get(e.track, e.track)} - Day {e.day}", grade, e.notes[:60])
+            console.print(log)
+
+
+config_app = typer.Typer(help="Show or change start dates, acceleration, review intervals and scheduler.",
+                         no_args_is_help=False, invoke_without_command=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.callback()
+def config_show(ctx: typer.Context, group: GroupOpt = None) -> None:
+    """Show each group's configuration."""
+    if ctx.invoked_subcommand:
+        return
+    with store() as (session, settings):
+        for g in _groups(group):
+            cfg = settings_store.get_config(session, g)
+            console.print_json(json.dumps(cfg.model_dump(mode="json")))
+            console.print(f"[dim]{settings_store.config_path(settings.data_dir, g)}[/]")
+
+
+@config_app.command("set")
+def config_set(
+    track: Annotated[str | None, typer.Option(help="Track slug whose start date / acceleration to change.")] = None,
+    start_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    acceleration_days: Annotated[str | None, typer.Option(help="Days to skip ahead (0 or more).")] = None,
+    group: Annotated[str | None, typer.Option(help="Group whose review settings to change.")] = None,
+    intervals: Annotated[str | None, typer.Option(help="Review intervals in days, e.g. 1,3,7,14.")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="fixed or fsrs.")] = None,
+    desired_retention: Annotated[str | None, typer.Option(help="FSRS target recall, 0.7-0.99.")] = None,
+) -> None:
+    """Change settings; the whole group configuration is validated before anything is saved."""
+    with store() as (session, settings):
+        if track:
+            group = service.get_track(track).group
+        if group is None:
+            raise fail("name a --track or a --group", 2)
+        current = settings_store.get_config(session, group).model_dump(mode="json")
+        if track:
+            entry = current["tracks"].setdefault(track, {})
+            if start_date is not None:
+                entry["start_date"] = start_date
+            if acceleration_days is not None:
+                entry["acceleration_days"] = acceleration_days
+        if intervals is not None:
+            current["settings"]["review_intervals"] = [v.strip() for v in intervals.split(",") if v.strip()]
+        if scheduler is not None:
+            current["settings"]["scheduler"] = scheduler
+        if desired_retention is not None:
+            current["settings"]["desired_retention"] = desired_retention
+        saved = settings_store.save_config(session, data_dir=settings.data_dir, group=group, payload=current,
+                                           zone=clock.local_zone(settings))
+        console.print("[green]Saved.[/]")
+        console.print_json(json.dumps(saved.model_dump(mode="json")))
+
+
+@app.command("export")
+def export_cmd(file: Annotated[Path, typer.Argument(help="JSON file to write ('-' for stdout).")]) -> None:
+    """Export all settings and history as JSON (lossless)."""
+    with store() as (session, settings):
+        data = json.dumps(transfer.export_data(session, now=clock.now(settings)), indent=2)
+        if str(file) == "-":
+            sys.stdout.write(data + "\n")
+            return
+        file.write_text(data + "\n", encoding="utf-8")
+        console.print(f"Exported to {file}.")
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="A file written by `study export`.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite existing history.")] = False,
+) -> None:
+    """Import an export: validated whole first, then replaces settings and history in one transaction."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{file}: cannot read ({exc})", 2) from None
+    with store() as (session, settings):
+        try:
+            document = transfer.parse_export(text, source=str(file))
+        except TrackerError as exc:
+            raise fail(f"{file}: {exc.message}", 2) from None
+        if transfer.has_history(session) and not replace:
+            raise fail("the database already holds history: run `study backup`, then import with --replace", 1)
+        counts = transfer.import_data(session, document)
+        zone = clock.local_zone(settings)
+        for g in GROUPS:
+            service.reschedule(session, group=g, zone=zone)
+        transfer.sync_config_files(session, settings.data_dir)
+        console.print("Imported " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+
+
+@app.command()
+def backup() -> None:
+    """Write a timestamped backup (database copy, JSON export, config files) under <data_dir>/backups."""
+    with store() as (session, settings):
+        now = clock.now(settings)
+        folder = transfer.backup(db_url=settings.db_url, data_dir=settings.data_dir,
+                                 export=transfer.export_data(session, now=now), now=now)
+        console.print(f"Backup written to {folder}.")

@@ -1,0 +1,78 @@
+"""Settings: the one place every option is defined, read from ``STUDY_*`` environment variables.
+
+Every field has a default and a description; ``tests/test_docs.py`` checks each is documented
+in the README.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STUDY_", env_file=".env", extra="ignore")
+
+    # --- core ---
+    data_dir: Path = Field(
+        Path("data"),
+        description="Folder holding the SQLite database, per-group config.json files, backups and indexes.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL; empty means SQLite at <data_dir>/study.db. PostgreSQL: postgresql+psycopg://...",
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(5555, description="Port the web server listens on.")
+    timezone: str = Field(
+        "",
+        description="IANA time zone that decides where a day starts (e.g. Europe/Paris); empty uses the system's.",
+    )
+    today: date | None = Field(
+        None,
+        description="Pretend today is this date (YYYY-MM-DD): for tests, demos, and catching up after a break.",
+    )
+    log_level: str = Field("INFO", description="Logging level for the server and CLI.")
+
+    # --- knowledge (search, ingest) ---
+    knowledge_dir: Path | None = Field(
+        None, description="Folder of the knowledge indexes and embedding cache; empty means <data_dir>/knowledge."
+    )
+    embedding_model: str = Field(
+        "",
+        description="Path of a sentence-transformers model folder; empty uses the packaged all-MiniLM-L6-v2.",
+    )
+    # fusion (hybrid search); defaults are the winner of bench/quality.py
+    fusion_method: Literal["rrf", "minmax", "zscore", "dbsf"] = Field(
+        "minmax",
+        description="How hybrid search merges dense and BM25 results: rrf (reciprocal rank), minmax, zscore "
+        "or dbsf (score-normalised weighted sum).",
+    )
+    fusion_dense_weight: float = Field(
+        0.5, ge=0, description="Weight of the dense (embedding) scores in hybrid fusion."
+    )
+    fusion_bm25_weight: float = Field(0.5, ge=0, description="Weight of the BM25 (keyword) scores in hybrid fusion.")
+    fusion_rrf_k: float = Field(
+        60.0, gt=0, description="The k of reciprocal-rank fusion (only for fusion_method=rrf); larger flattens ranks."
+    )
+    fusion_candidates: int = Field(
+        100, ge=1, description="Candidates taken from each retriever (dense, BM25) before hybrid fusion."
+    )
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'study.db'}"
+
+    @property
+    def knowledge_path(self) -> Path:
+        return self.knowledge_dir or self.data_dir / "knowledge"
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,376 @@
+"""Tracker services: complete topics, log reviews, undo, and compute what is due today.
+
+Every function takes the session and the clock (``now`` / ``today``) as keyword arguments;
+handlers and CLI commands call these and never touch SQL themselves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from study_tracker.clock import local_date
+from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview, TrackSetting, Undo
+from study_tracker.tracker.curriculum import GROUPS, Question, Topic, Track, load_tracks, tracks_in_group
+from study_tracker.tracker.errors import Conflict, InvalidInput, NotFound
+from study_tracker.tracker.questions import sample_questions
+from study_tracker.tracker.srs import Event, Recall, ReviewType, Scheduler, make_scheduler, review_type
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+def get_track(slug: str) -> Track:
+    track = load_tracks().get(slug)
+    if track is None:
+        raise NotFound(f"unknown track {slug!r}; tracks are {', '.join(load_tracks())}")
+    return track
+
+
+def get_topic(slug: str, day: int) -> Topic:
+    track = get_track(slug)
+    topic = track.topic(day)
+    if topic is None:
+        raise NotFound(f"No topic for day {day}: {track.title} has {track.length} days")
+    return topic
+
+
+def require_group(group: str) -> str:
+    if group not in GROUPS:
+        raise NotFound(f"unknown group {group!r}; groups are {', '.join(GROUPS)}")
+    return group
+
+
+def scheduler_for(session: Session, group: str) -> Scheduler:
+    options = session.get(GroupSetting, group)
+    if options is None:
+        return make_scheduler("fixed", intervals=(1, 3, 7, 14), desired_retention=0.9)
+    return make_scheduler(
+        options.scheduler, intervals=options.review_intervals, desired_retention=options.desired_retention
+    )
+
+
+_UNDONE_COMPLETIONS = select(Undo.completion_id).where(Undo.completion_id.is_not(None))
+_UNDONE_REVIEWS = select(Undo.review_id).where(Undo.review_id.is_not(None))
+
+
+def live_completions(session: Session, group: str | None = None):  # type: ignore[no-untyped-def]
+    """Completions not undone (a select to refine)."""
+    stmt = select(Completion).where(Completion.id.not_in(_UNDONE_COMPLETIONS))
+    return stmt.where(Completion.group == group) if group else stmt
+
+
+def live_reviews(session: Session, group: str | None = None):  # type: ignore[no-untyped-def]
+    stmt = select(ReviewLog).where(ReviewLog.id.not_in(_UNDONE_REVIEWS))
+    return stmt.where(ReviewLog.group == group) if group else stmt
+
+
+# --- day arithmetic (pure) -----------------------------------------------------------------
+
+
+def current_day(start: date, acceleration_days: int, today: date) -> int:
+    """Day N of a track: one topic a calendar day from its start date, plus the days skipped ahead."""
+    return (today - start).days + 1 + acceleration_days
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def _history(completion: Completion, reviews: Iterable[ReviewLog]) -> list[Event]:
+    events = [Event("completion", completion.completed_at, completion.difficulty)]
+    events += [Event("review", r.reviewed_at, r.rating) for r in sorted(reviews, key=lambda r: (r.reviewed_at, r.id))]
+    return events
+
+
+def _schedule_one(
+    session: Session, completion: Completion, reviews: list[ReviewLog], scheduler: Scheduler, zone: tzinfo
+) -> ScheduledReview | None:
+    session.execute(delete(ScheduledReview).where(ScheduledReview.completion_id == completion.id))
+    due = scheduler.next_review(_history(completion, reviews), zone)
+    if due is None:
+        return None
+    row = ScheduledReview(
+        completion_id=completion.id,
+        group=completion.group,
+        track=completion.track,
+        day=completion.day,
+        step=due.step,
+        interval_days=due.interval_days,
+        due_date=due.due_date,
+        state=due.state,
+    )
+    session.add(row)
+    return row
+
+
+def reschedule(session: Session, *, group: str, zone: tzinfo, completion_ids: Iterable[int] | None = None) -> int:
+    """Recompute pending reviews from the log (all of a group's, or just some completions)."""
+    scheduler = scheduler_for(session, group)
+    stmt = live_completions(session, group)
+    if completion_ids is not None:
+        stmt = stmt.where(Completion.id.in_(list(completion_ids)))
+    else:
+        session.execute(delete(ScheduledReview).where(ScheduledReview.group == group))
+    completions = session.scalars(stmt).all()
+    by_completion: dict[int, list[ReviewLog]] = defaultdict(list)
+    review_stmt = live_reviews(session, group)
+    if completion_ids is not None:
+        review_stmt = review_stmt.where(ReviewLog.completion_id.in_([c.id for c in completions]))
+    for review in session.scalars(review_stmt):
+        by_completion[review.completion_id].append(review)
+    count = 0
+    for completion in completions:
+        if _schedule_one(session, completion, by_completion[completion.id], scheduler, zone):
+            count += 1
+    session.flush()
+    return count
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+def complete_topic(
+    *, session: Session, track: str, day: int, difficulty: int, notes: str, now: datetime, zone: tzinfo
+) -> Completion:
+    """Mark a track's day complete and schedule its first review.
+
+    Raises:
+        NotFound: unknown track or a day past its end.
+        InvalidInput: difficulty outside 1-5.
+        Conflict: the day is already complete in the track's current run (since its start date).
+    """
+    topic_track = get_track(track)
+    get_topic(track, day)
+    if not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
+        raise InvalidInput.field("difficulty", "must be a whole number from 1 (easy) to 5 (very hard)")
+    existing = completion_for(session, track=track, day=day)
+    if existing is not None:
+        raise Conflict(f"{topic_track.title} day {day} is already complete (on {existing.local_date})")
+    completion = Completion(
+        group=topic_track.group,
+        track=track,
+        day=day,
+        difficulty=difficulty,
+        notes=notes.strip(),
+        completed_at=now,
+        local_date=local_date(now, zone),
+    )
+    session.add(completion)
+    session.flush()
+    _schedule_one(session, completion, [], scheduler_for(session, completion.group), zone)
+    session.flush()
+    return completion
+
+
+def completion_for(session: Session, *, track: str, day: int) -> Completion | None:
+    """The live completion of a track's day in its current run (on or after its start date)."""
+    setting = session.get(TrackSetting, track)
+    stmt = live_completions(session).where(Completion.track == track, Completion.day == day)
+    if setting is not None:
+        stmt = stmt.where(Completion.local_date >= setting.start_date)
+    return session.scalars(stmt.order_by(Completion.id.desc()).limit(1)).first()
+
+
+def log_review(
+    *, session: Session, completion_id: int, rating: Recall | int, notes: str, now: datetime, zone: tzinfo
+) -> ReviewLog:
+    """Record a due review with its recall rating and schedule the next one.
+
+    Raises:
+        NotFound: no pending review for that completion.
+        InvalidInput: rating outside 1-4.
+        Conflict: the review is not due yet.
+    """
+    try:
+        rating = Recall(int(rating))
+    except (ValueError, TypeError):
+        raise InvalidInput.field("rating", "must be one of again, hard, good, easy (1-4)") from None
+    pending = session.get(ScheduledReview, completion_id)
+    if pending is None:
+        raise NotFound(f"no review is scheduled for completion {completion_id}")
+    today = local_date(now, zone)
+    if pending.due_date > today:
+        raise Conflict(f"this review is not due until {pending.due_date}")
+    review = ReviewLog(
+        completion_id=completion_id,
+        group=pending.group,
+        step=pending.step,
+        interval_days=pending.interval_days,
+        due_date=pending.due_date,
+        rating=int(rating),
+        notes=notes.strip(),
+        reviewed_at=now,
+        local_date=today,
+    )
+    session.add(review)
+    session.flush()
+    reschedule(session, group=pending.group, zone=zone, completion_ids=[completion_id])
+    return review
+
+
+@dataclass(frozen=True)
+class Undone:
+    kind: str  # "completion" | "review"
+    track: str
+    day: int
+    when: datetime
+
+
+def undo_last(*, session: Session, group: str, now: datetime, zone: tzinfo) -> Undone:
+    """Undo the group's most recent completion or review by appending an undo entry.
+
+    Raises:
+        Conflict: nothing left to undo in this group.
+    """
+    require_group(group)
+    last_completion = session.scalars(
+        live_completions(session, group).order_by(Completion.completed_at.desc(), Completion.id.desc()).limit(1)
+    ).first()
+    last_review = session.scalars(
+        live_reviews(session, group).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
+    ).first()
+    if last_review and (last_completion is None or last_review.reviewed_at >= last_completion.completed_at):
+        session.add(Undo(review_id=last_review.id, undone_at=now))
+        session.flush()
+        reschedule(session, group=group, zone=zone, completion_ids=[last_review.completion_id])
+        parent = session.get(Completion, last_review.completion_id)
+        assert parent is not None
+        return Undone("review", parent.track, parent.day, last_review.reviewed_at)
+    if last_completion is None:
+        raise Conflict(f"nothing to undo in {GROUPS[group].title}")
+    session.add(Undo(completion_id=last_completion.id, undone_at=now))
+    session.execute(delete(ScheduledReview).where(ScheduledReview.completion_id == last_completion.id))
+    session.flush()
+    return Undone("completion", last_completion.track, last_completion.day, last_completion.completed_at)
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TrackToday:
+    track: Track
+    day: int
+    topic: Topic | None
+    start_date: date
+    acceleration_days: int
+    completion: Completion | None = None
+    missed: list[int] = field(default_factory=list)
+
+    @property
+    def not_started(self) -> bool:
+        return self.day < 1
+
+    @property
+    def finished(self) -> bool:
+        return self.day > self.track.length
+
+
+@dataclass
+class DueReview:
+    completion_id: int
+    track: Track
+    day: int
+    topic: Topic
+    due_date: date
+    step: int
+    interval_days: int
+    rtype: ReviewType
+    completed_on: date
+    overdue_days: int
+
+
+@dataclass
+class TodayView:
+    group: str
+    today: date
+    reviews: list[DueReview]
+    tracks: list[TrackToday]
+
+
+def due_reviews(session: Session, *, group: str, today: date, until: date | None = None) -> list[DueReview]:
+    """Reviews due on or before ``until`` (default today): overdue first, oldest first."""
+    until = until or today
+    rows = session.execute(
+        select(ScheduledReview, Completion)
+        .join(Completion, Completion.id == ScheduledReview.completion_id)
+        .where(ScheduledReview.group == group, ScheduledReview.due_date <= until)
+        .order_by(ScheduledReview.due_date, Completion.completed_at, Completion.id)
+    ).all()
+    out = []
+    for sched, completion in rows:
+        track = load_tracks().get(sched.track)
+        topic = track.topic(sched.day) if track else None
+        if track is None or topic is None:
+            continue  # a track removed from the bundle keeps its log but has nothing to show
+        out.append(
+            DueReview(
+                completion_id=sched.completion_id,
+                track=track,
+                day=sched.day,
+                topic=topic,
+                due_date=sched.due_date,
+                step=sched.step,
+                interval_days=sched.interval_days,
+                rtype=review_type(sched.interval_days),
+                completed_on=completion.local_date,
+                overdue_days=max(0, (today - sched.due_date).days),
+            )
+        )
+    return out
+
+
+def review_questions(review: DueReview) -> list[Question]:
+    return sample_questions(review.topic, review.rtype, seed=f"{review.completion_id}:{review.step}")
+
+
+def get_due_review(session: Session, *, completion_id: int, today: date) -> DueReview:
+    sched = session.get(ScheduledReview, completion_id)
+    if sched is None:
+        raise NotFound(f"no review is scheduled for completion {completion_id}")
+    for review in due_reviews(session, group=sched.group, today=today, until=sched.due_date):
+        if review.completion_id == completion_id:
+            return review
+    raise NotFound(f"no review is scheduled for completion {completion_id}")
+
+
+def today_view(session: Session, *, group: str, today: date) -> TodayView:
+    """What a group asks of the user today: due reviews, then each track's day."""
+    require_group(group)
+    settings = {
+        s.track: s for s in session.scalars(select(TrackSetting).where(TrackSetting.group == group))
+    }
+    done: dict[str, dict[int, Completion]] = defaultdict(dict)
+    for c in session.scalars(live_completions(session, group).order_by(Completion.id)):
+        s = settings.get(c.track)
+        if s is None or c.local_date >= s.start_date:
+            done[c.track][c.day] = c
+    tracks = []
+    for track in tracks_in_group(group):
+        s = settings.get(track.slug)
+        start, accel = (s.start_date, s.acceleration_days) if s else (today, 0)
+        day = current_day(start, accel, today)
+        first = 1 + accel
+        missed = [d for d in range(first, min(day, track.length + 1)) if d not in done[track.slug]]
+        tracks.append(
+            TrackToday(
+                track=track,
+                day=day,
+                topic=track.topic(day),
+                start_date=start,
+                acceleration_days=accel,
+                completion=done[track.slug].get(day),
+                missed=missed,
+            )
+        )
+    return TodayView(group=group, today=today, reviews=due_reviews(session, group=group, today=today), tracks=tracks)
+
+
+def next_review_date(session: Session, *, completion_id: int) -> date | None:
+    """When the topic's next review falls, or None once it has graduated."""
+    pending = session.get(ScheduledReview, completion_id)
+    return pending.due_date if pending else None

@@ -1,0 +1,190 @@
+"""Per-group study configuration: track start dates, acceleration, review intervals, scheduler.
+
+The database is the store; ``<data_dir>/<group>/config.json`` mirrors it both ways: every
+save rewrites the file, and a hand edit is read back on the next start.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from study_tracker.db.models import GroupSetting, Meta, TrackSetting
+from study_tracker.tracker.curriculum import GROUPS, tracks_in_group
+from study_tracker.tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
+from study_tracker.tracker.srs import DEFAULT_INTERVALS
+
+
+class TrackConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: date
+    acceleration_days: int = Field(0, ge=0, le=3650)
+
+
+class GroupOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    review_intervals: list[int] = Field(default_factory=lambda: list(DEFAULT_INTERVALS), min_length=1)
+    scheduler: Literal["fixed", "fsrs"] = "fixed"
+    desired_retention: float = Field(0.9, ge=0.7, le=0.99)
+
+    @field_validator("review_intervals")
+    @classmethod
+    def _increasing(cls, value: list[int]) -> list[int]:
+        if any(v < 1 or v > 3650 for v in value):
+            raise ValueError("each interval must be between 1 and 3650 days")
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError("intervals must increase, e.g. [1, 3, 7, 14]")
+        return value
+
+
+class GroupConfig(BaseModel):
+    """What the Config page, ``PUT /api/config/{group}`` and ``config.json`` carry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str
+    tracks: dict[str, TrackConfig] = Field(default_factory=dict)
+    settings: GroupOptions = Field(default_factory=GroupOptions)
+
+
+def _require_group(group: str) -> None:
+    if group not in GROUPS:
+        raise NotFound(f"unknown group {group!r}; groups are {', '.join(GROUPS)}")
+
+
+def validate_config(group: str, payload: object, prefix: str = "") -> GroupConfig:
+    """Parse and check a whole group configuration; raises InvalidInput naming the field."""
+    _require_group(group)
+    if isinstance(payload, dict):
+        payload = {"group": group, **payload}
+    try:
+        config = GroupConfig.model_validate(payload)
+    except ValidationError as exc:
+        raise invalid(exc, prefix) from None
+    if config.group != group:
+        raise InvalidInput.field(f"{prefix}group".lstrip("."), f"is {config.group!r}, expected {group!r}")
+    known = {t.slug for t in tracks_in_group(group)}
+    for slug in config.tracks:
+        if slug not in known:
+            field = ".".join(p for p in (prefix, "tracks", slug) if p)
+            raise InvalidInput.field(field, f"unknown track {slug!r} in group {group} (known: {', '.join(sorted(known))})")
+    return config
+
+
+def ensure_defaults(session: Session, today: date) -> None:
+    """Give every bundled group and track its settings row; new tracks start today."""
+    meta = session.get(Meta, "first_run_date")
+    if meta is None:
+        session.add(Meta(key="first_run_date", value=today.isoformat()))
+    for group in GROUPS:
+        if session.get(GroupSetting, group) is None:
+            session.add(GroupSetting(group=group, review_intervals=list(DEFAULT_INTERVALS)))
+        for track in tracks_in_group(group):
+            if session.get(TrackSetting, track.slug) is None:
+                session.add(TrackSetting(track=track.slug, group=group, start_date=today, acceleration_days=0))
+    session.flush()
+
+
+def get_config(session: Session, group: str) -> GroupConfig:
+    _require_group(group)
+    options = session.get(GroupSetting, group)
+    rows = session.scalars(select(TrackSetting).where(TrackSetting.group == group)).all()
+    by_slug = {r.track: r for r in rows}
+    tracks = {
+        t.slug: TrackConfig(start_date=by_slug[t.slug].start_date, acceleration_days=by_slug[t.slug].acceleration_days)
+        for t in tracks_in_group(group)
+        if t.slug in by_slug
+    }
+    settings = (
+        GroupOptions(
+            review_intervals=list(options.review_intervals),
+            scheduler=options.scheduler,  # type: ignore[arg-type]
+            desired_retention=options.desired_retention,
+        )
+        if options
+        else GroupOptions()
+    )
+    return GroupConfig(group=group, tracks=tracks, settings=settings)
+
+
+def apply_config(session: Session, config: GroupConfig) -> bool:
+    """Write a validated configuration to the database; True when the schedule must be recomputed."""
+    options = session.get(GroupSetting, config.group)
+    if options is None:
+        options = GroupSetting(group=config.group, review_intervals=list(DEFAULT_INTERVALS))
+        session.add(options)
+    s = config.settings
+    reschedule = (
+        list(options.review_intervals) != s.review_intervals
+        or options.scheduler != s.scheduler
+        or options.desired_retention != s.desired_retention
+    )
+    options.review_intervals = list(s.review_intervals)
+    options.scheduler = s.scheduler
+    options.desired_retention = s.desired_retention
+    for slug, tc in config.tracks.items():
+        row = session.get(TrackSetting, slug)
+        if row is None:
+            row = TrackSetting(track=slug, group=config.group)
+            session.add(row)
+        row.start_date = tc.start_date
+        row.acceleration_days = tc.acceleration_days
+    session.flush()
+    return reschedule
+
+
+def config_path(data_dir: Path, group: str) -> Path:
+    return data_dir / group / "config.json"
+
+
+def write_config_file(data_dir: Path, config: GroupConfig) -> Path:
+    """Atomically rewrite the group's config.json (a crash leaves the old file or the new one)."""
+    path = config_path(data_dir, config.group)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(config.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
+    """The hand-editable file, validated; None when it does not exist."""
+    path = config_path(data_dir, group)
+    if not path.exists():
+        return None
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigFileError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise ConfigFileError(f"{path}: must hold a JSON object")
+    try:
+        return validate_config(group, payload)
+    except InvalidInput as exc:
+        raise ConfigFileError(f"{path}: {exc.message}", exc.errors) from None
+
+
+def save_config(session: Session, *, data_dir: Path, group: str, payload: object, zone: tzinfo) -> GroupConfig:
+    """Validate, store and mirror a group's configuration; recompute reviews when their rules changed.
+
+    Raises:
+        NotFound: unknown group.
+        InvalidInput: any invalid field (nothing is saved).
+    """
+    from study_tracker.tracker.service import reschedule
+
+    config = validate_config(group, payload)
+    if apply_config(session, config):
+        reschedule(session, group=group, zone=zone)
+    saved = get_config(session, group)
+    write_config_file(data_dir, saved)
+    return saved

@@ -1,0 +1,34 @@
+"""Start-up: migrate the database, seed settings for bundled tracks, and read back config.json edits."""
+
+from __future__ import annotations
+
+import logging
+
+from study_tracker import clock
+from study_tracker.config import Settings
+from study_tracker.db.engine import migrate, session_scope
+from study_tracker.tracker import settings_store
+from study_tracker.tracker.curriculum import GROUPS
+from study_tracker.tracker.service import reschedule
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings) -> None:
+    """Make the data folder ready to serve.
+
+    Raises:
+        ConfigFileError: a hand-edited ``config.json`` is invalid (nothing is changed then).
+    """
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.db_url)
+    zone = clock.local_zone(settings)
+    # Validate every file before applying any, so one bad file changes nothing.
+    edits = {group: settings_store.read_config_file(settings.data_dir, group) for group in GROUPS}
+    with session_scope(settings.db_url) as session:
+        settings_store.ensure_defaults(session, clock.today(settings))
+        for group, edited in edits.items():
+            if edited is not None and settings_store.apply_config(session, edited):
+                log.info("review settings of %s changed in config.json: rescheduling", group)
+                reschedule(session, group=group, zone=zone)
+            settings_store.write_config_file(settings.data_dir, settings_store.get_config(session, group))

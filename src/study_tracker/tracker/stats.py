@@ -1,0 +1,155 @@
+"""History and statistics: queries over the append-only log of completions and reviews."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
+
+from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview
+from study_tracker.tracker.curriculum import Track, tracks_in_group
+from study_tracker.tracker.service import live_completions, live_reviews, require_group
+from study_tracker.tracker.srs import Recall
+
+
+@dataclass
+class TrackProgress:
+    track: Track
+    completed_days: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed_days / self.track.length)
+
+
+@dataclass
+class LogEntry:
+    kind: str  # "completion" | "review"
+    track: str
+    day: int
+    local_date: date
+    grade: int  # difficulty or recall rating
+    notes: str
+    step: int | None = None
+
+
+@dataclass
+class History:
+    group: str
+    today: date
+    activity: dict[date, tuple[int, int]]  # day -> (completions, reviews), past 365 days
+    streak: int
+    longest_streak: int
+    progress: list[TrackProgress]
+    forecast: list[tuple[date, int]]  # next 30 days, today first (overdue counted today)
+    retention: float | None  # share of reviews recalled (Hard or better)
+    totals: dict[str, int]
+    recent: list[LogEntry]
+
+
+def _counts_by_day(session: Session, stmt, column) -> Counter[date]:  # type: ignore[no-untyped-def]
+    sub = stmt.subquery()
+    rows = session.execute(select(sub.c[column], func.count()).group_by(sub.c[column])).all()
+    return Counter({d: n for d, n in rows})
+
+
+def streaks(active_days: set[date], today: date) -> tuple[int, int]:
+    """(current, longest): the current streak may end yesterday, since today is not over."""
+    current = 0
+    day = today if today in active_days else today - timedelta(days=1)
+    while day in active_days:
+        current += 1
+        day -= timedelta(days=1)
+    longest = run = 0
+    previous: date | None = None
+    for d in sorted(active_days):
+        run = run + 1 if previous is not None and d - previous == timedelta(days=1) else 1
+        longest = max(longest, run)
+        previous = d
+    return current, longest
+
+
+def forecast(session: Session, *, group: str, today: date, days: int = 30) -> list[tuple[date, int]]:
+    """Reviews due each of the next ``days`` days if every review is done on time.
+
+    Only the next review of each topic is stored; with fixed intervals the later steps are
+    known too (completion date + interval), so they are added.
+    """
+    horizon = today + timedelta(days=days - 1)
+    options = session.get(GroupSetting, group)
+    counts: Counter[date] = Counter()
+    rows = session.execute(
+        select(ScheduledReview.due_date, ScheduledReview.interval_days, Completion.local_date)
+        .join(Completion, Completion.id == ScheduledReview.completion_id)
+        .where(ScheduledReview.group == group, ScheduledReview.due_date <= horizon)
+    ).all()
+    intervals = list(options.review_intervals) if options and options.scheduler == "fixed" else []
+    for due, interval, completed in rows:
+        counts[max(due, today)] += 1
+        for later in (i for i in intervals if i > interval):
+            when = completed + timedelta(days=later)
+            if today < when <= horizon:
+                counts[when] += 1
+    return [(today + timedelta(days=i), counts[today + timedelta(days=i)]) for i in range(days)]
+
+
+def history(session: Session, *, group: str, today: date, recent_days: int = 30) -> History:
+    require_group(group)
+    since = today - timedelta(days=364)
+    completions = live_completions(session, group)
+    reviews = live_reviews(session, group)
+    c_by_day = _counts_by_day(session, completions.where(Completion.local_date >= since), "local_date")
+    r_by_day = _counts_by_day(session, reviews.where(ReviewLog.local_date >= since), "local_date")
+    activity = {d: (c_by_day[d], r_by_day[d]) for d in set(c_by_day) | set(r_by_day)}
+
+    c_all = completions.subquery()
+    r_all = reviews.subquery()
+    active_days = {d for (d,) in session.execute(select(c_all.c.local_date).distinct())}
+    active_days |= {d for (d,) in session.execute(select(r_all.c.local_date).distinct())}
+    current, longest = streaks(active_days, today)
+
+    per_track = dict(
+        session.execute(select(c_all.c.track, func.count(distinct(c_all.c.day))).group_by(c_all.c.track)).all()
+    )
+    progress = [TrackProgress(t, min(per_track.get(t.slug, 0), t.length)) for t in tracks_in_group(group)]
+
+    ratings = dict(session.execute(select(r_all.c.rating, func.count()).group_by(r_all.c.rating)).all())
+    total_reviews = sum(ratings.values())
+    recalled = total_reviews - ratings.get(int(Recall.again), 0)
+    retention = recalled / total_reviews if total_reviews else None
+
+    window = today - timedelta(days=recent_days - 1)
+    recent = [
+        LogEntry("completion", c.track, c.day, c.local_date, c.difficulty, c.notes)
+        for c in session.scalars(completions.where(Completion.local_date >= window))
+    ]
+    parents = {}
+    review_rows = session.scalars(reviews.where(ReviewLog.local_date >= window)).all()
+    if review_rows:
+        ids = {r.completion_id for r in review_rows}
+        parents = {c.id: c for c in session.scalars(select(Completion).where(Completion.id.in_(ids)))}
+    recent += [
+        LogEntry("review", parents[r.completion_id].track, parents[r.completion_id].day, r.local_date, r.rating,
+                 r.notes, r.step)
+        for r in review_rows
+    ]
+    recent.sort(key=lambda e: (e.local_date, e.kind == "review"), reverse=True)
+    return History(
+        group=group,
+        today=today,
+        activity=activity,
+        streak=current,
+        longest_streak=longest,
+        progress=progress,
+        forecast=forecast(session, group=group, today=today),
+        retention=retention,
+        totals={
+            "completions": session.scalar(select(func.count()).select_from(c_all)) or 0,
+            "reviews": total_reviews,
+            "active_days": len(active_days),
+        },
+        recent=recent,
+    )

@@ -1,0 +1,55 @@
+"""Jinja templates and Markdown rendering (sanitized: notes are user input)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import nh3
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from study_tracker.tracker.curriculum import GROUPS, guide_anchor
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    from mdit_py_plugins.anchors import anchors_plugin
+
+    md = MarkdownIt("commonmark", {"linkify": False}).enable("table").enable("strikethrough")
+    # Guide headings get the same ids as curriculum links (`#day-3-attention-and-transformers`).
+    md.use(anchors_plugin, min_level=2, max_level=3, slug_func=_slug)
+    return md
+
+
+def _slug(text: str) -> str:
+    return guide_anchor(0, text).removeprefix("day-0-")
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML with anything unsafe (scripts, event handlers, javascript: links) removed."""
+    html = _markdown().render(text or "")
+    clean = nh3.clean(html, attributes={"*": {"id", "class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer")
+    return Markup(clean)  # noqa: S704  (sanitized above)
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+TEMPLATES.env.filters["markdown"] = render_markdown
+TEMPLATES.env.globals["GROUPS"] = GROUPS
+TEMPLATES.env.globals["RATING_LABELS"] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
+TEMPLATES.env.globals["DIFFICULTY_LABELS"] = {1: "Easy", 2: "Fair", 3: "Moderate", 4: "Hard", 5: "Very hard"}
+TEMPLATES.env.globals["guide_anchor"] = guide_anchor
+
+
+def render(request: Request, name: str, context: dict, status_code: int = 200):  # type: ignore[no-untyped-def,type-arg]
+    from study_tracker.web.deps import current_group
+
+    context.setdefault("group", current_group(request))
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)

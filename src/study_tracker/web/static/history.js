@@ -1,0 +1,20 @@
+// Draws the History page charts with ECharts from the JSON the server embeds in the page.
+document.addEventListener("DOMContentLoaded", () => {
+  const data = JSON.parse(document.getElementById("history-data").textContent);
+  const heat = echarts.init(document.getElementById("heatmap"), null, { renderer: "svg" });
+  heat.setOption({
+    tooltip: { formatter: (p) => `${p.value[0]}: ${p.value[1]} (topics + reviews)` },
+    visualMap: { min: 0, max: Math.max(4, data.max), show: false, inRange: { color: ["#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39"] } },
+    calendar: { range: [data.from, data.to], cellSize: ["auto", 13], top: 30, left: 40, right: 10, yearLabel: { show: false }, dayLabel: { firstDay: 1, nameMap: "en" }, splitLine: { show: false } },
+    series: [{ type: "heatmap", coordinateSystem: "calendar", data: data.activity }],
+  });
+  const fc = echarts.init(document.getElementById("forecast"), null, { renderer: "svg" });
+  fc.setOption({
+    tooltip: { trigger: "axis" },
+    grid: { left: 40, right: 10, top: 20, bottom: 40 },
+    xAxis: { type: "category", data: data.forecast.map((d) => d[0].slice(5)) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ type: "bar", name: "reviews due", data: data.forecast.map((d) => d[1]) }],
+  });
+  window.addEventListener("resize", () => { heat.resize(); fc.resize(); });
+});

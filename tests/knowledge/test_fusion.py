@@ -1,0 +1,82 @@
+"""Fusion arithmetic: exact values on small hand-made runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from study_tracker.knowledge import fusion
+
+DENSE = {"a": 0.9, "b": 0.8, "c": 0.1}
+BM25 = {"b": 12.0, "d": 10.0, "a": 2.0}
+
+
+def test_rrf_sums_reciprocal_ranks():
+    fused = fusion.rrf([DENSE, BM25], k=60)
+    assert fused["a"] == pytest.approx(1 / 61 + 1 / 63)
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert fused["c"] == pytest.approx(1 / 63)
+    assert fused["d"] == pytest.approx(1 / 62)
+    assert [k for k, _ in fusion.top(fused, 4)] == ["b", "a", "d", "c"]
+
+
+def test_rrf_weights_scale_each_list():
+    fused = fusion.rrf([DENSE, BM25], k=1, weights=[2.0, 0.0])
+    assert fused["a"] == pytest.approx(2 / 2)
+    assert fused["d"] == 0.0
+
+
+def test_minmax_missing_id_gets_list_floor():
+    fused = fusion.fuse([DENSE, BM25], method="minmax", weights=[0.5, 0.5])
+    # dense: a=1, b=0.875, c=0; bm25: b=1, d=0.8, a=0; missing -> 0
+    assert fused["a"] == pytest.approx(0.5)
+    assert fused["b"] == pytest.approx(0.5 * 0.875 + 0.5)
+    assert fused["c"] == pytest.approx(0.0)
+    assert fused["d"] == pytest.approx(0.4)
+
+
+def test_zscore_and_dbsf_normalisation():
+    z = fusion.normalize({"x": 1.0, "y": 3.0}, "zscore")
+    assert z == pytest.approx({"x": -1.0, "y": 1.0})
+    d = fusion.normalize({"x": 1.0, "y": 3.0}, "dbsf")
+    # mean 2, sd 1: bounds -1..5 -> (1+1)/6, (3+1)/6
+    assert d == pytest.approx({"x": 2 / 6, "y": 4 / 6})
+
+
+def test_zscore_missing_id_gets_lowest_z():
+    fused = fusion.fuse([{"x": 1.0, "y": 3.0}, {"x": 5.0, "z": 1.0}], method="zscore")
+    assert fused["y"] == pytest.approx(1.0 + -1.0)
+    assert fused["z"] == pytest.approx(-1.0 + -1.0)
+
+
+@pytest.mark.parametrize("method", fusion.METHODS)
+def test_constant_and_empty_lists_do_not_divide_by_zero(method):
+    fused = fusion.fuse([{"a": 2.0, "b": 2.0}, {}], method=method)
+    assert set(fused) == {"a", "b"}
+    assert all(math.isfinite(v) for v in fused.values())
+    if method != "rrf":  # rrf ranks by position, so equal scores still get ranks 1 and 2
+        assert fused["a"] == fused["b"]
+
+
+def test_single_list_keeps_order():
+    for method in fusion.METHODS:
+        fused = fusion.fuse([BM25], method=method)
+        assert [k for k, _ in fusion.top(fused, 3)] == ["b", "d", "a"]
+
+
+def test_bad_method_and_weights_are_named():
+    with pytest.raises(ValueError, match="Unknown fusion method 'sum'"):
+        fusion.fuse([DENSE], method="sum")
+    with pytest.raises(ValueError, match="2 weights for 1 result lists"):
+        fusion.fuse([DENSE], weights=[0.5, 0.5])
+
+
+def test_collapse_keeps_best_passage_per_document():
+    hits = [("d1#0", 0.2), ("d2#0", 0.5), ("d1#1", 0.7), ("d2#1", 0.1)]
+    docs = fusion.collapse(hits, lambda cid: cid.split("#")[0])
+    assert docs == {"d1": 0.7, "d2": 0.5}
+
+
+def test_top_breaks_ties_by_id():
+    assert fusion.top({"b": 1.0, "a": 1.0, "c": 2.0}, 2) == [("c", 2.0), ("a", 1.0)]
