@@ -42,8 +42,16 @@ def metrics(rows: list[dict], threshold: float) -> dict[str, float]:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     accuracy = (tp + tn) / len(rows)
-    return {"precision": precision, "recall": recall, "f1": f1, "accuracy": accuracy,
-            "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "accuracy": accuracy,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+    }
 
 
 def main() -> None:
@@ -54,10 +62,14 @@ def main() -> None:
 
     rows = load(args.set)
     m = metrics(rows, PAIN_POINT_THRESHOLD)
-    print(f"set={args.set} examples={len(rows)} positives={sum(r['label'] for r in rows)} "
-          f"threshold={PAIN_POINT_THRESHOLD}")
-    print(f"precision={m['precision']:.3f} recall={m['recall']:.3f} f1={m['f1']:.3f} "
-          f"accuracy={m['accuracy']:.3f} (tp={m['tp']} fp={m['fp']} fn={m['fn']} tn={m['tn']})")
+    print(
+        f"set={args.set} examples={len(rows)} positives={sum(r['label'] for r in rows)} "
+        f"threshold={PAIN_POINT_THRESHOLD}"
+    )
+    print(
+        f"precision={m['precision']:.3f} recall={m['recall']:.3f} f1={m['f1']:.3f} "
+        f"accuracy={m['accuracy']:.3f} (tp={m['tp']} fp={m['fp']} fn={m['fn']} tn={m['tn']})"
+    )
 
     wrong = Counter()
     for row in rows:

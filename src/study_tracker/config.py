@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         description="Pretend today is this date (YYYY-MM-DD): for tests, demos, and catching up after a break.",
     )
     log_level: str = Field("INFO", description="Logging level for the server and CLI.")
+    index_on_start: bool = Field(
+        True, description="Index the bundled study guides in the background when the server starts (if not yet done)."
+    )
 
     # --- knowledge (search, ingest) ---
     knowledge_dir: Path | None = Field(
@@ -62,6 +65,35 @@ class Settings(BaseSettings):
     )
     fusion_candidates: int = Field(
         100, ge=1, description="Candidates taken from each retriever (dense, BM25) before hybrid fusion."
+    )
+    # Reddit collection (`study collect reddit`); app credentials from https://www.reddit.com/prefs/apps
+    reddit_client_id: str = Field(
+        "", description="Client id of your Reddit OAuth app (a 'script' app); needed by `study collect reddit`."
+    )
+    reddit_client_secret: str = Field("", description="Client secret of your Reddit OAuth app.")
+    reddit_user_agent: str = Field(
+        "python:study-tracker:0.1 (knowledge collector)",
+        description="User-Agent sent to Reddit; their rules ask for '<platform>:<app id>:<version> (by /u/<you>)'.",
+    )
+    reddit_oauth_url: str = Field(
+        "https://oauth.reddit.com", description="Base URL of Reddit's OAuth API (change only for a test server)."
+    )
+    reddit_url: str = Field(
+        "https://www.reddit.com", description="Base URL where Reddit access tokens are obtained (change only for tests)."
+    )
+    reddit_timeout: float = Field(16.0, gt=0, description="Seconds to wait for a Reddit response before giving up.")
+    reddit_more_comments: int = Field(
+        8,
+        ge=-1,
+        description="'Load more comments' expansions per post when collecting (each is one request); 0 none, -1 all.",
+    )
+    reddit_max_retries: int = Field(
+        5, ge=0, description="Retries of a Reddit request refused with 429 or a server error, with backoff between."
+    )
+    reddit_backoff_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="First wait after a 429 or server error without a Retry-After header; doubles on each retry.",
     )
 
     @property

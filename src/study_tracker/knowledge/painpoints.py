@@ -83,7 +83,11 @@ _SYMPTOM = _rx(
     r"stopped \w+ing|not working|doesn't work|don't work|won't work|didn't work|"
     r"not (?:rising|responding|loading|compiling|starting)|gives? out|gave out|grinds? to a halt|"
     r"takes? (?:ages|forever)|violently|rattl\w*|squeak\w*|wobbl\w*|smells? like|stinks?|stains?|"
-    r"spots on|rust(?:y|ing)|rott(?:ing|en))\b",
+    r"spots on|rust(?:y|ing)|rott(?:ing|en)|overheat\w*|grinding|fog(?:s|ged|ging)|exits? immediately|"
+    r"killed|oom|offline|disconnect\w*|corrupt\w*|refuses? to|plateau(?:ed)?|stall(?:ed|ing)|stiff|"
+    r"swelling|bleed\w*|itch\w*|rash|wilt\w*|dying|"
+    r"won't (?:start|turn on|boot|load|open|close|stop|drain|flush|sleep|eat|budge|charge|connect|"
+    r"compile))\b",
     r"\b(?:burn(?:s|t|ed)?|burning|soggy|mush(?:y)?|rubbery|grainy|collaps(?:e|es|ed)|falls? apart|"
     r"undercooked|overcooked|bland|dense|dull|crystalli[sz]\w*|spread(?:s)? into)\b",
     r"\b(?:rejected|rejections?|ghost(?:ed|ing)|bombed|denied|passed over|underpaid|laid off|layoffs?|"
@@ -94,14 +98,15 @@ _SYMPTOM = _rx(
 # Weaker symptom words that are also common in neutral text.
 _SOFT_SYMPTOM = _rx(
     r"\b(?:slow(?:er|ly)?|late|dry|flat|lost|noisy|worse|worst|bad(?:ly)?|weird|strange|random(?:ly)?|"
-    r"nothing|zero|never|barely|only)\b"
+    r"nothing|zero|never|barely|only|can't|cannot|won't|weak|tight)\b"
 )
 # First-person struggle: the writer says they cannot, do not know, keep failing.
 _STRUGGLE = _rx(
     r"\b(?:i|we) (?:can't|cannot|can not|couldn't|could not|am unable|was unable)\b",
     r"\bcan't (?:seem|figure|get|find|tell|stick|decide|sleep|focus|remember|reproduce|stop|do|read|"
     r"understand|make|afford|move|touch)\b",
-    r"\b(?:i|we) (?:don't|do not|didn't|did not) (?:understand|know (?:how|what|why|where|who|whether|if)|get it)\b",
+    r"\b(?:i|we) (?:don't|do not|didn't|did not) "
+    r"(?:understand|know (?:how|what|why|where|who|whether|if)|get it)\b",
     r"\b(?:no|zero) (?:idea|clue)\b",
     r"\bnot sure (?:what|why|how|where|whether|if)\b",
     r"\b(?:i'm|i am|we're|we are|feeling|feel) (?:\w+ )?(?:stuck|lost|struggling|confused|blocked|"
@@ -113,6 +118,9 @@ _STRUGGLE = _rx(
     r"tastes|comes?|crack|get)\b|\bstill \w+s\b",
     r"\b(?:even (?:though|after|with|when)|despite)\b",
     r"\b(?:out of ideas|running out of|tried everything|nothing (?:i try )?works|at a loss)\b",
+    r"\b(?:i've|i have|we've) tried\b|\btried (?:\w+ )?(?:all|several|multiple|a few|everything)\b",
+    r"\b(?:nothing|none of (?:it|them|these|those)) (?:works|worked|helps|helped|fixed)\b",
+    r"\b(?:two|three|four|five|several|multiple|many) times\b|\bi give up\b",
     r"\b(?:doesn't|didn't|won't|wouldn't|don't) (?:help|work|fix|respond|reply|explain|negotiate|tell|"
     r"care|notice|cooperate)\b|\bbarely (?:helps|covers?|works)\b",
     r"\b(?:nobody|no one) (?:will|wants|writes|responds|replies|tells|cares|knows)\b",
@@ -121,8 +129,10 @@ _STRUGGLE = _rx(
     r"\bcompletely (?:stuck|lost|wrecked)\b|\bnot cut out\b",
     r"\b(?:hasn't|haven't|isn't|aren't|won't|doesn't|didn't) (?:\w+ )?(?:moved|improved|changed|budged|"
     r"rising|working|helped|recovered|gone|stopped)\b|\banymore\b",
-    r"\bworks? (?:fine |perfectly |great )?(?:locally|on my machine|in (?:debug|dev|development|staging)|at home)\b",
-    r"\b(?:hear|heard|get|got) nothing back\b|\bnever hear back\b|\bno (?:response|reply|feedback|callbacks?)\b",
+    r"\bworks? (?:fine |perfectly |great )?"
+    r"(?:locally|on my machine|in (?:debug|dev|development|staging)|at home)\b",
+    r"\b(?:hear|heard|get|got) nothing back\b|\bnever hear back\b",
+    r"\bno (?:response|reply|feedback|callbacks?)\b",
 )
 # Frustration and distress words.
 _FRUSTRATION = _rx(
@@ -130,7 +140,9 @@ _FRUSTRATION = _rx(
     r"panick?(?:ing|ed)?|stressed|stressful|anxiety|anxious|terrified|scared|worried|overwhelmed|"
     r"give up|giving up|losing (?:my )?motivation|miserable|nightmare|useless|awful|terrible|horrible|"
     r"sick of|tired of|fed up|burn(?:t|ed) out|burnout|wrecked|unbearable|killing (?:me|my)|"
-    r"embarrass\w*|disappointed|depressing|so done|scary|desperate|wreck(?:s|ing)|the worst part)\b",
+    r"embarrass\w*|disappointed|depressing|so done|scary|desperate|wreck(?:s|ing)|the worst part|"
+    r"losing my mind|driving me (?:crazy|nuts|insane|mad)|ridiculous|infuriating|pointless|"
+    r"waste of (?:time|money)|helpless|i'm done|can't take|wtf|ffs|sigh|exhausting)\b",
 )
 # Asking for help with something that is going wrong.
 _HELP = _rx(
@@ -146,13 +158,17 @@ _HELP = _rx(
     r"\bwhy did (?:my|i|our|it)\b",
     r"\bany (?:way|idea) (?:to|why|how)\b|\bis there a way\b|\bcan someone explain why\b",
     r"\bwhat's going on\b|\bwhat could (?:cause|be causing)\b",
+    r"\bdoes anyone know (?:how to (?:fix|stop|get rid|prevent)|why)\b",
+    r"\banyone else (?:have|get|experience|dealing|struggl\w*)\b",
+    r"\bis it (?:just )?me\b|\bam i the only\b|\bwhat(?:'s| is) wrong with\b",
 )
 # Unmet needs: wanting something that does not exist or cannot be found.
 _NEED = _rx(
     r"\bi (?:really )?need (?:a|an|some|something)\b",
     r"\bi (?:really )?wish (?:there (?:was|were)|i could|someone|it)\b",
     r"\bthere(?:'s| is| are) no (?:good|decent|way|easy|proper|simple|real)\b",
-    r"\bis there (?:really )?(?:no|nothing)\b|\bwhy is there no\b|\bdoes (?:it|this|that|such a thing) exist\b",
+    r"\bis there (?:really )?(?:no|nothing)\b|\bwhy is there no\b",
+    r"\bdoes (?:it|this|that|such a thing) exist\b",
     r"\bcan't find (?:any|a|anything|one|practice|good)\b|\bcan't find \w+ (?:anywhere)\b|\banywhere\b",
     r"\bno (?:bank|app|tool|library|resource|one) (?:here )?(?:offers|has|does|supports)\b",
 )

@@ -1,0 +1,96 @@
+"""``study collect``: gather discussion material from the web into the knowledge folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from study_tracker.cli.app import app
+
+collect_app = typer.Typer(
+    name="collect", help="Collect discussion material (Reddit) for the knowledge base.", no_args_is_help=True
+)
+app.add_typer(collect_app)
+
+console = Console()
+err = Console(stderr=True)
+
+
+@collect_app.command("reddit")
+def reddit(
+    subreddit: Annotated[str, typer.Option("--subreddit", "-s", help="Subreddit name, e.g. MachineLearning.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many posts to fetch.")] = 100,
+    sort: Annotated[str, typer.Option(help="Listing: new, hot, top, rising or controversial.")] = "new",
+    time_filter: Annotated[
+        str, typer.Option("--time-filter", help="For top/controversial: all, day, hour, month, week, year.")
+    ] = "all",
+    more_comments: Annotated[
+        int | None,
+        typer.Option(
+            "--more-comments",
+            min=-1,
+            help="'Load more comments' expansions per post (one request each; -1 all). "
+            "Default: STUDY_REDDIT_MORE_COMMENTS.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            dir_okay=False,
+            help="Output NDJSON file; default <knowledge dir>/collected/reddit/<subreddit>-<time>.ndjson.",
+        ),
+    ] = None,
+    ingest: Annotated[bool, typer.Option("--ingest", help="Ingest the file into the knowledge base afterwards.")] = False,
+) -> None:
+    """Fetch posts and their comments from a subreddit through the Reddit API into an NDJSON file.
+
+    Needs a Reddit app: STUDY_REDDIT_CLIENT_ID, STUDY_REDDIT_CLIENT_SECRET (and a descriptive
+    STUDY_REDDIT_USER_AGENT). Honours Reddit's rate-limit headers and backs off on 429/5xx.
+    """
+    from study_tracker.config import get_settings
+    from study_tracker.knowledge.reddit_collect import RedditCollectError, collect_subreddit
+
+    settings = get_settings()
+    try:
+        result = collect_subreddit(
+            settings=settings,
+            subreddit=subreddit,
+            limit=limit,
+            out=out,
+            sort=sort,
+            time_filter=time_filter,
+            more_comments=more_comments,
+        )
+    except RedditCollectError as exc:
+        err.print(f"[bold red]Error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+    console.print(
+        f"Wrote {result.submissions} posts and {result.comments} comments to [bold]{result.path}[/]"
+        + (f" ({result.requests_retried} requests retried)" if result.requests_retried else "")
+    )
+    if result.error is not None:
+        err.print(f"[bold red]Error:[/] stopped early: {result.error} The file holds what was fetched before.")
+        raise typer.Exit(1)
+    if ingest:
+        _ingest(result.path, settings)
+
+
+def _ingest(path: Path, settings: object) -> None:
+    try:
+        from study_tracker.knowledge.ingest import ingest_paths
+    except ImportError as exc:
+        err.print(f"[bold red]Error:[/] cannot ingest: the knowledge ingest module is not available ({exc}).")
+        raise typer.Exit(1) from None
+    report = ingest_paths([path], settings=settings)  # type: ignore[arg-type]
+    skipped = getattr(report, "skipped", [])
+    if skipped:
+        for skipped_path, reason in skipped:
+            err.print(f"[bold red]Error:[/] {skipped_path}: {reason}")
+        raise typer.Exit(1)
+    console.print(f"Ingested {path.name}: {getattr(report, 'chunks_total', '?')} chunks in the knowledge base.")

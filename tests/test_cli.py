@@ -1,0 +1,109 @@
+"""The ``study`` command: every command has help, and the tracker flow works from a shell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from study_tracker.cli import app
+
+runner = CliRunner()
+
+
+def commands(group=None, prefix=()):  # type: ignore[no-untyped-def]
+    group = group or get_command(app)
+    for name, cmd in group.commands.items():
+        yield (*prefix, name)
+        if hasattr(cmd, "commands"):
+            yield from commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(commands()), ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    cmd = get_command(app)
+    for part in path:
+        cmd = cmd.commands[part]  # type: ignore[attr-defined]
+    assert (cmd.help or "").strip(), f"`study {' '.join(path)}` has no help text"
+
+
+def study(data_dir: Path, *args: str, today: str = "2026-11-22") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TIMEZONE": "UTC", "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "study_tracker", "--today", today, *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
+def test_tracker_flow_from_the_shell(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    out = study(data, "today", "--group", "ml_specialist")
+    assert out.returncode == 0, out.stderr
+    assert "ML Algorithms - Day 1" in out.stdout and "Recommendations - Day 1" in out.stdout
+
+    out = study(data, "complete", "ml_algorithms", "--difficulty", "3", "--notes", "chain rule")
+    assert out.returncode == 0 and "First review on 2026-11-23" in out.stdout
+
+    out = study(data, "review", "--group", "ml_specialist", today="2026-11-23")
+    assert "Neural Network Fundamentals" in out.stdout
+    out = study(data, "review", "1", "--rating", "good", today="2026-11-23")
+    assert out.returncode == 0 and "Next review on 2026-11-25" in out.stdout, out.stdout + out.stderr
+
+    out = study(data, "config", "set", "--track", "ml_algorithms", "--acceleration-days", "5")
+    assert out.returncode == 0, out.stderr
+    assert "ML Algorithms - Day 6" in study(data, "today", "-g", "ml_specialist").stdout
+
+    out = study(data, "history", "-g", "ml_specialist", today="2026-11-23")
+    assert "Streak 2 days" in out.stdout and "1/14" in out.stdout
+
+    export = tmp_path / "export.json"
+    assert study(data, "export", str(export)).returncode == 0
+    doc = json.loads(export.read_text())
+    assert len(doc["completions"]) == 1 and len(doc["reviews"]) == 1
+
+    fresh = tmp_path / "fresh"
+    out = study(fresh, "import", str(export))
+    assert out.returncode == 0 and "1 completions" in out.stdout
+    assert study(data, "import", str(export)).returncode == 1  # refuses to overwrite without --replace
+
+    out = study(data, "backup")
+    assert out.returncode == 0 and "Backup written" in out.stdout
+    assert list((data / "backups").glob("*/study.db"))
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("complete", "ml_algorithms", "--difficulty", "8"), 2, "difficulty: must be a whole number from 1"),
+        (("complete", "nope", "--difficulty", "3"), 1, "unknown track 'nope'"),
+        (("review", "5", "--rating", "good"), 1, "no review is scheduled"),
+        (("config", "set", "--track", "ml_algorithms", "--acceleration-days", "-1"), 2,
+         "tracks.ml_algorithms.acceleration_days: must be greater than or equal to 0"),
+        (("config", "set", "--group", "swe", "--intervals", "1,x"), 2,
+         "settings.review_intervals.1: must be a whole number"),
+        (("today", "--group", "nope"), 2, "--group must be one of"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_a_message(tmp_path: Path, args: tuple[str, ...], code: int, message: str) -> None:
+    out = study(tmp_path / "data", *args)
+    assert out.returncode == code, out.stdout + out.stderr
+    assert message in " ".join(out.stderr.split())
+
+
+def test_bad_today_and_bad_config_file(tmp_path: Path) -> None:
+    out = study(tmp_path / "d", "today", today="31/12/2026")
+    assert out.returncode == 2 and "--today must be a date" in " ".join(out.stderr.split())
+    data = tmp_path / "data"
+    assert study(data, "today").returncode == 0
+    (data / "swe" / "config.json").write_text('{"settings": {"review_intervals": "often"}}')
+    out = study(data, "today")
+    assert out.returncode == 2
+    assert "swe/config.json: settings.review_intervals: must be a list" in " ".join(out.stderr.split())

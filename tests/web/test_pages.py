@@ -1,0 +1,127 @@
+"""Pages through the real app and test client: the quick-start steps and their bad inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from study_tracker.tracker import settings_store
+
+
+def headings(html: str) -> list[str]:
+    return re.findall(r"<h3>(.*?)</h3>", html)
+
+
+def test_switching_to_ml_shows_three_day_one_sections(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/?group=ml_specialist")
+    assert page.status_code == 200
+    assert headings(page.text) == [
+        "🤖 ML Algorithms - Day 1", "🏗️ ML System Design - Day 1", "🎯 Recommendations - Day 1",
+    ]
+    assert "Neural Network Fundamentals" in page.text
+    # The choice is remembered: the next page without ?group stays on ML.
+    assert "ML Algorithms - Day 1" in client.get("/").text
+
+
+def test_swe_is_separate(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/?group=swe")
+    assert [h.split(" ", 1)[1] for h in headings(page.text)] == ["Coding Patterns - Day 1", "System Design - Day 1"]
+
+
+def test_complete_with_difficulty_and_notes_then_review_tomorrow(client, settings) -> None:  # type: ignore[no-untyped-def]
+    done = client.post(
+        "/tracks/ml_algorithms/days/1/complete",
+        data={"difficulty": "4", "notes": "Vanishing gradients: **sigmoid** saturates <script>alert(1)</script>"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    topic = client.get("/tracks/ml_algorithms/days/1").text
+    assert "Completed on 2026-11-22" in topic
+    assert "<strong>sigmoid</strong>" in topic and "<script>alert(1)" not in topic
+
+    settings.today = settings.today.replace(day=23)  # move the clock one day
+    today = client.get("/?group=ml_specialist").text
+    assert "Quick refresh" in today and "1-day review" in today
+    [completion_id] = re.findall(r'href="/reviews/(\d+)"', today)
+    review = client.get(f"/reviews/{completion_id}").text
+    assert len(re.findall(r'<li class="question">', review)) == 2
+    assert client.get(f"/reviews/{completion_id}").text == review  # same questions on reload
+    saved = client.post(f"/reviews/{completion_id}", data={"rating": "3", "notes": "ok"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert "No reviews due today" in client.get("/?group=ml_specialist").text
+
+
+def test_acceleration_days_on_the_config_page(client) -> None:  # type: ignore[no-untyped-def]
+    form = {
+        "group": "ml_specialist",
+        "tracks.ml_algorithms.start_date": "2026-11-22",
+        "tracks.ml_algorithms.acceleration_days": "5",
+        "settings.review_intervals": "1, 3, 7, 14",
+        "settings.scheduler": "fixed",
+        "settings.desired_retention": "0.9",
+    }
+    assert client.post("/config", data=form, follow_redirects=False).status_code == 303
+    assert "🤖 ML Algorithms - Day 6" in headings(client.get("/?group=ml_specialist").text)
+
+
+def test_past_the_end_shows_no_topic(client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.today = settings.today.replace(month=12, day=10)  # day 19 of a 14-day track
+    page = client.get("/?group=ml_specialist").text
+    assert page.count("No topic for day 19") == 3
+
+
+def test_history_page_has_charts_streak_and_log(client) -> None:  # type: ignore[no-untyped-def]
+    client.post("/tracks/system_design/days/1/complete", data={"difficulty": "2", "notes": "CAP"})
+    page = client.get("/history?group=swe").text
+    data = json.loads(re.search(r'<script id="history-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert data["activity"] == [["2026-11-22", 1]]
+    assert data["forecast"][1] == ["2026-11-23", 1] and len(data["forecast"]) == 30
+    assert "🔥 1 day" in page and "System Design - Day 1" in page
+    assert "/static/vendor/echarts/echarts.min.js" in page
+
+
+def test_undo_button(client) -> None:  # type: ignore[no-untyped-def]
+    client.post("/tracks/system_design/days/1/complete", data={"difficulty": "2"})
+    r = client.post("/undo", data={"group": "swe"})
+    assert "Undid completion of System Design day 1" in r.text
+    r = client.post("/undo", data={"group": "swe"})
+    assert "nothing to undo in SWE" in r.text
+
+
+def test_guide_link_opens_the_day_section(client) -> None:  # type: ignore[no-untyped-def]
+    topic = client.get("/tracks/ml_algorithms/days/1").text
+    href = re.search(r'href="(/guides/[^"#]+)#([^"]+)"', topic)
+    guide = client.get(href[1])
+    assert guide.status_code == 200 and f'id="{href[2]}"' in guide.text
+
+
+BAD_FORMS = [
+    # (path, form, status, message)
+    ("/tracks/ml_algorithms/days/1/complete", {"notes": "x"}, 422, "difficulty</code>: is required"),
+    ("/tracks/ml_algorithms/days/1/complete", {"difficulty": "9"}, 422, "difficulty</code>: must be a whole number from 1"),
+    ("/tracks/ml_algorithms/days/1/complete", {"difficulty": "abc"}, 422, "difficulty</code>: is required"),
+    ("/tracks/ml_algorithms/days/99/complete", {"difficulty": "3"}, 404, "No topic for day 99"),
+    ("/tracks/nope/days/1/complete", {"difficulty": "3"}, 404, "unknown track"),
+    ("/config", {"group": "ml_specialist", "tracks.ml_algorithms.start_date": "2026-11-22",
+                 "tracks.ml_algorithms.acceleration_days": "-1"}, 422,
+     "tracks.ml_algorithms.acceleration_days</code>: must be greater than or equal to 0"),
+    ("/config", {"group": "ml_specialist", "settings.review_intervals": "1, three, 7"}, 422,
+     "settings.review_intervals.1</code>: must be a whole number"),
+    ("/config", {"group": "ml_specialist", "tracks.unknown_track.start_date": "2026-11-22"}, 422,
+     "tracks.unknown_track</code>: unknown track"),
+    ("/config", {"group": "ml_specialist", "tracks.ml_algorithms.start_date": "someday"}, 422,
+     "tracks.ml_algorithms.start_date</code>: must be a date"),
+    ("/reviews/12345", {"rating": "3"}, 404, "no review is scheduled"),
+]
+
+
+@pytest.mark.parametrize(("path", "form", "status", "message"), BAD_FORMS)
+def test_bad_form_input(client, settings, path, form, status, message) -> None:  # type: ignore[no-untyped-def]
+    before = settings_store.config_path(settings.data_dir, "ml_specialist").read_text()
+    r = client.post(path, data=form)
+    assert r.status_code == status
+    assert message in r.text
+    assert settings_store.config_path(settings.data_dir, "ml_specialist").read_text() == before
+    assert "Completed" not in client.get("/?group=ml_specialist").text
