@@ -4,7 +4,8 @@
     .venv/bin/python bench/painpoints_eval.py --set dev  # development set, used to build the rules
     .venv/bin/python bench/painpoints_eval.py --set dev --errors   # list the mistakes
 
-Also prints the time per call, since ingest calls the tagger on every discussion chunk.
+Also prints the time per call (short texts and a ~1.5 kB chunk), since ingest calls the tagger
+on every discussion chunk.
 """
 
 from __future__ import annotations
@@ -88,6 +89,16 @@ def main() -> None:
             pain_point_score(text)
         runs.append((time.perf_counter() - start) / len(texts))
     print(f"time per call: median {statistics.median(runs) * 1e6:.0f} us over 5 runs of {len(texts)}")
+
+    # Ingest chunks are longer than the examples: time a ~1.5 kB chunk made of 20 of them.
+    chunk = " ".join(texts[:20])
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(100):
+            pain_point_score(chunk)
+        runs.append((time.perf_counter() - start) / 100)
+    print(f"time per {len(chunk)}-character chunk: median {statistics.median(runs) * 1e3:.2f} ms over 5 runs")
 
 
 if __name__ == "__main__":

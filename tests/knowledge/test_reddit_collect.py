@@ -62,7 +62,9 @@ def _post(n: int, title: str, selftext: str) -> dict[str, Any]:
     }
 
 
-def _comment(cid: str, post: str, parent: str, body: str, replies: list[dict] | None = None) -> dict[str, Any]:
+def _comment(
+    cid: str, post: str, parent: str, body: str, replies: list[dict] | None = None
+) -> dict[str, Any]:
     return {
         "kind": "t1",
         "data": {
@@ -95,12 +97,23 @@ POSTS = [
 COMMENTS: dict[str, list[dict[str, Any]]] = {
     "p1": [
         _comment(
-            "c1", "p1", "t3_p1", "Try widening your stance.", [_comment("c2", "p1", "t1_c1", "Tried it, still hurts.")]
+            "c1",
+            "p1",
+            "t3_p1",
+            "Try widening your stance.",
+            [_comment("c2", "p1", "t1_c1", "Tried it, still hurts.")],
         ),
         _comment("c3", "p1", "t3_p1", "[removed]"),
         {
             "kind": "more",
-            "data": {"count": 1, "name": "t1_c4", "id": "c4", "parent_id": "t3_p1", "depth": 0, "children": ["c4"]},
+            "data": {
+                "count": 1,
+                "name": "t1_c4",
+                "id": "c4",
+                "parent_id": "t3_p1",
+                "depth": 0,
+                "children": ["c4"],
+            },
         },
     ],
 }
@@ -162,7 +175,13 @@ def _route(path: str) -> str:
 def _listing(children: list[dict], after: str | None) -> dict[str, Any]:
     return {
         "kind": "Listing",
-        "data": {"after": after, "dist": len(children), "modhash": None, "before": None, "children": children},
+        "data": {
+            "after": after,
+            "dist": len(children),
+            "modhash": None,
+            "before": None,
+            "children": children,
+        },
     }
 
 
@@ -183,7 +202,9 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode() if length else ""
-        hit = Hit(time.monotonic(), method, parts.path, parse_qs(parts.query), dict(self.headers), parse_qs(raw))
+        hit = Hit(
+            time.monotonic(), method, parts.path, parse_qs(parts.query), dict(self.headers), parse_qs(raw)
+        )
         route = _route(parts.path)
         with self.server.lock:
             self.server.hits.append(hit)
@@ -193,7 +214,9 @@ class _Handler(BaseHTTPRequestHandler):
             extra_headers = extra.pop(0) if extra and fault is None else {}
         if fault is not None:
             hit.status = fault.status
-            return self._send(fault.status, fault.body or {"message": "scripted", "error": fault.status}, fault.headers)
+            return self._send(
+                fault.status, fault.body or {"message": "scripted", "error": fault.status}, fault.headers
+            )
         status, body = self._answer(method, route, parts.path, hit)
         hit.status = status
         self._send(status, body, extra_headers)
@@ -319,9 +342,19 @@ def test_collects_posts_and_comment_trees_across_pages(env: Path, reddit_server:
     assert by_id["c3"]["author"] == "[deleted]"
     assert by_id["c4"]["body"] == "Film your squat from the side."
     assert [c["id"] for c in p1_comments].index("c1") < [c["id"] for c in p1_comments].index("c2")
-    assert set(comments[0]) == {
-        "id", "name", "subreddit", "body", "author", "created_utc", "score", "permalink", "link_id", "parent_id"
-    }  # fmt: skip
+    comment_fields = [
+        "id",
+        "name",
+        "subreddit",
+        "body",
+        "author",
+        "created_utc",
+        "score",
+        "permalink",
+        "link_id",
+        "parent_id",
+    ]
+    assert set(comments[0]) == set(comment_fields)
 
     # The wire: one client-credentials token, then bearer requests paging with `after`.
     token = reddit_server.routed("token")
@@ -329,14 +362,18 @@ def test_collects_posts_and_comment_trees_across_pages(env: Path, reddit_server:
     listing = reddit_server.routed("listing")
     assert [h.query.get("after", [None])[0] for h in listing] == [None, "t3_p2", "t3_p4"]
     assert all(h.path == f"/r/{SUB}/new" for h in listing)
-    assert all(h.headers["User-Agent"].startswith("python:study-tracker-tests:0.1") for h in reddit_server.hits)
+    assert all(
+        h.headers["User-Agent"].startswith("python:study-tracker-tests:0.1") for h in reddit_server.hits
+    )
     assert len(reddit_server.routed("comments")) == 5
     more = reddit_server.routed("morechildren")
     assert len(more) == 1 and more[0].body["children"] == ["c4"] and more[0].body["link_id"] == ["t3_p1"]
     assert not list(path.parent.glob("*.part"))
 
 
-def test_limit_stops_paging_and_out_sets_the_file(env: Path, reddit_server: ReplayServer, tmp_path: Path) -> None:
+def test_limit_stops_paging_and_out_sets_the_file(
+    env: Path, reddit_server: ReplayServer, tmp_path: Path
+) -> None:
     out = tmp_path / "elsewhere" / "few.ndjson"
 
     result = run("--subreddit", f"r/{SUB}", "--limit", "3", "--out", str(out), "--more-comments", "0")
@@ -413,7 +450,9 @@ def test_rate_limit_headers_make_the_client_wait(env: Path, reddit_server: Repla
 
 
 def test_429_is_retried_after_retry_after(env: Path, reddit_server: ReplayServer) -> None:
-    reddit_server.faults["listing"] = [Reply(429, {"Retry-After": "1"}, {"message": "Too Many Requests", "error": 429})]
+    reddit_server.faults["listing"] = [
+        Reply(429, {"Retry-After": "1"}, {"message": "Too Many Requests", "error": 429})
+    ]
 
     result = run("--subreddit", SUB, "--limit", "2", "--more-comments", "0")
 
@@ -422,8 +461,29 @@ def test_429_is_retried_after_retry_after(env: Path, reddit_server: ReplayServer
     assert [h.status for h in listing] == [429, 200]
     assert listing[0].query == listing[1].query  # the same page asked again
     assert listing[1].at - listing[0].at >= 0.95
-    assert "1 requests retried" in result.output
+    assert "1 retried after 429/5xx" in result.output
     assert len([r for r in read_ndjson(only_output(env)) if "title" in r]) == 2
+
+
+def test_429_without_retry_after_backs_off_exponentially_on_every_route(
+    env: Path, reddit_server: ReplayServer
+) -> None:
+    # STUDY_REDDIT_BACKOFF_SECONDS=0.2: waits of 0.2 s then 0.4 s.
+    reddit_server.faults["listing"] = [Reply(429), Reply(429)]
+    reddit_server.faults["comments"] = [Reply(429)]
+    reddit_server.faults["morechildren"] = [Reply(429)]
+
+    result = run("--subreddit", SUB, "--limit", "1")
+
+    assert result.exit_code == 0, result.output
+    listing = reddit_server.routed("listing")
+    assert [h.status for h in listing] == [429, 429, 200]
+    assert listing[1].at - listing[0].at >= 0.19
+    assert listing[2].at - listing[1].at >= 0.39
+    assert [h.status for h in reddit_server.routed("comments")] == [429, 200]
+    assert [h.status for h in reddit_server.routed("morechildren")] == [429, 200]
+    assert "4 retried" in result.output
+    assert {r["id"] for r in read_ndjson(only_output(env))} == {"p1", "c1", "c2", "c3", "c4"}
 
 
 def test_server_error_is_retried(env: Path, reddit_server: ReplayServer) -> None:
@@ -483,3 +543,22 @@ def test_help_lists_the_options() -> None:
     assert result.exit_code == 0
     for option in ("--subreddit", "--limit", "--out", "--ingest", "--sort", "--more-comments"):
         assert option in result.output
+
+
+@pytest.mark.model
+def test_ingest_flag_makes_the_posts_searchable_with_the_pain_point_filter(
+    env: Path, reddit_server: ReplayServer
+) -> None:
+    pytest.importorskip("study_tracker.knowledge.ingest", reason="the core ingest module is not there yet")
+    search = pytest.importorskip("study_tracker.knowledge.search")
+
+    result = run("--subreddit", SUB, "--limit", "5", "--ingest")
+
+    assert result.exit_code == 0, result.output
+    assert "Ingested" in result.output
+    kb = search.KnowledgeBase.open(get_settings())
+    pains = kb.search("squat knee pain", mode="bm25", k=20, filters={"pain_point": True})
+    assert pains and all(hit.pain_point for hit in pains)
+    assert "t3_p1" in {hit.doc_id for hit in pains}
+    calm = kb.search("Python book recommendations", mode="bm25", k=20, filters={"pain_point": False})
+    assert "t3_p2" in {hit.doc_id for hit in calm}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from study_tracker.cli.app import app
+
+if TYPE_CHECKING:
+    from study_tracker.config import Settings
 
 collect_app = typer.Typer(
     name="collect", help="Collect discussion material (Reddit) for the knowledge base.", no_args_is_help=True
@@ -21,7 +24,9 @@ err = Console(stderr=True)
 
 @collect_app.command("reddit")
 def reddit(
-    subreddit: Annotated[str, typer.Option("--subreddit", "-s", help="Subreddit name, e.g. MachineLearning.")],
+    subreddit: Annotated[
+        str, typer.Option("--subreddit", "-s", help="Subreddit name, e.g. MachineLearning.")
+    ],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many posts to fetch.")] = 100,
     sort: Annotated[str, typer.Option(help="Listing: new, hot, top, rising or controversial.")] = "new",
     time_filter: Annotated[
@@ -45,7 +50,9 @@ def reddit(
             help="Output NDJSON file; default <knowledge dir>/collected/reddit/<subreddit>-<time>.ndjson.",
         ),
     ] = None,
-    ingest: Annotated[bool, typer.Option("--ingest", help="Ingest the file into the knowledge base afterwards.")] = False,
+    ingest: Annotated[
+        bool, typer.Option("--ingest", help="Ingest the file into the knowledge base afterwards.")
+    ] = False,
 ) -> None:
     """Fetch posts and their comments from a subreddit through the Reddit API into an NDJSON file.
 
@@ -72,25 +79,29 @@ def reddit(
 
     console.print(
         f"Wrote {result.submissions} posts and {result.comments} comments to [bold]{result.path}[/]"
-        + (f" ({result.requests_retried} requests retried)" if result.requests_retried else "")
+        + (f" ({result.requests_retried} retried after 429/5xx)" if result.requests_retried else "")
     )
     if result.error is not None:
-        err.print(f"[bold red]Error:[/] stopped early: {result.error} The file holds what was fetched before.")
+        err.print(
+            f"[bold red]Error:[/] stopped early: {result.error} The file holds what was fetched before."
+        )
         raise typer.Exit(1)
     if ingest:
         _ingest(result.path, settings)
 
 
-def _ingest(path: Path, settings: object) -> None:
+def _ingest(path: Path, settings: Settings) -> None:
     try:
         from study_tracker.knowledge.ingest import ingest_paths
     except ImportError as exc:
         err.print(f"[bold red]Error:[/] cannot ingest: the knowledge ingest module is not available ({exc}).")
         raise typer.Exit(1) from None
-    report = ingest_paths([path], settings=settings)  # type: ignore[arg-type]
+    report = ingest_paths([path], settings=settings)
     skipped = getattr(report, "skipped", [])
     if skipped:
         for skipped_path, reason in skipped:
             err.print(f"[bold red]Error:[/] {skipped_path}: {reason}")
         raise typer.Exit(1)
-    console.print(f"Ingested {path.name}: {getattr(report, 'chunks_total', '?')} chunks in the knowledge base.")
+    console.print(
+        f"Ingested {path.name}: {getattr(report, 'chunks_total', '?')} chunks in the knowledge base."
+    )

@@ -95,7 +95,7 @@ def make_client(settings: Settings, session: requests.Session | None = None) -> 
         user_agent=settings.reddit_user_agent,
         oauth_url=settings.reddit_oauth_url.rstrip("/"),
         reddit_url=settings.reddit_url.rstrip("/"),
-        timeout=int(settings.reddit_timeout),
+        timeout=max(1, round(settings.reddit_timeout)),  # PRAW wants whole seconds
         # No PyPI version check and no asyncio probe: this runs offline and from Typer.
         check_for_updates=False,
         check_for_async=False,
@@ -232,14 +232,15 @@ def _describe(exc: Exception, subreddit: str, settings: Settings) -> str:
     from prawcore import exceptions as pe
 
     response = getattr(exc, "response", None)
-    if isinstance(exc, pe.OAuthException) or (
-        response is not None and response.url.split("?")[0].endswith("/api/v1/access_token")
-    ):
+    token_failed = response is not None and response.url.split("?")[0].endswith("/api/v1/access_token")
+    if isinstance(exc, pe.OAuthException) or (token_failed and response.status_code in (400, 401, 403)):
         status = f" ({response.status_code})" if response is not None else ""
         return (
             f"Reddit refused the app credentials{status}; check STUDY_REDDIT_CLIENT_ID and "
             "STUDY_REDDIT_CLIENT_SECRET."
         )
+    if token_failed:
+        return f"Reddit's token endpoint {response.url} answered {response.status_code}; try again later."
     if isinstance(exc, pe.NotFound | pe.Redirect):
         return f"Subreddit r/{subreddit} was not found."
     if isinstance(exc, pe.Forbidden):

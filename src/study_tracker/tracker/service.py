@@ -345,7 +345,11 @@ def today_view(session: Session, *, group: str, today: date) -> TodayView:
         s.track: s for s in session.scalars(select(TrackSetting).where(TrackSetting.group == group))
     }
     done: dict[str, dict[int, Completion]] = defaultdict(dict)
-    for c in session.scalars(live_completions(session, group).order_by(Completion.id)):
+    earliest = min((s.start_date for s in settings.values()), default=today)
+    # Only the current run of each track counts (on or after its start date): old runs stay in history.
+    for c in session.scalars(
+        live_completions(session, group).where(Completion.local_date >= earliest).order_by(Completion.id)
+    ):
         s = settings.get(c.track)
         if s is None or c.local_date >= s.start_date:
             done[c.track][c.day] = c

@@ -50,12 +50,6 @@ class History:
     recent: list[LogEntry]
 
 
-def _counts_by_day(session: Session, stmt, column) -> Counter[date]:  # type: ignore[no-untyped-def]
-    sub = stmt.subquery()
-    rows = session.execute(select(sub.c[column], func.count()).group_by(sub.c[column])).all()
-    return Counter({d: n for d, n in rows})
-
-
 def streaks(active_days: set[date], today: date) -> tuple[int, int]:
     """(current, longest): the current streak may end yesterday, since today is not over."""
     current = 0
@@ -101,14 +95,13 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     since = today - timedelta(days=364)
     completions = live_completions(session, group)
     reviews = live_reviews(session, group)
-    c_by_day = _counts_by_day(session, completions.where(Completion.local_date >= since), "local_date")
-    r_by_day = _counts_by_day(session, reviews.where(ReviewLog.local_date >= since), "local_date")
-    activity = {d: (c_by_day[d], r_by_day[d]) for d in set(c_by_day) | set(r_by_day)}
-
     c_all = completions.subquery()
     r_all = reviews.subquery()
-    active_days = {d for (d,) in session.execute(select(c_all.c.local_date).distinct())}
-    active_days |= {d for (d,) in session.execute(select(r_all.c.local_date).distinct())}
+    # One pass over the log per kind, grouped by day: the heatmap, the streaks and the totals.
+    c_by_day = dict(session.execute(select(c_all.c.local_date, func.count()).group_by(c_all.c.local_date)).all())
+    r_by_day = dict(session.execute(select(r_all.c.local_date, func.count()).group_by(r_all.c.local_date)).all())
+    active_days = set(c_by_day) | set(r_by_day)
+    activity = {d: (c_by_day.get(d, 0), r_by_day.get(d, 0)) for d in active_days if d >= since}
     current, longest = streaks(active_days, today)
 
     per_track = dict(
@@ -147,7 +140,7 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
         forecast=forecast(session, group=group, today=today),
         retention=retention,
         totals={
-            "completions": session.scalar(select(func.count()).select_from(c_all)) or 0,
+            "completions": sum(c_by_day.values()),
             "reviews": total_reviews,
             "active_days": len(active_days),
         },

@@ -1,0 +1,99 @@
+"""Tracker speed with three years of history: Today and History through a running server, and
+`study today` wall time from a cold start.
+
+    python bench/tracker_pages.py [--requests 300]
+
+Prints medians and p95 per page, and the cold-start time beside a bare `python -c pass` run
+measured in the same loop (the machine is shared: compare the ratio, not just the number).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from history_gen import generate  # noqa: E402
+
+END = "2026-11-22"
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--cold-runs", type=int, default=15)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-tracker-")) / "data"
+    t = time.perf_counter()
+    counts = generate(data_dir, years=3, end=__import__("datetime").date.fromisoformat(END))
+    print(f"generated {counts['completions']} completions + {counts['reviews']} reviews "
+          f"= {sum(counts.values())} rows in {time.perf_counter() - t:.1f}s")
+
+    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TODAY": END, "STUDY_TIMEZONE": "UTC",
+           "STUDY_INDEX_ON_START": "false", "STUDY_LOG_LEVEL": "WARNING"}
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "study_tracker", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            for _ in range(300):
+                try:
+                    client.get("/api/groups")
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            pages = ["/?group=ml_specialist", "/?group=swe", "/history?group=ml_specialist", "/history?group=swe",
+                     "/api/today?group=swe"]
+            for path in pages:  # warm-up
+                for _ in range(10):
+                    assert client.get(path).status_code == 200
+            timings: dict[str, list[float]] = {p: [] for p in pages}
+            for _ in range(args.requests):
+                for path in pages:  # interleaved, so load spikes hit every page alike
+                    t0 = time.perf_counter()
+                    r = client.get(path)
+                    timings[path].append((time.perf_counter() - t0) * 1000)
+                    assert r.status_code == 200
+        print(f"\n{'page':34} {'median ms':>10} {'p95 ms':>8}  ({args.requests} requests each, keep-alive)")
+        for path, values in timings.items():
+            print(f"{path:34} {statistics.median(values):10.1f} {pct(values, 95):8.1f}")
+    finally:
+        server.terminate()
+        server.wait()
+
+    study = [sys.executable, "-m", "study_tracker", "today"]
+    bare = [sys.executable, "-c", "pass"]
+    cold: list[float] = []
+    base_runs: list[float] = []
+    for _ in range(args.cold_runs):
+        for cmd, out in ((bare, base_runs), (study, cold)):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
+            out.append(time.perf_counter() - t0)
+    print(f"\n`study today` cold start: median {statistics.median(cold):.3f}s, p95 {pct(cold, 95):.3f}s "
+          f"(bare python: median {statistics.median(base_runs):.3f}s; {args.cold_runs} runs interleaved)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""Search backends behind small base classes, chosen by name through a factory.
+
+Dense: FAISS, exact ``IndexFlatIP`` for small collections and HNSW above
+``knowledge_hnsw_threshold`` chunks (measured in ``bench/hnsw_threshold.py``). Sparse: BM25 from
+bm25s with PyStemmer English stemming and English stop words. Row ``i`` of every backend is the
+chunk whose ``row`` column is ``i`` in the generation's catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Hits = tuple[np.ndarray, np.ndarray]  # (scores, rows), best first, same length
+
+
+def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None, positive: bool = False) -> Hits:
+    """The ``k`` best rows of a full score array (argpartition, then sort the few kept)."""
+    if allowed is not None:
+        scores = np.where(allowed, scores, -np.inf)
+    if positive:  # BM25: a zero score means no query term matched
+        scores = np.where(scores > 0, scores, -np.inf)
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+    idx = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(scores.shape[0])
+    idx = idx[np.argsort(-scores[idx], kind="stable")]
+    keep = np.isfinite(scores[idx])
+    return scores[idx][keep].astype(np.float32), idx[keep].astype(np.int64)
+
+
+class DenseIndex(ABC):
+    """Nearest neighbours by inner product over L2-normalised vectors (= cosine)."""
+
+    name: str
+
+    @abstractmethod
+    def build(self, vectors: np.ndarray, on_progress: Callable[[int], None] | None = None) -> None:
+        """Index ``vectors`` (row ``i`` is chunk row ``i``)."""
+
+    @abstractmethod
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hits]:
+        """Top ``k`` rows per query, restricted to rows where ``allowed`` is true."""
+
+    @abstractmethod
+    def save(self, folder: Path) -> list[Path]:
+        """Write the index into ``folder``; returns the files written."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path, params: dict[str, Any]) -> DenseIndex:
+        """Read an index written by :meth:`save`."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Type and parameters, for the metadata file."""
+
+
+class FaissIndex(DenseIndex):
+    """FAISS: exact flat inner product, or HNSW when the collection is large.
+
+    Args:
+        hnsw_threshold: use HNSW at or above this many vectors.
+        m, ef_construction, ef_search: HNSW graph degree and beam widths.
+    """
+
+    name = "faiss"
+    FILE = "dense.faiss"
+
+    def __init__(self, hnsw_threshold: int = 50_000, m: int = 32, ef_construction: int = 80, ef_search: int = 128):
+        self.hnsw_threshold, self.m = hnsw_threshold, m
+        self.ef_construction, self.ef_search = ef_construction, ef_search
+        self.index = None
+        self.kind = "flat"
+        self._xb: np.ndarray | None = None
+
+    def build(self, vectors: np.ndarray, on_progress: Callable[[int], None] | None = None) -> None:
+        import faiss
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, d = vectors.shape
+        if n >= self.hnsw_threshold:
+            self.kind = "hnsw"
+            index = faiss.IndexHNSWFlat(d, self.m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = self.ef_construction
+            index.hnsw.efSearch = self.ef_search
+        else:
+            self.kind = "flat"
+            index = faiss.IndexFlatIP(d)
+        step = 10_000 if self.kind == "hnsw" else max(n, 1)
+        for i in range(0, n, step):  # HNSW insertion is the slow part: report it in steps
+            index.add(vectors[i : i + step])
+            if on_progress:
+                on_progress(min(step, n - i))
+        self.index, self._xb = index, None
+
+    def vectors(self) -> np.ndarray:
+        """All stored vectors as a read-only (n, d) view (no copy)."""
+        import faiss
+
+        if self._xb is None:
+            flat = faiss.downcast_index(self.index.storage) if self.kind == "hnsw" else self.index
+            n, d = flat.ntotal, flat.d
+            self._xb = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+        return self._xb
+
+    def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hits]:
+        import faiss
+
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        n = self.index.ntotal
+        k = min(k, n)
+        if k <= 0 or n == 0:
+            return [(np.zeros(0, np.float32), np.zeros(0, np.int64)) for _ in queries]
+        if allowed is not None and (self.kind == "flat" or allowed.sum() <= max(20_000, n // 20)):
+            # Flat, or a selective filter on HNSW: exact scores over the stored vectors (a view, no
+            # copy), then mask; a filtered graph walk can return fewer than k hits when most
+            # neighbours are filtered out.
+            return [_top(row, k, allowed) for row in queries @ self.vectors().T]
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW()
+            params.efSearch = max(self.ef_search, k)
+            bitmap = selector = None
+            if allowed is not None:
+                # Keep both alive until the search returns: the selector points into the bitmap.
+                bitmap = np.packbits(allowed, bitorder="little")
+                selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+                params.sel = selector
+            scores, rows = self.index.search(queries, k, params=params)
+            del bitmap, selector
+        else:
+            scores, rows = self.index.search(queries, k)
+        out = []
+        for s, r in zip(scores, rows, strict=True):
+            keep = r >= 0
+            out.append((s[keep], r[keep].astype(np.int64)))
+        return out
+
+    def save(self, folder: Path) -> list[Path]:
+        import faiss
+
+        path = folder / self.FILE
+        faiss.write_index(self.index, str(path))
+        return [path]
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any]) -> FaissIndex:
+        import faiss
+
+        obj = cls(m=params.get("m", 32), ef_search=params.get("ef_search", 128))
+        obj.index = faiss.read_index(str(folder / cls.FILE))
+        obj.kind = params.get("type", "flat")
+        if obj.kind == "hnsw":
+            obj.index.hnsw.efSearch = obj.ef_search
+        return obj
+
+    def describe(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"backend": self.name, "type": self.kind}
+        if self.kind == "hnsw":
+            d |= {"m": self.m, "ef_construction": self.ef_construction, "ef_search": self.ef_search}
+        return d
+
+
+class SparseIndex(ABC):
+    """Keyword retrieval over the chunks' cleaned text."""
+
+    name: str
+
+    @abstractmethod
+    def build(self, texts: Sequence[str]) -> None:
+        """Index ``texts`` (row ``i`` is chunk row ``i``)."""
+
+    @abstractmethod
+    def search(self, queries: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[Hits]:
+        """Top ``k`` rows with a positive score per query."""
+
+    @abstractmethod
+    def save(self, folder: Path) -> list[Path]:
+        """Write the index into ``folder``; returns the files written."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, folder: Path, params: dict[str, Any]) -> SparseIndex:
+        """Read an index written by :meth:`save`."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Backend and parameters, for the metadata file."""
+
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default pattern: queries must split like the corpus
+
+
+class BM25Index(SparseIndex):
+    """BM25 (bm25s, Lucene variant) with English stop words and Snowball English stemming."""
+
+    name = "bm25"
+    FOLDER = "bm25"
+
+    def __init__(self) -> None:
+        import Stemmer
+        from bm25s.stopwords import STOPWORDS_EN
+
+        self.stemmer = Stemmer.Stemmer("english")
+        self.stopwords = frozenset(STOPWORDS_EN)
+        self.retriever = None
+        self.n_docs = 0
+
+    def tokens(self, text: str) -> list[str]:
+        """The stemmed, stop-word-free tokens of a query (the corpus pipeline of bm25s.tokenize)."""
+        words = [w for w in _TOKEN.findall(text.lower()) if w not in self.stopwords]
+        return self.stemmer.stemWords(words)
+
+    def build(self, texts: Sequence[str]) -> None:
+        import bm25s
+
+        self.n_docs = len(texts)
+        tokenized = bm25s.tokenize(list(texts), stopwords="en", stemmer=self.stemmer, show_progress=False)
+        retriever = bm25s.BM25()
+        retriever.index(tokenized, show_progress=False)
+        self.retriever = retriever
+
+    def search(self, queries: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[Hits]:
+        out = []
+        for q in queries:
+            ids = self.retriever.get_tokens_ids(self.tokens(q)) if self.retriever is not None else []
+            if not ids or self.n_docs == 0:
+                out.append((np.zeros(0, np.float32), np.zeros(0, np.int64)))
+                continue
+            # get_scores + argpartition: bm25s's own retrieve() is ~30x slower at 100k chunks
+            scores = self.retriever.get_scores_from_ids(ids)
+            out.append(_top(scores, k, allowed, positive=True))
+        return out
+
+    def save(self, folder: Path) -> list[Path]:
+        target = folder / self.FOLDER
+        target.mkdir(parents=True, exist_ok=True)
+        self.retriever.save(str(target), show_progress=False)
+        (target / "count.json").write_text(json.dumps({"n_docs": self.n_docs}))
+        return sorted(p for p in target.iterdir() if p.is_file())
+
+    @classmethod
+    def load(cls, folder: Path, params: dict[str, Any]) -> BM25Index:
+        import bm25s
+
+        obj = cls()
+        target = folder / cls.FOLDER
+        obj.n_docs = json.loads((target / "count.json").read_text())["n_docs"]
+        if obj.n_docs:
+            # mmap: the score matrix stays in the page cache instead of the server's heap
+            obj.retriever = bm25s.BM25.load(str(target), mmap=True, show_progress=False)
+        return obj
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name, "library": "bm25s", "stemmer": "english", "stopwords": "en"}
+
+
+_DENSE = {"faiss": FaissIndex}
+_SPARSE = {"bm25": BM25Index}
+
+
+def create_dense(name: str = "faiss", **params: Any) -> DenseIndex:
+    """A dense backend by name (``faiss``)."""
+    try:
+        return _DENSE[name](**params)
+    except KeyError:
+        raise ValueError(f"Unknown dense index {name!r}; available: {', '.join(_DENSE)}.") from None
+
+
+def create_sparse(name: str = "bm25", **params: Any) -> SparseIndex:
+    """A sparse backend by name (``bm25``)."""
+    try:
+        return _SPARSE[name](**params)
+    except KeyError:
+        raise ValueError(f"Unknown sparse index {name!r}; available: {', '.join(_SPARSE)}.") from None
+
+
+def load_dense(folder: Path, params: dict[str, Any]) -> DenseIndex:
+    """Load the dense backend that ``params`` (from the metadata file) names."""
+    return _DENSE[params.get("backend", "faiss")].load(folder, params)
+
+
+def load_sparse(folder: Path, params: dict[str, Any]) -> SparseIndex:
+    """Load the sparse backend that ``params`` (from the metadata file) names."""
+    return _SPARSE[params.get("backend", "bm25")].load(folder, params)
