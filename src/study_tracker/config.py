@@ -50,6 +50,50 @@ class Settings(BaseSettings):
         "",
         description="Path of a sentence-transformers model folder; empty uses the packaged all-MiniLM-L6-v2.",
     )
+    # ingest, chunking, embedding, index (core engine)
+    knowledge_max_file_mb: float = Field(
+        50.0,
+        ge=0,
+        description="Largest Markdown/text/HTML/PDF/JSON file read at ingest, in MB; bigger ones are skipped "
+        "with the reason. JSONL/NDJSON (and .zst) are streamed and have no limit. 0 means no limit.",
+    )
+    knowledge_json_text_field: str = Field(
+        "text", description="Field of a JSON/JSONL record that holds the text (dotted for nested: data.body)."
+    )
+    knowledge_json_id_field: str = Field(
+        "id", description="Field of a JSON/JSONL record that holds its id (with 'id', '_id' is tried too)."
+    )
+    knowledge_json_title_field: str = Field("title", description="Field of a JSON/JSONL record that holds its title.")
+    knowledge_chunk_tokens: int = Field(
+        256,
+        ge=32,
+        description="Largest chunk in tokens of the model's tokenizer, heading path included; capped at the "
+        "model's own window (256 for all-MiniLM-L6-v2).",
+    )
+    knowledge_chunk_overlap: int = Field(
+        0, ge=0, description="Tokens of a chunk repeated at the start of the next chunk of the same section."
+    )
+    knowledge_embed_backend: Literal["torch", "onnx"] = Field(
+        "torch",
+        description="What embeds chunks at ingest: torch (sentence-transformers) or onnx (the exported model).",
+    )
+    knowledge_query_backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What embeds search queries: onnx (onnxruntime, no torch in the server once exported) or torch.",
+    )
+    knowledge_embed_batch_size: int = Field(64, ge=1, description="Texts per forward pass when embedding chunks.")
+    knowledge_hnsw_threshold: int = Field(
+        50_000,
+        ge=1,
+        description="Chunks from which the dense index is FAISS HNSW instead of exact flat search "
+        "(measured in bench/hnsw_threshold.py).",
+    )
+    knowledge_hnsw_m: int = Field(32, ge=4, description="HNSW graph degree (neighbours per node).")
+    knowledge_hnsw_ef_construction: int = Field(80, ge=8, description="HNSW beam width while building.")
+    knowledge_hnsw_ef_search: int = Field(128, ge=8, description="HNSW beam width while searching (recall vs speed).")
+    knowledge_index_bundled: bool = Field(
+        True, description="Index the bundled study guides into the knowledge base when the app starts."
+    )
     # fusion (hybrid search); defaults are the winner of bench/quality.py
     fusion_method: Literal["rrf", "minmax", "zscore", "dbsf"] = Field(
         "minmax",
@@ -108,3 +152,16 @@ class Settings(BaseSettings):
 @functools.cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from the fields (``python -m study_tracker.config``)."""
+    rows = ["| variable | default | what it does |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default if field.default is not None else ""
+        rows.append(f"| `STUDY_{name.upper()}` | `{default}` | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -163,3 +163,13 @@ def test_unknown_track_and_group(session: Session) -> None:
         complete(session, "nope", 1)
     with pytest.raises(NotFound, match="unknown group"):
         service.today_view(session, group="nope", today=TODAY)
+
+
+def test_streaks() -> None:
+    from study_tracker.tracker.stats import streaks
+
+    days = {TODAY - timedelta(days=i) for i in (1, 2, 3, 7, 8, 9, 10, 11)}
+    assert streaks(days, TODAY) == (3, 5)  # today not done yet: the streak still counts from yesterday
+    assert streaks(days | {TODAY}, TODAY) == (4, 5)
+    assert streaks({TODAY - timedelta(days=2)}, TODAY) == (0, 1)
+    assert streaks(set(), TODAY) == (0, 0)

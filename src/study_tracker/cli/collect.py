@@ -56,8 +56,8 @@ def reddit(
 ) -> None:
     """Fetch posts and their comments from a subreddit through the Reddit API into an NDJSON file.
 
-    Needs a Reddit app: STUDY_REDDIT_CLIENT_ID, STUDY_REDDIT_CLIENT_SECRET (and a descriptive
-    STUDY_REDDIT_USER_AGENT). Honours Reddit's rate-limit headers and backs off on 429/5xx.
+    Needs a Reddit app: set STUDY_REDDIT_CLIENT_ID and STUDY_REDDIT_CLIENT_SECRET.
+    Honours Reddit's rate-limit headers and backs off on 429 and 5xx answers.
     """
     from study_tracker.config import get_settings
     from study_tracker.knowledge.reddit_collect import RedditCollectError, collect_subreddit

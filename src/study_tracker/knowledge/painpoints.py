@@ -12,7 +12,8 @@ logistic curve, so the score is in [0, 1]; ``is_pain_point`` compares it with
 
 Cues and weights were built on ``tests/knowledge/data/painpoints_dev.jsonl`` only; the held-out
 ``painpoints_test.jsonl`` measures them (``bench/painpoints_eval.py``).  Everything is compiled
-at import and each call is a few dozen regex searches, so ingest can tag every chunk.
+at import; a call costs about 0.1 ms for a comment and 1.5-2 ms for a 1.5 kB chunk, so ingest can
+tag every discussion chunk.
 """
 
 from __future__ import annotations

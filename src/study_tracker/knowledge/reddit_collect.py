@@ -75,8 +75,7 @@ def check_credentials(settings: Settings) -> None:
     if missing:
         raise MissingRedditCredentials(
             f"Reddit credentials are not set: {', '.join(missing)}. Create a 'script' app at "
-            "https://www.reddit.com/prefs/apps and set these variables (or reddit_client_id / "
-            "reddit_client_secret / reddit_user_agent in .env)."
+            "https://www.reddit.com/prefs/apps and set these environment variables (or put them in .env)."
         )
 
 

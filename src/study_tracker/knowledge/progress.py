@@ -1,0 +1,87 @@
+"""Progress bars for long steps (reading, embedding, indexing): Rich, with rate and ETA.
+
+Services take a :class:`Progress` and call ``step(...)``; the CLI passes a live one, tests and the
+web app the silent default.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
+from rich.text import Text
+
+
+class Step:
+    """One running step: ``advance(n)`` as work is done."""
+
+    def __init__(self, bar: RichProgress | None = None, task: int | None = None) -> None:
+        self._bar, self._task = bar, task
+
+    def advance(self, n: float = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def describe(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, description=text)
+
+
+class _Rate(ProgressColumn):
+    """Items per second in the step's own unit (chunks/s, files/s, MB/s)."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        unit = task.fields.get("unit", "it")
+        if speed is None:
+            return Text(f"- {unit}/s", style="progress.data.speed")
+        scale = task.fields.get("scale", 1.0)
+        return Text(f"{speed / scale:,.1f} {unit}/s", style="progress.data.speed")
+
+
+class Progress:
+    """Silent progress: the default for library calls."""
+
+    @contextlib.contextmanager
+    def step(self, description: str, total: float | None, unit: str = "it", scale: float = 1.0) -> Iterator[Step]:
+        """A step of ``total`` units (``scale`` divides the displayed rate, e.g. 1e6 for MB)."""
+        yield Step()
+
+
+class RichProgressBars(Progress):
+    """Live Rich bars on ``console`` (stderr by default), one per step, with rate and ETA."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+
+    @contextlib.contextmanager
+    def step(self, description: str, total: float | None, unit: str = "it", scale: float = 1.0) -> Iterator[Step]:
+        bar = RichProgress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn() if scale == 1.0 else TextColumn("{task.percentage:>3.0f}%"),
+            _Rate(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=False,
+        )
+        with bar:
+            task = bar.add_task(description, total=total, unit=unit, scale=scale)
+            yield Step(bar, task)
+            if total is not None:
+                bar.update(task, completed=total)
