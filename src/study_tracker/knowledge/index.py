@@ -221,6 +221,9 @@ class BM25Index(SparseIndex):
         import bm25s
 
         self.n_docs = len(texts)
+        if not texts:
+            self.retriever = None
+            return
         tokenized = bm25s.tokenize(list(texts), stopwords="en", stemmer=self.stemmer, show_progress=False)
         retriever = bm25s.BM25()
         retriever.index(tokenized, show_progress=False)
@@ -241,7 +244,8 @@ class BM25Index(SparseIndex):
     def save(self, folder: Path) -> list[Path]:
         target = folder / self.FOLDER
         target.mkdir(parents=True, exist_ok=True)
-        self.retriever.save(str(target), show_progress=False)
+        if self.retriever is not None and self.n_docs:
+            self.retriever.save(str(target), show_progress=False)
         (target / "count.json").write_text(json.dumps({"n_docs": self.n_docs}))
         return sorted(p for p in target.iterdir() if p.is_file())
 

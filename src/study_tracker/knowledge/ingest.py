@@ -1,0 +1,717 @@
+"""Ingest: files and folders -> documents -> chunks -> cached embeddings -> a new index generation.
+
+One run scans the named roots, reloads only new or changed files (size and mtime, then SHA-256),
+drops files that are gone, embeds only chunk texts the cache has not seen, rebuilds the FAISS and
+BM25 indexes and swaps the new generation in atomically (see ``store.py``). A file that cannot be
+read is skipped with a reason; everything else goes in. A run killed at any point leaves the
+previous index live, and the next run finds the vectors it had already computed in the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from study_tracker.config import Settings, get_settings
+from study_tracker.knowledge.chunk import CHUNKER_VERSION, Chunker, load_tokenizer
+from study_tracker.knowledge.documents import DISCUSSION_KINDS
+from study_tracker.knowledge.embed import EmbeddingCache, ModelInfo, get_encoder, resolve_model, text_hash
+from study_tracker.knowledge.errors import SourceNotFound
+from study_tracker.knowledge.index import create_dense, create_sparse
+from study_tracker.knowledge.loaders import WHOLE_FILE_FORMATS, LoaderOptions, Skip, file_format, load_file
+from study_tracker.knowledge.progress import Progress
+from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
+
+_SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".venv", "venv"})
+
+
+@dataclass
+class IngestReport:
+    """What an ingest (or a removal) did, for the CLI's summary and its skipped-files table."""
+
+    roots: list[str] = field(default_factory=list)
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    chunks_added: int = 0
+    chunks_total: int = 0
+    chunks_indexed: int = 0  # after dropping exact duplicates
+    documents: int = 0
+    embedded: int = 0  # chunk texts run through the model in this run
+    embedded_from_cache: int = 0  # new chunk texts whose vectors were already cached
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    up_to_date: bool = False
+    generation: str | None = None
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return not self.up_to_date
+
+
+@dataclass
+class _FilePlan:
+    path: str
+    root: str
+    action: str  # new | changed | touched | unchanged | skip
+    size: int = 0
+    mtime_ns: int = 0
+    sha256: str = ""
+    fmt: str = ""
+    file_id: int | None = None
+    reason: str = ""
+    options: LoaderOptions | None = None
+
+
+@dataclass
+class _Plan:
+    files: list[_FilePlan] = field(default_factory=list)
+    removed: list[tuple[int, str]] = field(default_factory=list)  # (file id, path)
+    root_options: dict[str, tuple[str, bool]] = field(default_factory=dict)  # root -> (options json, bundled)
+    dropped_roots: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for f in self.files if f.action == action)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _norm(path: str | os.PathLike) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def index_config(settings: Settings, info: ModelInfo) -> dict[str, Any]:
+    """What an index must have been built with to be reused (a mismatch forces a rebuild)."""
+    return {
+        "model_id": info.model_id,
+        "dim": info.dim,
+        "chunker_version": CHUNKER_VERSION,
+        "chunk_tokens": min(settings.knowledge_chunk_tokens, info.max_seq_length),
+        "chunk_overlap": settings.knowledge_chunk_overlap,
+    }
+
+
+def config_mismatch(meta: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """Names of the settings that differ between an index's metadata and ``config``."""
+    return [k for k, v in config.items() if meta.get(k) != v]
+
+
+def _pain_detector() -> tuple[Callable[[str], bool] | None, str]:
+    """``is_pain_point`` from the painpoints module and a fingerprint of that module ("" if absent)."""
+    try:
+        from study_tracker.knowledge import painpoints
+    except ImportError:
+        return None, ""
+    fn = getattr(painpoints, "is_pain_point", None)
+    if fn is None:
+        return None, ""
+    try:
+        source = Path(painpoints.__file__).read_bytes()
+    except (OSError, TypeError):
+        source = b""
+    return fn, hashlib.sha256(source).hexdigest()[:16]
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _walk(root: str, exclude: str) -> list[str]:
+    """Files under ``root`` (or ``root`` itself), hidden files and tool folders left out."""
+    if not os.path.isdir(root):
+        return [root]
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and d not in _SKIP_DIRS and not _under(os.path.join(dirpath, d), exclude)
+        )
+        out.extend(os.path.join(dirpath, n) for n in sorted(filenames) if not n.startswith("."))
+    return out
+
+
+def _options(settings: Settings, text_field: str | None, id_field: str | None, title_field: str | None) -> LoaderOptions:
+    return LoaderOptions(
+        text_field=text_field or settings.knowledge_json_text_field,
+        id_field=id_field or settings.knowledge_json_id_field,
+        title_field=title_field or settings.knowledge_json_title_field,
+        max_file_bytes=int(settings.knowledge_max_file_mb * 1024 * 1024),
+    )
+
+
+def _options_json(o: LoaderOptions) -> str:
+    return json.dumps({"text_field": o.text_field, "id_field": o.id_field, "title_field": o.title_field})
+
+
+def _options_from_json(s: str, base: LoaderOptions) -> LoaderOptions:
+    d = json.loads(s or "{}")
+    return LoaderOptions(
+        text_field=d.get("text_field", base.text_field),
+        id_field=d.get("id_field", base.id_field),
+        title_field=d.get("title_field", base.title_field),
+        max_file_bytes=base.max_file_bytes,
+    )
+
+
+def _scan(
+    roots: dict[str, tuple[LoaderOptions, bool]],
+    old: sqlite3.Connection | None,
+    exclude: str,
+    progress: Progress,
+) -> _Plan:
+    """Decide, per file, what to do: no file is read except to hash one whose size or mtime changed."""
+    plan = _Plan()
+    known: dict[str, sqlite3.Row] = {}
+    if old is not None:
+        known = {r["path"]: r for r in old.execute("SELECT id, path, root, size, mtime_ns, sha256, options FROM files")}
+    seen: set[str] = set()
+    listing: list[tuple[str, str, LoaderOptions]] = []
+    for root, (opts, bundled) in roots.items():
+        if not os.path.lexists(root):
+            if any(_under(p, root) for p in known):
+                plan.dropped_roots.append(root)  # a known root that vanished: its files go below
+            continue
+        plan.root_options[root] = (_options_json(opts), bundled)
+        listing.extend((p, root, opts) for p in _walk(root, exclude))
+    with progress.step("Scanning files", total=len(listing), unit="files") as step:
+        for path, root, opts in listing:
+            step.advance()
+            if path in seen:
+                continue
+            seen.add(path)
+            plan.files.append(_plan_file(path, root, opts, known.get(path)))
+    for root in roots:
+        for path, row in known.items():
+            if _under(path, root) and path not in seen:
+                plan.removed.append((row["id"], path))
+    return plan
+
+
+def _plan_file(path: str, root: str, opts: LoaderOptions, row: sqlite3.Row | None) -> _FilePlan:
+    fp = _FilePlan(path=path, root=root, action="new", file_id=row["id"] if row else None, options=opts)
+    kept = " (previous version kept)" if row else ""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        fp.action, fp.reason = "skip", f"cannot read: {e.strerror or e}{kept}"
+        return fp
+    if not os.path.isfile(path):
+        fp.action, fp.reason = "skip", f"not a regular file{kept}"
+        return fp
+    fp.size, fp.mtime_ns = st.st_size, st.st_mtime_ns
+    fmt, compressed = file_format(Path(path))
+    fp.fmt = fmt or ""
+    if fmt is None:
+        fp.action, fp.reason = "skip", f"unsupported file type {Path(path).suffix or '(no extension)'}"
+        return fp
+    if st.st_size == 0:
+        fp.action, fp.reason = "skip", f"empty file{kept}"
+        return fp
+    limit = opts.max_file_bytes
+    if limit and fmt in WHOLE_FILE_FORMATS and st.st_size > limit:
+        fp.action = "skip"
+        fp.reason = (
+            f"too large: {st.st_size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit "
+            f"(setting STUDY_KNOWLEDGE_MAX_FILE_MB){kept}"
+        )
+        return fp
+    same_options = row is not None and row["options"] == opts.fingerprint()
+    if row is not None and same_options and row["size"] == st.st_size and row["mtime_ns"] == st.st_mtime_ns:
+        fp.action, fp.sha256 = "unchanged", row["sha256"]
+        return fp
+    try:
+        fp.sha256 = _sha256(path)
+    except OSError as e:
+        fp.action, fp.reason = "skip", f"cannot read: {e.strerror or e}{kept}"
+        return fp
+    if row is not None:
+        fp.action = "touched" if same_options and row["sha256"] == fp.sha256 else "changed"
+    return fp
+
+
+def _delete_file_rows(db: sqlite3.Connection, file_id: int) -> None:
+    db.execute("DELETE FROM chunks WHERE document IN (SELECT id FROM documents WHERE file_id = ?)", (file_id,))
+    db.execute("DELETE FROM documents WHERE file_id = ?", (file_id,))
+
+
+def _load_one(
+    db: sqlite3.Connection,
+    fp: _FilePlan,
+    chunker: Chunker,
+    pain: Callable[[str], bool] | None,
+    report: IngestReport,
+    new_hashes: set[bytes],
+) -> None:
+    """Load, chunk and store one file inside a savepoint; on any failure the old version stays."""
+    warnings: list[str] = []
+    db.execute("SAVEPOINT file")
+    try:
+        if fp.file_id is not None:
+            _delete_file_rows(db, fp.file_id)
+            db.execute(
+                "UPDATE files SET root=?, format=?, size=?, mtime_ns=?, sha256=?, options=?, ingested_at=? WHERE id=?",
+                (fp.root, fp.fmt, fp.size, fp.mtime_ns, fp.sha256, fp.options.fingerprint(), _now(), fp.file_id),
+            )
+            file_id = fp.file_id
+        else:
+            file_id = db.execute(
+                "INSERT INTO files (path, root, format, size, mtime_ns, sha256, options, ingested_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (fp.path, fp.root, fp.fmt, fp.size, fp.mtime_ns, fp.sha256, fp.options.fingerprint(), _now()),
+            ).lastrowid
+        n_docs = n_chunks = 0
+        added: list[bytes] = []
+        for doc in load_file(Path(fp.path), fp.options, warnings.append):
+            chunks = chunker.chunk(doc)
+            if not chunks:
+                continue
+            doc_row = db.execute(
+                "INSERT INTO documents (file_id, doc_id, title, kind, text, meta) VALUES (?, ?, ?, ?, ?, ?)",
+                (file_id, doc.doc_id, doc.title, doc.kind, doc.text, json.dumps(doc.meta) if doc.meta else None),
+            ).lastrowid
+            discussion = pain is not None and doc.kind in DISCUSSION_KINDS
+            rows = []
+            for c in chunks:
+                h = text_hash(c.index_text)
+                added.append(h)
+                flag = int(bool(pain(c.index_text))) if discussion else 0
+                rows.append((doc_row, c.seq, c.start, c.end, json.dumps(c.heading_path), c.index_text, h, c.n_tokens, flag))
+            db.executemany(
+                'INSERT INTO chunks (document, seq, start, "end", heading, index_text, hash, n_tokens, pain) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            n_docs += 1
+            n_chunks += len(chunks)
+        if n_chunks == 0:
+            raise Skip("no indexable text")
+        db.execute(
+            "UPDATE files SET n_docs=?, n_chunks=?, warnings=? WHERE id=?",
+            (n_docs, n_chunks, json.dumps(warnings) if warnings else None, file_id),
+        )
+        db.execute("RELEASE file")
+        new_hashes.update(added)
+        report.chunks_added += n_chunks
+        if fp.action == "new":
+            report.files_new += 1
+        else:
+            report.files_changed += 1
+    except Exception as e:  # noqa: BLE001 - one bad file must not stop the ingest; the reason is reported
+        db.execute("ROLLBACK TO file")
+        db.execute("RELEASE file")
+        if isinstance(e, Skip):
+            reason = str(e)
+        elif isinstance(e, OSError):
+            reason = f"cannot read: {e.strerror or e}"
+        elif isinstance(e, MemoryError):
+            reason = "out of memory while reading"
+        else:
+            reason = f"failed to load: {type(e).__name__}: {e}"
+        if fp.file_id is not None:
+            reason += " (previous version kept)"
+        report.skipped.append((fp.path, reason))
+    report.warnings.extend((fp.path, w) for w in warnings)
+
+
+def ingest_paths(
+    paths: Sequence[str | os.PathLike],
+    *,
+    settings: Settings | None = None,
+    text_field: str | None = None,
+    id_field: str | None = None,
+    title_field: str | None = None,
+    rebuild: bool = False,
+    bundled: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float | None = None,
+) -> IngestReport:
+    """Ingest files and folders into the knowledge base and make the new index live.
+
+    Args:
+        paths: files or folders; a folder is read recursively (hidden files left out) and
+            re-ingesting it drops the files that are gone from it.
+        settings: defaults to ``get_settings()``; the knowledge folder is ``settings.knowledge_path``.
+        text_field, id_field, title_field: JSON/JSONL field names (default: the settings).
+        rebuild: re-read every known source even if nothing changed.
+        bundled: mark these roots as the bundled guides (older bundled roots are dropped).
+        progress: progress bars (silent by default).
+        lock_timeout: seconds to wait for another ingest (None: wait).
+
+    Returns:
+        The report; ``skipped`` names each file left out and why.
+
+    Raises:
+        IngestBusy: another ingest holds the lock past ``lock_timeout``.
+        ModelNotFound: the embedding model folder is unusable.
+    """
+    settings = settings or get_settings()
+    opts = _options(settings, text_field, id_field, title_field)
+    roots = {_norm(p): (opts, bundled) for p in paths}
+    return _run(settings, roots, rebuild=rebuild, bundled=bundled, progress=progress or Progress(), lock_timeout=lock_timeout)
+
+
+def _run(
+    settings: Settings,
+    roots: dict[str, tuple[LoaderOptions, bool]],
+    *,
+    rebuild: bool = False,
+    bundled: bool = False,
+    remove: Sequence[str] = (),
+    progress: Progress,
+    lock_timeout: float | None,
+) -> IngestReport:
+    t0 = time.perf_counter()
+    report = IngestReport(roots=list(roots))
+    store = KnowledgeStore(settings.knowledge_path)
+    info = resolve_model(settings.embedding_model)
+    config = index_config(settings, info)
+    base_opts = _options(settings, None, None, None)
+    pain, pain_version = _pain_detector()
+    with store.lock(lock_timeout):
+        current = store.current()
+        old_meta = current.meta() if current else {}
+        reuse = current is not None and not rebuild and not config_mismatch(old_meta, config)
+        old_db = connect_catalog(current.catalog_path, readonly=True) if current else None
+        try:
+            known_roots = {r["path"]: r for r in old_db.execute("SELECT * FROM roots")} if old_db else {}
+            for path in roots:
+                if not os.path.lexists(path) and path not in known_roots and not remove:
+                    report.skipped.append((path, "no such file or folder"))
+            if bundled:  # the package moved (reinstall, new venv): forget the old copy of the guides
+                for path, row in known_roots.items():
+                    if row["bundled"] and path not in roots:
+                        remove = [*remove, path]
+            if not reuse:  # rebuild: every known root is read again with the options it was added with
+                for path, row in known_roots.items():
+                    if path not in roots and not any(_under(path, r) for r in remove):
+                        roots[path] = (_options_from_json(row["options"], base_opts), bool(row["bundled"]))
+            removed_files: list[tuple[int, str]] = []
+            dropped_roots: list[str] = []
+            if remove and old_db is not None:
+                for target in remove:
+                    dropped_roots += [p for p in known_roots if _under(p, target)]
+                    removed_files += [
+                        (r["id"], r["path"])
+                        for r in old_db.execute("SELECT id, path FROM files")
+                        if _under(r["path"], target)
+                    ]
+            scan_t = time.perf_counter()
+            plan = _scan(roots, old_db if reuse else None, str(settings.knowledge_path.resolve()), progress)
+            plan.removed += [rf for rf in removed_files if rf not in plan.removed]
+            plan.dropped_roots += dropped_roots
+            report.timings["scan"] = time.perf_counter() - scan_t
+            pain_stale = reuse and old_meta.get("painpoints_version", "") != pain_version
+            dirty = (
+                not reuse
+                or plan.removed
+                or plan.dropped_roots
+                or pain_stale
+                or any(f.action in ("new", "changed", "touched") for f in plan.files)
+                or any(r not in known_roots or known_roots[r]["options"] != o[0] for r, o in plan.root_options.items())
+            )
+            report.files_unchanged = plan.count("unchanged") + plan.count("touched")
+            report.skipped += [(f.path, f.reason) for f in plan.files if f.action == "skip"]
+            if not dirty:
+                report.up_to_date = True
+                report.generation = current.path.name if current else None
+                _fill_counts(report, old_meta)
+                report.seconds = time.perf_counter() - t0
+                return report
+        finally:
+            if old_db is not None:
+                old_db.close()
+        gen = store.new_generation(copy_from=current if reuse else None)
+        try:
+            _apply(gen, plan, settings, info, config, pain, pain_version, pain_stale, reuse, current, report, progress)
+        except BaseException:
+            store.discard(gen)
+            raise
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _fill_counts(report: IngestReport, meta: dict[str, Any]) -> None:
+    counts = meta.get("counts", {})
+    report.documents = counts.get("documents", 0)
+    report.chunks_total = counts.get("chunks", 0)
+    report.chunks_indexed = counts.get("indexed", 0)
+
+
+def _apply(
+    gen: Generation,
+    plan: _Plan,
+    settings: Settings,
+    info: ModelInfo,
+    config: dict[str, Any],
+    pain: Callable[[str], bool] | None,
+    pain_version: str,
+    pain_stale: bool,
+    reuse: bool,
+    current: Generation | None,
+    report: IngestReport,
+    progress: Progress,
+) -> None:
+    store = KnowledgeStore(settings.knowledge_path)
+    db = connect_catalog(gen.catalog_path)
+    db.isolation_level = None  # explicit transactions and per-file savepoints
+    t = time.perf_counter()
+    db.execute("BEGIN")
+    for file_id, path in plan.removed:
+        _delete_file_rows(db, file_id)
+        db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+    report.files_removed = len(plan.removed)
+    for root in plan.dropped_roots:
+        db.execute("DELETE FROM roots WHERE path = ?", (root,))
+    for root, (options, is_bundled) in plan.root_options.items():
+        db.execute(
+            "INSERT INTO roots (path, options, bundled, ingested_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(path) DO UPDATE SET options=excluded.options, bundled=excluded.bundled, "
+            "ingested_at=excluded.ingested_at",
+            (root, options, int(is_bundled), _now()),
+        )
+    for fp in plan.files:
+        if fp.action == "touched":
+            db.execute("UPDATE files SET size=?, mtime_ns=?, root=? WHERE id=?", (fp.size, fp.mtime_ns, fp.root, fp.file_id))
+        elif fp.action == "unchanged" and fp.file_id is not None:
+            db.execute("UPDATE files SET root=? WHERE id=?", (fp.root, fp.file_id))
+    if pain_stale and pain is not None:
+        rows = db.execute(
+            "SELECT c.id, c.index_text FROM chunks c JOIN documents d ON d.id = c.document WHERE d.kind IN (%s)"
+            % ",".join("?" * len(DISCUSSION_KINDS)),
+            tuple(DISCUSSION_KINDS),
+        ).fetchall()
+        db.executemany("UPDATE chunks SET pain=? WHERE id=?", ((int(bool(pain(r[1]))), r[0]) for r in rows))
+    to_load = [f for f in plan.files if f.action in ("new", "changed")]
+    new_hashes: set[bytes] = set()
+    if to_load:
+        tokenizer = load_tokenizer(info.path)
+        chunker = Chunker(tokenizer, config["chunk_tokens"], settings.knowledge_chunk_overlap)
+        total = sum(f.size for f in to_load)
+        with progress.step(f"Reading {len(to_load)} file(s)", total=total, unit="MB", scale=1e6) as step:
+            for fp in to_load:
+                _load_one(db, fp, chunker, pain, report, new_hashes)
+                step.advance(fp.size)
+    db.execute("COMMIT")
+    report.timings["read"] = time.perf_counter() - t
+
+    # Embed what the cache does not have (committed batch by batch: a crash keeps the work done).
+    t = time.perf_counter()
+    cache = EmbeddingCache(store.cache_path, info)
+    try:
+        db.execute("ATTACH DATABASE ? AS cache", (str(store.cache_path),))
+        missing = db.execute(
+            "SELECT c.hash, min(c.index_text) FROM chunks c WHERE NOT EXISTS "
+            "(SELECT 1 FROM cache.vectors v WHERE v.model = ? AND v.hash = c.hash) GROUP BY c.hash",
+            (cache.model,),
+        ).fetchall()
+        report.embedded = len(missing)
+        report.embedded_from_cache = len(new_hashes - {h for h, _ in missing})
+        if missing:
+            encoder = get_encoder(info, settings.knowledge_embed_backend, settings.knowledge_path, settings.knowledge_embed_batch_size)
+            with progress.step(f"Embedding {len(missing)} chunk(s)", total=len(missing), unit="chunks") as step:
+                cache.embed(missing, encoder, on_progress=step.advance)
+        report.timings["embed"] = time.perf_counter() - t
+        t = time.perf_counter()
+        content_same = reuse and not plan.removed and not new_hashes and report.files_changed == 0
+        counts = _build_index(db, gen, settings, info, cache, current if content_same else None, progress)
+        db.execute("DETACH DATABASE cache")
+    finally:
+        cache.close()
+    counts["roots"] = db.execute("SELECT count(*) FROM roots").fetchone()[0]
+    counts["files"] = db.execute("SELECT count(*) FROM files").fetchone()[0]
+    db.close()
+    report.timings["index"] = time.perf_counter() - t
+    meta = {
+        **config,
+        "model_path": str(info.path),
+        "counts": counts,
+        "built_at": _now(),
+        "painpoints_version": pain_version,
+        **counts.pop("_backends"),
+    }
+    t = time.perf_counter()
+    store.commit(gen, meta)
+    report.timings["commit"] = time.perf_counter() - t
+    report.generation = gen.path.name
+    _fill_counts(report, meta)
+
+
+def _build_index(
+    db: sqlite3.Connection,
+    gen: Generation,
+    settings: Settings,
+    info: ModelInfo,
+    cache: EmbeddingCache,
+    link_from: Generation | None,
+    progress: Progress,
+) -> dict[str, Any]:
+    """Assign index rows (first copy of each distinct text wins) and write FAISS and BM25."""
+    db.execute("BEGIN")
+    db.execute("UPDATE chunks SET row = NULL")
+    seen: set[bytes] = set()
+    assign = []
+    for cid, h in db.execute("SELECT id, hash FROM chunks ORDER BY id"):
+        if h not in seen:
+            seen.add(h)
+            assign.append((len(assign), cid))
+    db.executemany("UPDATE chunks SET row = ? WHERE id = ?", assign)
+    db.execute("COMMIT")
+    n = len(assign)
+    counts: dict[str, Any] = {
+        "documents": db.execute("SELECT count(*) FROM documents").fetchone()[0],
+        "chunks": db.execute("SELECT count(*) FROM chunks").fetchone()[0],
+        "indexed": n,
+    }
+    if link_from is not None:
+        # Only file metadata changed (e.g. touched files): the old index files are still exact.
+        old = link_from.meta()
+        for p in link_from.path.rglob("*"):
+            rel = p.relative_to(link_from.path)
+            if p.is_file() and rel.parts[0] in ("dense.faiss", "bm25"):
+                (gen.path / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.link(p, gen.path / rel)
+        counts["_backends"] = {"dense": old["dense"], "sparse": old["sparse"]}
+        return counts
+    vectors = np.empty((n, info.dim), dtype=np.float32)
+    got = 0
+    for row, vec in db.execute(
+        "SELECT c.row, v.vec FROM chunks c JOIN cache.vectors v ON v.model = ? AND v.hash = c.hash "
+        "WHERE c.row IS NOT NULL",
+        (cache.model,),
+    ):
+        vectors[row] = np.frombuffer(vec, dtype=np.float32)
+        got += 1
+    if got != n:
+        raise RuntimeError(f"embedding cache is missing {n - got} vector(s); run the ingest again.")
+    dense = create_dense(
+        "faiss",
+        hnsw_threshold=settings.knowledge_hnsw_threshold,
+        m=settings.knowledge_hnsw_m,
+        ef_construction=settings.knowledge_hnsw_ef_construction,
+        ef_search=settings.knowledge_hnsw_ef_search,
+    )
+    with progress.step(f"Indexing {n} vector(s)", total=n, unit="vectors") as step:
+        dense.build(vectors, on_progress=step.advance)
+    del vectors
+    dense.save(gen.path)
+    sparse = create_sparse("bm25")
+    texts = [t for (t,) in db.execute("SELECT index_text FROM chunks WHERE row IS NOT NULL ORDER BY row")]
+    with progress.step("Indexing BM25", total=1, unit="indexes") as step:
+        sparse.build(texts)
+        step.advance()
+    del texts
+    sparse.save(gen.path)
+    counts["_backends"] = {"dense": dense.describe(), "sparse": sparse.describe()}
+    return counts
+
+
+def remove_sources(
+    paths: Iterable[str | os.PathLike],
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    lock_timeout: float | None = None,
+) -> IngestReport:
+    """Remove ingested roots and files at or under ``paths`` from every index.
+
+    Raises:
+        SourceNotFound: nothing ingested is at or under one of the paths.
+        IndexNotBuilt: nothing has been ingested yet.
+    """
+    settings = settings or get_settings()
+    store = KnowledgeStore(settings.knowledge_path)
+    gen = store.require_current()
+    targets = [_norm(p) for p in paths]
+    db = connect_catalog(gen.catalog_path, readonly=True)
+    try:
+        known = [r[0] for r in db.execute("SELECT path FROM roots UNION SELECT path FROM files")]
+    finally:
+        db.close()
+    for t in targets:
+        if not any(_under(k, t) for k in known):
+            raise SourceNotFound(f"{t} is not an ingested source (see `study sources`).")
+    return _run(settings, {}, remove=targets, progress=progress or Progress(), lock_timeout=lock_timeout)
+
+
+@dataclass
+class SourceInfo:
+    """One ingested root, for ``study sources`` and the web page."""
+
+    path: str
+    files: int
+    documents: int
+    chunks: int
+    ingested_at: str
+    bundled: bool
+    exists: bool
+
+
+def list_sources(settings: Settings | None = None) -> list[SourceInfo]:
+    """The ingested roots with their file, document and chunk counts ([] before the first ingest)."""
+    settings = settings or get_settings()
+    gen = KnowledgeStore(settings.knowledge_path).current()
+    if gen is None:
+        return []
+    db = connect_catalog(gen.catalog_path, readonly=True)
+    try:
+        out = []
+        for r in db.execute("SELECT path, bundled, ingested_at FROM roots ORDER BY path"):
+            files, docs, chunks = db.execute(
+                "SELECT count(*), coalesce(sum(n_docs), 0), coalesce(sum(n_chunks), 0) FROM files WHERE root = ?",
+                (r["path"],),
+            ).fetchone()
+            out.append(
+                SourceInfo(r["path"], files, docs, chunks, r["ingested_at"], bool(r["bundled"]), os.path.exists(r["path"]))
+            )
+        return out
+    finally:
+        db.close()
+
+
+def bundled_guides_path() -> Path:
+    """The study guides shipped in the package (``study_tracker/content/guides``)."""
+    return Path(__file__).resolve().parent.parent / "content" / "guides"
+
+
+def ensure_bundled_indexed(
+    settings: Settings | None = None, *, progress: Progress | None = None, wait: bool = False
+) -> IngestReport | None:
+    """Index the bundled study guides if they are not indexed or have changed (cheap when up to date).
+
+    Returns None when disabled (``knowledge_index_bundled``), when there are no guides, or when
+    another ingest is running and ``wait`` is false.
+    """
+    from study_tracker.knowledge.errors import IngestBusy
+
+    settings = settings or get_settings()
+    guides = bundled_guides_path()
+    if not settings.knowledge_index_bundled or not guides.is_dir() or not any(guides.glob("*.md")):
+        return None
+    try:
+        return ingest_paths([guides], settings=settings, bundled=True, progress=progress, lock_timeout=None if wait else 0)
+    except IngestBusy:
+        return None
