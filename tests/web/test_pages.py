@@ -90,11 +90,22 @@ def test_undo_button(client) -> None:  # type: ignore[no-untyped-def]
     assert "nothing to undo in SWE" in r.text
 
 
-def test_guide_link_opens_the_day_section(client) -> None:  # type: ignore[no-untyped-def]
-    topic = client.get("/tracks/ml_algorithms/days/1").text
-    href = re.search(r'href="(/guides/[^"#]+)#([^"]+)"', topic)
-    guide = client.get(href[1])
-    assert guide.status_code == 200 and f'id="{href[2]}"' in guide.text
+def test_every_topic_links_to_its_guide_sections(client) -> None:  # type: ignore[no-untyped-def]
+    from study_tracker.tracker.curriculum import load_tracks
+
+    guides: dict[str, str] = {}
+    checked = 0
+    for track in load_tracks().values():
+        for topic in track.days:
+            page = client.get(f"/tracks/{track.slug}/days/{topic.day}").text
+            links = re.findall(r'href="(/guides/[^"#]+)#([^"]+)"', page)
+            assert links, f"{track.slug} day {topic.day} has no guide link"
+            for path, anchor in links:
+                if path not in guides:
+                    guides[path] = client.get(path).text
+                assert f'id="{anchor}"' in guides[path], f"{path} has no section #{anchor}"
+                checked += 1
+    assert checked == 98 + 28  # every day's guide section, plus the ML cheat sheets
 
 
 BAD_FORMS = [

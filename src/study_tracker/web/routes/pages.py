@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -47,8 +48,20 @@ def topic_page(request: Request, slug: str, day: int, session: SessionDep) -> Re
     track = service.get_track(slug)
     topic = service.get_topic(slug, day)
     completion = service.completion_for(session, track=slug, day=day)
-    ctx = {"track": track, "topic": topic, "completion": completion, "group": track.group}
+    ctx = {"track": track, "topic": topic, "completion": completion, "group": track.group, "guides": _guides(track)}
     return render(request, "topic.html", ctx)
+
+
+def _guides(track) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(label, file name) of the track's guide and, when there is one, its cheat sheet."""
+    if not track.guide:
+        return []
+    guide = Path(track.guide).name
+    out = [("Read this day in the study guide", guide)]
+    cheatsheet = guide.replace(".md", "-cheatsheet.md")
+    if (CONTENT_DIR / "guides" / cheatsheet).exists():
+        out.append(("Cheat sheet for this day", cheatsheet))
+    return out
 
 
 @router.post("/tracks/{slug}/days/{day}/complete")
@@ -76,6 +89,7 @@ def complete_form(
             "topic": topic,
             "completion": service.completion_for(session, track=slug, day=day),
             "group": track.group,
+            "guides": _guides(track),
             "errors": exc.errors,
             "message": None if exc.errors else exc.message,
             "form": {"difficulty": difficulty, "notes": notes},

@@ -1,0 +1,380 @@
+"""Search: a ``KnowledgeBase`` loads the live index once per process and answers in a few ms.
+
+``search(q)`` is ``batch_search([q])[0]``. Dense and BM25 candidates are fused by
+``study_tracker.knowledge.fusion`` with the ``fusion_*`` settings. When an ingest swaps in a new
+generation, the next query loads it (a stat of the pointer file per query decides).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from study_tracker.config import Settings, get_settings
+from study_tracker.knowledge import fusion
+from study_tracker.knowledge.documents import KINDS
+from study_tracker.knowledge.errors import IndexMismatch, InvalidQuery
+from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
+
+MODES = ("hybrid", "dense", "bm25")
+CONTEXT_CHARS = 200  # text shown around a passage so the highlight reads in context
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Search filters; None means "any".
+
+    ``source`` is a path: results come from files at or under it (an absolute path) or whose path
+    contains it (anything else, e.g. ``guides``).
+    """
+
+    source: str | None = None
+    kind: str | None = None
+    pain_point: bool | None = None
+
+    @classmethod
+    def of(cls, value: Filters | Mapping[str, Any] | None) -> Filters | None:
+        """Filters from a ``Filters``, a dict with those keys, or None."""
+        if value is None or isinstance(value, Filters):
+            return value
+        unknown = set(value) - {"source", "kind", "pain_point"}
+        if unknown:
+            raise InvalidQuery(f"Unknown filter(s): {', '.join(sorted(unknown))}; use source, kind or pain_point.")
+        return cls(value.get("source") or None, value.get("kind") or None, value.get("pain_point"))
+
+    def empty(self) -> bool:
+        return self.source is None and self.kind is None and self.pain_point is None
+
+
+@dataclass
+class SearchHit:
+    """One passage found: the exact text, where it is, and why it ranked."""
+
+    chunk_id: str
+    doc_id: str
+    score: float
+    text: str  # the original passage, document.text[start:end]
+    title: str
+    source: str  # the file it came from
+    kind: str
+    heading_path: list[str]
+    start: int
+    end: int
+    pain_point: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+    context_before: str = ""
+    context_after: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Loaded:
+    """One generation in memory: backends, per-row filter arrays and a catalog connection."""
+
+    def __init__(self, gen: Generation) -> None:
+        from study_tracker.knowledge.index import load_dense, load_sparse
+
+        self.gen = gen
+        self.meta = gen.meta()
+        self.db = connect_catalog(gen.catalog_path, readonly=True)
+        self.db_lock = threading.Lock()
+        self.dense = load_dense(gen.path, self.meta["dense"])
+        self.sparse = load_sparse(gen.path, self.meta["sparse"])
+        n = self.meta["counts"]["indexed"]
+        self.n = n
+        self.kinds = list(KINDS)
+        self.row_kind = np.zeros(n, dtype=np.int8)
+        self.row_file = np.zeros(n, dtype=np.int32)
+        self.row_pain = np.zeros(n, dtype=bool)
+        self.row_chunk_id: list[str] = [""] * n
+        self.row_doc_id: list[str] = [""] * n
+        for row, seq, pain, doc_id, kind, file_id in self.db.execute(
+            "SELECT c.row, c.seq, c.pain, d.doc_id, d.kind, d.file_id FROM chunks c "
+            "JOIN documents d ON d.id = c.document WHERE c.row IS NOT NULL"
+        ):
+            if kind not in self.kinds:
+                self.kinds.append(kind)
+            self.row_kind[row] = self.kinds.index(kind)
+            self.row_file[row] = file_id
+            self.row_pain[row] = bool(pain)
+            self.row_doc_id[row] = doc_id
+            self.row_chunk_id[row] = f"{doc_id}#{seq}"
+        self.files = {r[0]: r[1] for r in self.db.execute("SELECT id, path FROM files")}
+        self.chunk_row = {c: i for i, c in enumerate(self.row_chunk_id)}
+        self._masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Rows allowed by ``filters`` (None: all rows)."""
+        if filters is None or filters.empty():
+            return None
+        with self.db_lock:
+            hit = self._masks.get(filters)
+        if hit is not None:
+            return hit
+        allowed = np.ones(self.n, dtype=bool)
+        if filters.kind is not None:
+            if filters.kind not in KINDS:
+                raise InvalidQuery(f"kind must be one of {', '.join(KINDS)}; got {filters.kind!r}.")
+            code = self.kinds.index(filters.kind)
+            allowed &= self.row_kind == code
+        if filters.pain_point is not None:
+            allowed &= self.row_pain if filters.pain_point else ~self.row_pain
+        if filters.source is not None:
+            ids = np.array([i for i, p in self.files.items() if _source_matches(p, filters.source)], dtype=np.int32)
+            allowed &= np.isin(self.row_file, ids)
+        with self.db_lock:
+            self._masks[filters] = allowed
+            if len(self._masks) > 64:
+                self._masks.popitem(last=False)
+        return allowed
+
+    def fetch(self, ranked: Sequence[tuple[int, float]]) -> list[SearchHit]:
+        """Hits for ``(row, score)`` pairs, in that order."""
+        if not ranked:
+            return []
+        rows = [r for r, _ in ranked]
+        marks = ",".join("?" * len(rows))
+        with self.db_lock:
+            found = {
+                r["row"]: r
+                for r in self.db.execute(
+                    f"""SELECT c.row, c.seq, c.start, c."end", c.heading, c.pain, d.doc_id, d.title, d.kind,
+                        d.meta, f.path,
+                        substr(d.text, c.start + 1, c."end" - c.start) AS passage,
+                        substr(d.text, max(c.start - {CONTEXT_CHARS} + 1, 1), min(c.start, {CONTEXT_CHARS})) AS before,
+                        substr(d.text, c."end" + 1, {CONTEXT_CHARS}) AS after
+                    FROM chunks c JOIN documents d ON d.id = c.document JOIN files f ON f.id = d.file_id
+                    WHERE c.row IN ({marks})""",
+                    rows,
+                )
+            }
+        hits = []
+        for row, score in ranked:
+            r = found.get(row)
+            if r is None:
+                continue
+            hits.append(
+                SearchHit(
+                    chunk_id=f"{r['doc_id']}#{r['seq']}",
+                    doc_id=r["doc_id"],
+                    score=float(score),
+                    text=r["passage"],
+                    title=r["title"] or "",
+                    source=r["path"],
+                    kind=r["kind"],
+                    heading_path=json.loads(r["heading"]),
+                    start=r["start"],
+                    end=r["end"],
+                    pain_point=bool(r["pain"]),
+                    meta=json.loads(r["meta"]) if r["meta"] else {},
+                    context_before=r["before"] or "",
+                    context_after=r["after"] or "",
+                )
+            )
+        return hits
+
+
+def _source_matches(path: str, source: str) -> bool:
+    if os.path.isabs(source) or source.startswith("~"):
+        root = str(Path(source).expanduser().resolve())
+        return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+    return source.lower() in path.lower()
+
+
+class KnowledgeBase:
+    """The searchable knowledge base of one knowledge folder; keep one per process.
+
+    Args:
+        settings: where the folder is (``knowledge_path``), which model, fusion parameters.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = KnowledgeStore(settings.knowledge_path)
+        self._lock = threading.Lock()
+        self._loaded_gen: _Loaded | None = None
+        self._pointer_stamp: tuple[int, int] | None = None
+        self._encoder = None
+        self._model = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> KnowledgeBase:
+        """A knowledge base over ``settings.knowledge_path`` (default settings when None)."""
+        return cls(settings or get_settings())
+
+    # --- loading ---
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.store.root / KnowledgeStore.POINTER)
+        except FileNotFoundError:
+            return None
+        return (st.st_mtime_ns, st.st_ino)
+
+    def _current(self) -> _Loaded:
+        stamp = self._stamp()
+        loaded = self._loaded_gen
+        if loaded is not None and stamp == self._pointer_stamp:
+            return loaded
+        with self._lock:
+            stamp = self._stamp()
+            if self._loaded_gen is not None and stamp == self._pointer_stamp:
+                return self._loaded_gen
+            for attempt in range(3):
+                gen = self.store.require_current()
+                try:
+                    self._check(gen)
+                    new = _Loaded(gen)
+                    break
+                except FileNotFoundError:  # an ingest swapped and cleaned up while we read: reread the pointer
+                    if attempt == 2:
+                        raise
+            old, self._loaded_gen, self._pointer_stamp = self._loaded_gen, new, stamp
+        if old is not None:
+            old.close()
+        return new
+
+    def _model_info(self):
+        if self._model is None:
+            from study_tracker.knowledge.embed import resolve_model
+
+            self._model = resolve_model(self.settings.embedding_model)
+        return self._model
+
+    def _check(self, gen: Generation) -> None:
+        from study_tracker.knowledge.ingest import config_mismatch, index_config
+
+        meta = gen.meta()
+        diff = config_mismatch(meta, index_config(self.settings, self._model_info()))
+        if diff:
+            raise IndexMismatch(
+                f"The knowledge index in {self.store.root} was built with different {', '.join(diff)} "
+                "(another embedding model or chunker); run `study ingest --rebuild` to rebuild it."
+            )
+
+    def encoder(self):
+        """The query encoder (ONNX by default), created on first use."""
+        if self._encoder is None:
+            from study_tracker.knowledge.embed import get_encoder
+
+            with self._lock:
+                if self._encoder is None:
+                    self._encoder = get_encoder(
+                        self._model_info(), self.settings.knowledge_query_backend, self.settings.knowledge_path
+                    )
+        return self._encoder
+
+    def warm_up(self) -> None:
+        """Load the index and the query encoder now rather than on the first query."""
+        loaded = self._current()
+        if loaded.n:
+            self.encoder().encode(["warm up"])
+
+    # --- queries ---
+
+    def retrieve(
+        self,
+        queries: Sequence[str],
+        mode: str = "dense",
+        k: int = 100,
+        filters: Filters | Mapping[str, Any] | None = None,
+    ) -> list[dict[str, float]]:
+        """Raw candidates of one retriever per query, ``{chunk_id: score}`` (inner product or BM25)."""
+        loaded = self._current()
+        if mode not in ("dense", "bm25"):
+            raise InvalidQuery(f"retrieve mode must be dense or bm25; got {mode!r}.")
+        runs = self._runs(loaded, list(queries), mode, k, Filters.of(filters))[0 if mode == "dense" else 1]
+        return [{loaded.row_chunk_id[r]: s for r, s in run.items()} for run in runs]
+
+    def doc_id(self, chunk_id: str) -> str:
+        """The document id of a chunk id from this index."""
+        loaded = self._current()
+        row = loaded.chunk_row.get(chunk_id)
+        return loaded.row_doc_id[row] if row is not None else chunk_id.rsplit("#", 1)[0]
+
+    def search(
+        self, query: str, mode: str = "hybrid", k: int = 10, filters: Filters | Mapping[str, Any] | None = None
+    ) -> list[SearchHit]:
+        """The ``k`` best passages for ``query``.
+
+        Args:
+            query: free text.
+            mode: ``hybrid`` (dense + BM25 fused), ``dense`` or ``bm25``.
+            k: number of results.
+            filters: source, kind and pain-point filters.
+
+        Raises:
+            InvalidQuery: bad mode, k or filter.
+            IndexNotBuilt: nothing ingested yet.
+            IndexMismatch: the index was built with another model or chunker.
+        """
+        return self.batch_search([query], mode=mode, k=k, filters=filters)[0]
+
+    def batch_search(
+        self,
+        queries: Sequence[str],
+        mode: str = "hybrid",
+        k: int = 10,
+        filters: Filters | Mapping[str, Any] | None = None,
+    ) -> list[list[SearchHit]]:
+        """:meth:`search` for many queries at once (queries are embedded in one batch)."""
+        if mode not in MODES:
+            raise InvalidQuery(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
+        if not isinstance(k, int) or k < 1:
+            raise InvalidQuery(f"k must be a positive whole number; got {k!r}.")
+        flt = Filters.of(filters)
+        loaded = self._current()
+        queries = list(queries)
+        live = [i for i, q in enumerate(queries) if q and q.strip()]
+        results: list[list[SearchHit]] = [[] for _ in queries]
+        if not live or loaded.n == 0:
+            return results
+        texts = [queries[i] for i in live]
+        s = self.settings
+        depth = max(k, s.fusion_candidates) if mode == "hybrid" else k
+        dense_runs, sparse_runs = self._runs(loaded, texts, mode, depth, flt)
+        for j, i in enumerate(live):
+            if mode == "hybrid":
+                fused = fusion.fuse(
+                    [dense_runs[j], sparse_runs[j]],
+                    method=s.fusion_method,
+                    weights=[s.fusion_dense_weight, s.fusion_bm25_weight],
+                    rrf_k=s.fusion_rrf_k,
+                )
+                ranked = fusion.top(fused, k)
+            else:
+                run = dense_runs[j] if mode == "dense" else sparse_runs[j]
+                ranked = sorted(run.items(), key=lambda kv: -kv[1])[:k]
+            results[i] = loaded.fetch(ranked)
+        return results
+
+    def _runs(
+        self, loaded: _Loaded, texts: list[str], mode: str, depth: int, flt: Filters | None
+    ) -> tuple[list[dict[int, float]], list[dict[int, float]]]:
+        allowed = loaded.mask(flt)
+        dense: list[dict[int, float]] = [{} for _ in texts]
+        sparse: list[dict[int, float]] = [{} for _ in texts]
+        if mode in ("hybrid", "dense"):
+            vectors = self.encoder().encode(texts)
+            for j, (scores, rows) in enumerate(loaded.dense.search(vectors, depth, allowed)):
+                dense[j] = dict(zip(rows.tolist(), scores.tolist(), strict=True))
+        if mode in ("hybrid", "bm25"):
+            for j, (scores, rows) in enumerate(loaded.sparse.search(texts, depth, allowed)):
+                sparse[j] = dict(zip(rows.tolist(), scores.tolist(), strict=True))
+        return dense, sparse
+
+    def stats(self) -> dict[str, Any]:
+        """The live index's metadata (model, counts, backends)."""
+        return dict(self._current().meta)
