@@ -51,9 +51,17 @@ def generate(data_dir: Path, *, years: int, end: date, p: float = 0.37, seed: in
                     rating = rng.choices([1, 2, 3, 4], weights=[1, 2, 6, 2])[0]
                     logs.append((r_at, rating, due.step, due.due_date, due.interval_days))
                     history.append(Event("review", r_at, rating))
-                completions.append(Completion(group=track.group, track=track.slug, day=n, difficulty=history[0].grade,
-                                              notes=rng.choice(["", "", "Revisit the edge cases.", "**Key:** invariants"]),
-                                              completed_at=at, local_date=day))
+                completions.append(
+                    Completion(
+                        group=track.group,
+                        track=track.slug,
+                        day=n,
+                        difficulty=history[0].grade,
+                        notes=rng.choice(["", "", "Revisit the edge cases.", "**Key:** invariants"]),
+                        completed_at=at,
+                        local_date=day,
+                    )
+                )
                 reviews.append((len(completions) - 1, logs))
             day += timedelta(days=1)
         starts[track.slug] = cycle_start
@@ -61,9 +69,19 @@ def generate(data_dir: Path, *, years: int, end: date, p: float = 0.37, seed: in
         session.add_all(completions)
         session.flush()
         session.add_all(
-            ReviewLog(completion_id=completions[i].id, group=completions[i].group, step=step, interval_days=interval,
-                      due_date=due, rating=rating, notes="", reviewed_at=at, local_date=at.date())
-            for i, logs in reviews for at, rating, step, due, interval in logs
+            ReviewLog(
+                completion_id=completions[i].id,
+                group=completions[i].group,
+                step=step,
+                interval_days=interval,
+                due_date=due,
+                rating=rating,
+                notes="",
+                reviewed_at=at,
+                local_date=at.date(),
+            )
+            for i, logs in reviews
+            for at, rating, step, due, interval in logs
         )
         for slug, when in starts.items():
             session.get(TrackSetting, slug).start_date = when  # type: ignore[union-attr]
@@ -78,7 +96,9 @@ def generate(data_dir: Path, *, years: int, end: date, p: float = 0.37, seed: in
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 11, 22))

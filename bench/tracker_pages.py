@@ -46,14 +46,25 @@ def main() -> None:
     data_dir = Path(tempfile.mkdtemp(prefix="bench-tracker-")) / "data"
     t = time.perf_counter()
     counts = generate(data_dir, years=3, end=__import__("datetime").date.fromisoformat(END))
-    print(f"generated {counts['completions']} completions + {counts['reviews']} reviews "
-          f"= {sum(counts.values())} rows in {time.perf_counter() - t:.1f}s")
+    print(
+        f"generated {counts['completions']} completions + {counts['reviews']} reviews "
+        f"= {sum(counts.values())} rows in {time.perf_counter() - t:.1f}s"
+    )
 
-    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TODAY": END, "STUDY_TIMEZONE": "UTC",
-           "STUDY_INDEX_ON_START": "false", "STUDY_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "STUDY_DATA_DIR": str(data_dir),
+        "STUDY_TODAY": END,
+        "STUDY_TIMEZONE": "UTC",
+        "STUDY_INDEX_ON_START": "false",
+        "STUDY_LOG_LEVEL": "WARNING",
+    }
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "study_tracker", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "study_tracker", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
@@ -63,8 +74,13 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            pages = ["/?group=ml_specialist", "/?group=swe", "/history?group=ml_specialist", "/history?group=swe",
-                     "/api/today?group=swe"]
+            pages = [
+                "/?group=ml_specialist",
+                "/?group=swe",
+                "/history?group=ml_specialist",
+                "/history?group=swe",
+                "/api/today?group=swe",
+            ]
             for path in pages:  # warm-up
                 for _ in range(10):
                     assert client.get(path).status_code == 200
@@ -91,8 +107,10 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
             out.append(time.perf_counter() - t0)
-    print(f"\n`study today` cold start: median {statistics.median(cold):.3f}s, p95 {pct(cold, 95):.3f}s "
-          f"(bare python: median {statistics.median(base_runs):.3f}s; {args.cold_runs} runs interleaved)")
+    print(
+        f"\n`study today` cold start: median {statistics.median(cold):.3f}s, p95 {pct(cold, 95):.3f}s "
+        f"(bare python: median {statistics.median(base_runs):.3f}s; {args.cold_runs} runs interleaved)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,12 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"data_dir": data_dir, "today": TODAY, "timezone": "UTC", "index_on_start": False}
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "today": TODAY,
+        "timezone": "UTC",
+        "index_on_start": False,
+    }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

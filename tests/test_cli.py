@@ -39,7 +39,10 @@ def study(data_dir: Path, *args: str, today: str = "2026-11-22") -> subprocess.C
     env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TIMEZONE": "UTC", "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "study_tracker", "--today", today, *args],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 
@@ -85,14 +88,22 @@ def test_tracker_flow_from_the_shell(tmp_path: Path) -> None:
         (("complete", "ml_algorithms", "--difficulty", "8"), 2, "difficulty: must be a whole number from 1"),
         (("complete", "nope", "--difficulty", "3"), 1, "unknown track 'nope'"),
         (("review", "5", "--rating", "good"), 1, "no review is scheduled"),
-        (("config", "set", "--track", "ml_algorithms", "--acceleration-days", "-1"), 2,
-         "tracks.ml_algorithms.acceleration_days: must be greater than or equal to 0"),
-        (("config", "set", "--group", "swe", "--intervals", "1,x"), 2,
-         "settings.review_intervals.1: must be a whole number"),
+        (
+            ("config", "set", "--track", "ml_algorithms", "--acceleration-days", "-1"),
+            2,
+            "tracks.ml_algorithms.acceleration_days: must be greater than or equal to 0",
+        ),
+        (
+            ("config", "set", "--group", "swe", "--intervals", "1,x"),
+            2,
+            "settings.review_intervals.1: must be a whole number",
+        ),
         (("today", "--group", "nope"), 2, "--group must be one of"),
     ],
 )
-def test_bad_input_exits_non_zero_with_a_message(tmp_path: Path, args: tuple[str, ...], code: int, message: str) -> None:
+def test_bad_input_exits_non_zero_with_a_message(
+    tmp_path: Path, args: tuple[str, ...], code: int, message: str
+) -> None:
     out = study(tmp_path / "data", *args)
     assert out.returncode == code, out.stdout + out.stderr
     assert message in " ".join(out.stderr.split())

@@ -1,4 +1,4 @@
-""""Today" and "now" for the whole program.
+""" "Today" and "now" for the whole program.
 
 Days are counted in the configured time zone; instants are stored in UTC. ``STUDY_TODAY``
 (or ``--today``) pins the date, keeping the current time of day, so tests and users who

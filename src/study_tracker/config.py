@@ -39,12 +39,14 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Logging level for the server and CLI.")
     index_on_start: bool = Field(
-        True, description="Index the bundled study guides in the background when the server starts (if not yet done)."
+        True,
+        description="Index the bundled study guides in the background when the server starts (if not yet done).",
     )
 
     # --- knowledge (search, ingest) ---
     knowledge_dir: Path | None = Field(
-        None, description="Folder of the knowledge indexes and embedding cache; empty means <data_dir>/knowledge."
+        None,
+        description="Folder of the knowledge indexes and embedding cache; empty means <data_dir>/knowledge.",
     )
     embedding_model: str = Field(
         "",
@@ -63,7 +65,9 @@ class Settings(BaseSettings):
     knowledge_json_id_field: str = Field(
         "id", description="Field of a JSON/JSONL record that holds its id (with 'id', '_id' is tried too)."
     )
-    knowledge_json_title_field: str = Field("title", description="Field of a JSON/JSONL record that holds its title.")
+    knowledge_json_title_field: str = Field(
+        "title", description="Field of a JSON/JSONL record that holds its title."
+    )
     knowledge_chunk_tokens: int = Field(
         256,
         ge=32,
@@ -81,7 +85,9 @@ class Settings(BaseSettings):
         "onnx",
         description="What embeds search queries: onnx (onnxruntime, no torch in the server once exported) or torch.",
     )
-    knowledge_embed_batch_size: int = Field(64, ge=1, description="Texts per forward pass when embedding chunks.")
+    knowledge_embed_batch_size: int = Field(
+        64, ge=1, description="Texts per forward pass when embedding chunks."
+    )
     knowledge_hnsw_threshold: int = Field(
         50_000,
         ge=1,
@@ -90,7 +96,9 @@ class Settings(BaseSettings):
     )
     knowledge_hnsw_m: int = Field(32, ge=4, description="HNSW graph degree (neighbours per node).")
     knowledge_hnsw_ef_construction: int = Field(80, ge=8, description="HNSW beam width while building.")
-    knowledge_hnsw_ef_search: int = Field(128, ge=8, description="HNSW beam width while searching (recall vs speed).")
+    knowledge_hnsw_ef_search: int = Field(
+        128, ge=8, description="HNSW beam width while searching (recall vs speed)."
+    )
     knowledge_index_bundled: bool = Field(
         True, description="Index the bundled study guides into the knowledge base when the app starts."
     )
@@ -103,16 +111,21 @@ class Settings(BaseSettings):
     fusion_dense_weight: float = Field(
         0.5, ge=0, description="Weight of the dense (embedding) scores in hybrid fusion."
     )
-    fusion_bm25_weight: float = Field(0.5, ge=0, description="Weight of the BM25 (keyword) scores in hybrid fusion.")
+    fusion_bm25_weight: float = Field(
+        0.5, ge=0, description="Weight of the BM25 (keyword) scores in hybrid fusion."
+    )
     fusion_rrf_k: float = Field(
-        60.0, gt=0, description="The k of reciprocal-rank fusion (only for fusion_method=rrf); larger flattens ranks."
+        60.0,
+        gt=0,
+        description="The k of reciprocal-rank fusion (only for fusion_method=rrf); larger flattens ranks.",
     )
     fusion_candidates: int = Field(
         100, ge=1, description="Candidates taken from each retriever (dense, BM25) before hybrid fusion."
     )
     # Reddit collection (`study collect reddit`); app credentials from https://www.reddit.com/prefs/apps
     reddit_client_id: str = Field(
-        "", description="Client id of your Reddit OAuth app (a 'script' app); needed by `study collect reddit`."
+        "",
+        description="Client id of your Reddit OAuth app (a 'script' app); needed by `study collect reddit`.",
     )
     reddit_client_secret: str = Field("", description="Client secret of your Reddit OAuth app.")
     reddit_user_agent: str = Field(
@@ -120,19 +133,25 @@ class Settings(BaseSettings):
         description="User-Agent sent to Reddit; their rules ask for '<platform>:<app id>:<version> (by /u/<you>)'.",
     )
     reddit_oauth_url: str = Field(
-        "https://oauth.reddit.com", description="Base URL of Reddit's OAuth API (change only for a test server)."
+        "https://oauth.reddit.com",
+        description="Base URL of Reddit's OAuth API (change only for a test server).",
     )
     reddit_url: str = Field(
-        "https://www.reddit.com", description="Base URL where Reddit access tokens are obtained (change only for tests)."
+        "https://www.reddit.com",
+        description="Base URL where Reddit access tokens are obtained (change only for tests).",
     )
-    reddit_timeout: float = Field(16.0, gt=0, description="Seconds to wait for a Reddit response before giving up.")
+    reddit_timeout: float = Field(
+        16.0, gt=0, description="Seconds to wait for a Reddit response before giving up."
+    )
     reddit_more_comments: int = Field(
         8,
         ge=-1,
         description="'Load more comments' expansions per post when collecting (each is one request); 0 none, -1 all.",
     )
     reddit_max_retries: int = Field(
-        5, ge=0, description="Retries of a Reddit request refused with 429 or a server error, with backoff between."
+        5,
+        ge=0,
+        description="Retries of a Reddit request refused with 429 or a server error, with backoff between.",
     )
     reddit_backoff_seconds: float = Field(
         2.0,

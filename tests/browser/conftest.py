@@ -15,8 +15,15 @@ import httpx
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -35,9 +42,17 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, today: str) -> None:
-        env = {**os.environ, "STUDY_DATA_DIR": str(self.data_dir), "STUDY_TODAY": today, "STUDY_TIMEZONE": "UTC",
-               "STUDY_INDEX_ON_START": "false", "STUDY_LOG_LEVEL": "WARNING"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "study_tracker", "serve", "--port", str(self.port)], env=env)
+        env = {
+            **os.environ,
+            "STUDY_DATA_DIR": str(self.data_dir),
+            "STUDY_TODAY": today,
+            "STUDY_TIMEZONE": "UTC",
+            "STUDY_INDEX_ON_START": "false",
+            "STUDY_LOG_LEVEL": "WARNING",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "study_tracker", "serve", "--port", str(self.port)], env=env
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -70,7 +85,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def browser():  # type: ignore[no-untyped-def]
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"Debian chromium not found at {CHROMIUM}: `make test` installs it (apt-get install chromium)")
+        pytest.fail(
+            f"Debian chromium not found at {CHROMIUM}: `make test` installs it (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

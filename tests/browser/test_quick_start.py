@@ -26,7 +26,9 @@ def test_quick_start_walkthrough(server, page) -> None:  # type: ignore[no-untyp
     page.get_by_role("link", name="🤖 ML").click()
     sections = page.locator("article.track h3")
     assert sections.all_inner_texts() == [
-        "🤖 ML Algorithms - Day 1", "🏗️ ML System Design - Day 1", "🎯 Recommendations - Day 1",
+        "🤖 ML Algorithms - Day 1",
+        "🏗️ ML System Design - Day 1",
+        "🎯 Recommendations - Day 1",
     ]
     shot(page, "today-ml")
 

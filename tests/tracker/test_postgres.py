@@ -46,8 +46,9 @@ def test_tracker_flow_on_postgres(pg_settings) -> None:  # type: ignore[no-untyp
     prepare(pg_settings)
     assert current_revision(pg_settings.db_url) is not None
     with session_scope(pg_settings.db_url) as s:
-        c = service.complete_topic(session=s, track="ml_algorithms", day=1, difficulty=3, notes="pg",
-                                   now=moment(TODAY), zone=UTC)
+        c = service.complete_topic(
+            session=s, track="ml_algorithms", day=1, difficulty=3, notes="pg", now=moment(TODAY), zone=UTC
+        )
     tomorrow = TODAY + timedelta(days=1)
     with session_scope(pg_settings.db_url) as s:
         [due] = service.due_reviews(s, group="ml_specialist", today=tomorrow)

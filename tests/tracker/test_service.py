@@ -28,10 +28,14 @@ def complete(session: Session, track: str, day: int, on: date = TODAY, difficult
 def test_ml_group_shows_three_tracks_on_day_one(session: Session) -> None:
     view = service.today_view(session, group="ml_specialist", today=TODAY)
     assert [(t.track.title, t.day) for t in view.tracks] == [
-        ("ML Algorithms", 1), ("ML System Design", 1), ("Recommendations", 1),
+        ("ML Algorithms", 1),
+        ("ML System Design", 1),
+        ("Recommendations", 1),
     ]
     assert [t.topic.title for t in view.tracks] == [
-        "Neural Network Fundamentals", "Recommendation System Architecture", "Intro to RecSys & Problem Framing",
+        "Neural Network Fundamentals",
+        "Recommendation System Architecture",
+        "Intro to RecSys & Problem Framing",
     ]
     assert view.reviews == []
 
@@ -46,7 +50,9 @@ def test_completion_schedules_reviews_at_1_3_7_14_days(session: Session) -> None
         day = due_date
         assert service.due_reviews(session, group="ml_specialist", today=day - timedelta(days=1)) == []
         [review] = service.due_reviews(session, group="ml_specialist", today=day)
-        service.log_review(session=session, completion_id=c.id, rating=Recall.good, notes="", now=moment(day), zone=UTC)
+        service.log_review(
+            session=session, completion_id=c.id, rating=Recall.good, notes="", now=moment(day), zone=UTC
+        )
     assert seen == [1, 3, 7, 14]
     assert service.next_review_date(session, completion_id=c.id) is None
 
@@ -60,8 +66,15 @@ def test_review_types_and_questions_grow_with_the_interval(session: Session) -> 
         questions = service.review_questions(review)
         assert questions == service.review_questions(review)  # seeded: a reload shows the same ones
         kinds.append((review.rtype.label, len(questions)))
-        service.log_review(session=session, completion_id=c.id, rating=3, notes="", now=moment(due_date), zone=UTC)
-    assert kinds == [("Quick refresh", 2), ("Moderate depth", 3), ("Full recall", 4), ("Long-term retention", 5)]
+        service.log_review(
+            session=session, completion_id=c.id, rating=3, notes="", now=moment(due_date), zone=UTC
+        )
+    assert kinds == [
+        ("Quick refresh", 2),
+        ("Moderate depth", 3),
+        ("Full recall", 4),
+        ("Long-term retention", 5),
+    ]
 
 
 def test_due_reviews_list_overdue_first_then_oldest(session: Session) -> None:
@@ -93,7 +106,9 @@ def test_no_topic_past_the_end_of_a_track(session: Session) -> None:
 def test_acceleration_skips_ahead(session: Session, prepared) -> None:  # type: ignore[no-untyped-def]
     config = settings_store.get_config(session, "ml_specialist").model_dump(mode="json")
     config["tracks"]["ml_algorithms"]["acceleration_days"] = 5
-    settings_store.save_config(session, data_dir=prepared.data_dir, group="ml_specialist", payload=config, zone=UTC)
+    settings_store.save_config(
+        session, data_dir=prepared.data_dir, group="ml_specialist", payload=config, zone=UTC
+    )
     view = service.today_view(session, group="ml_specialist", today=TODAY)
     assert [t.day for t in view.tracks] == [6, 1, 1]
     assert view.tracks[0].missed == []  # skipped days are not "missed"
@@ -121,17 +136,25 @@ def test_completing_twice_is_refused(session: Session) -> None:
 def test_review_before_due_and_bad_rating_are_refused(session: Session) -> None:
     c = complete(session, "ml_algorithms", 1)
     with pytest.raises(Conflict, match="not due until 2026-11-23"):
-        service.log_review(session=session, completion_id=c.id, rating=3, notes="", now=moment(TODAY), zone=UTC)
+        service.log_review(
+            session=session, completion_id=c.id, rating=3, notes="", now=moment(TODAY), zone=UTC
+        )
     with pytest.raises(InvalidInput, match="rating"):
-        service.log_review(session=session, completion_id=c.id, rating=7, notes="", now=moment(TODAY), zone=UTC)
+        service.log_review(
+            session=session, completion_id=c.id, rating=7, notes="", now=moment(TODAY), zone=UTC
+        )
     with pytest.raises(NotFound):
-        service.log_review(session=session, completion_id=999, rating=3, notes="", now=moment(TODAY), zone=UTC)
+        service.log_review(
+            session=session, completion_id=999, rating=3, notes="", now=moment(TODAY), zone=UTC
+        )
 
 
 def test_undo_appends_and_restores_the_schedule(session: Session) -> None:
     c = complete(session, "ml_algorithms", 1)
     tomorrow = TODAY + timedelta(days=1)
-    service.log_review(session=session, completion_id=c.id, rating=3, notes="", now=moment(tomorrow), zone=UTC)
+    service.log_review(
+        session=session, completion_id=c.id, rating=3, notes="", now=moment(tomorrow), zone=UTC
+    )
     assert service.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=3)
 
     undone = service.undo_last(session=session, group="ml_specialist", now=moment(tomorrow, 11), zone=UTC)
@@ -153,7 +176,9 @@ def test_switching_to_fsrs_recomputes_pending_reviews(session: Session, prepared
     assert service.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=1)
     config = settings_store.get_config(session, "ml_specialist").model_dump(mode="json")
     config["settings"]["scheduler"] = "fsrs"
-    settings_store.save_config(session, data_dir=prepared.data_dir, group="ml_specialist", payload=config, zone=UTC)
+    settings_store.save_config(
+        session, data_dir=prepared.data_dir, group="ml_specialist", payload=config, zone=UTC
+    )
     # FSRS reads difficulty 1 as "Easy": the first review moves out to 8 days.
     assert service.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=8)
 

@@ -23,7 +23,11 @@ def read(settings: Settings, group: str) -> dict:  # type: ignore[type-arg]
 
 def test_first_start_writes_both_config_files(prepared: Settings) -> None:
     ml = read(prepared, "ml_specialist")
-    assert ml["settings"] == {"review_intervals": [1, 3, 7, 14], "scheduler": "fixed", "desired_retention": 0.9}
+    assert ml["settings"] == {
+        "review_intervals": [1, 3, 7, 14],
+        "scheduler": "fixed",
+        "desired_retention": 0.9,
+    }
     assert set(ml["tracks"]) == {"ml_algorithms", "ml_system_design", "recommendations"}
     assert ml["tracks"]["ml_algorithms"] == {"start_date": TODAY.isoformat(), "acceleration_days": 0}
     assert set(read(prepared, "swe")["tracks"]) == {"coding_patterns", "system_design"}
@@ -31,7 +35,9 @@ def test_first_start_writes_both_config_files(prepared: Settings) -> None:
 
 def test_hand_edit_of_review_intervals_is_picked_up_on_restart(prepared: Settings) -> None:
     with session_scope(prepared.db_url) as s:
-        c = complete_topic(session=s, track="ml_algorithms", day=1, difficulty=3, notes="", now=moment(TODAY), zone=UTC)
+        c = complete_topic(
+            session=s, track="ml_algorithms", day=1, difficulty=3, notes="", now=moment(TODAY), zone=UTC
+        )
     edited = read(prepared, "ml_specialist")
     edited["settings"]["review_intervals"] = [2, 5, 10]
     settings_store.config_path(prepared.data_dir, "ml_specialist").write_text(json.dumps(edited))
@@ -55,14 +61,24 @@ def test_saving_rewrites_the_file(prepared: Settings) -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ({"settings": {"review_intervals": [1, "three", 7]}}, "settings.review_intervals.1: must be a whole number"),
-        ({"tracks": {"ml_algorithms": {"start_date": "2026-11-22", "acceleration_days": -2}}},
-         "tracks.ml_algorithms.acceleration_days: must be greater than or equal to 0"),
-        ({"tracks": {"coding_patterns": {"start_date": "2026-11-22"}}}, "tracks.coding_patterns: unknown track"),
+        (
+            {"settings": {"review_intervals": [1, "three", 7]}},
+            "settings.review_intervals.1: must be a whole number",
+        ),
+        (
+            {"tracks": {"ml_algorithms": {"start_date": "2026-11-22", "acceleration_days": -2}}},
+            "tracks.ml_algorithms.acceleration_days: must be greater than or equal to 0",
+        ),
+        (
+            {"tracks": {"coding_patterns": {"start_date": "2026-11-22"}}},
+            "tracks.coding_patterns: unknown track",
+        ),
         ({"settings": {"scheduler": "sm2"}}, "settings.scheduler"),
     ],
 )
-def test_invalid_hand_edit_is_refused_naming_file_and_field(prepared: Settings, edit: dict, message: str) -> None:  # type: ignore[type-arg]
+def test_invalid_hand_edit_is_refused_naming_file_and_field(
+    prepared: Settings, edit: dict, message: str
+) -> None:  # type: ignore[type-arg]
     path = settings_store.config_path(prepared.data_dir, "ml_specialist")
     path.write_text(json.dumps(edit))
     with pytest.raises(ConfigFileError) as info:

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from study_tracker.tracker.srs import Event, FixedIntervals, FsrsScheduler, Recall, make_scheduler, review_type
+from study_tracker.tracker.srs import (
+    Event,
+    FixedIntervals,
+    FsrsScheduler,
+    Recall,
+    make_scheduler,
+    review_type,
+)
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -34,7 +41,12 @@ def walk(scheduler, first_grade: int, ratings: list[int]) -> list[tuple[date, in
 def test_fixed_intervals_follow_the_quick_start_days() -> None:
     # Completed on day 1 -> reviews on day 2, 4, 8 and 15, then none.
     got = walk(FixedIntervals(), 3, [Recall.good] * 4)
-    assert got == [(date(2026, 1, 2), 1), (date(2026, 1, 4), 3), (date(2026, 1, 8), 7), (date(2026, 1, 15), 14)]
+    assert got == [
+        (date(2026, 1, 2), 1),
+        (date(2026, 1, 4), 3),
+        (date(2026, 1, 8), 7),
+        (date(2026, 1, 15), 14),
+    ]
     history = [Event("completion", T0, 3)] + [Event("review", at(d), Recall.good) for d, _ in got]
     assert FixedIntervals().next_review(history, UTC) is None
 
@@ -65,8 +77,13 @@ def test_fixed_refuses_bad_intervals(bad: tuple[int, ...]) -> None:
 
 @pytest.mark.parametrize(
     ("difficulty", "due", "interval"),
-    [(1, date(2026, 1, 9), 8), (2, date(2026, 1, 3), 2), (3, date(2026, 1, 3), 2), (4, date(2026, 1, 2), 1),
-     (5, date(2026, 1, 2), 1)],
+    [
+        (1, date(2026, 1, 9), 8),
+        (2, date(2026, 1, 3), 2),
+        (3, date(2026, 1, 3), 2),
+        (4, date(2026, 1, 2), 1),
+        (5, date(2026, 1, 2), 1),
+    ],
 )
 def test_fsrs_first_review_from_difficulty(difficulty: int, due: date, interval: int) -> None:
     got = FsrsScheduler().next_review([Event("completion", T0, difficulty)], UTC)
@@ -76,7 +93,12 @@ def test_fsrs_first_review_from_difficulty(difficulty: int, due: date, interval:
 
 def test_fsrs_good_chain_grows_exactly() -> None:
     got = walk(FsrsScheduler(), 3, [Recall.good] * 3)
-    assert got == [(date(2026, 1, 3), 2), (date(2026, 1, 14), 11), (date(2026, 3, 1), 46), (date(2026, 8, 11), 163)]
+    assert got == [
+        (date(2026, 1, 3), 2),
+        (date(2026, 1, 14), 11),
+        (date(2026, 3, 1), 46),
+        (date(2026, 8, 11), 163),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -118,5 +140,11 @@ def test_factory_and_review_types() -> None:
     assert isinstance(make_scheduler("fsrs", intervals=[], desired_retention=0.85), FsrsScheduler)
     with pytest.raises(ValueError, match="scheduler"):
         make_scheduler("sm2", intervals=[1], desired_retention=0.9)
-    assert [review_type(d).key for d in (1, 3, 7, 14, 40)] == ["quick", "moderate", "full", "long_term", "long_term"]
+    assert [review_type(d).key for d in (1, 3, 7, 14, 40)] == [
+        "quick",
+        "moderate",
+        "full",
+        "long_term",
+        "long_term",
+    ]
     assert [review_type(d).questions for d in (1, 3, 7, 14)] == [2, 3, 4, 5]

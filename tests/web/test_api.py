@@ -8,7 +8,9 @@ import pytest
 def test_today_complete_review_undo(client, settings) -> None:  # type: ignore[no-untyped-def]
     today = client.get("/api/today", params={"group": "ml_specialist"}).json()
     assert [(t["title"], t["day"]) for t in today["tracks"]] == [
-        ("ML Algorithms", 1), ("ML System Design", 1), ("Recommendations", 1),
+        ("ML Algorithms", 1),
+        ("ML System Design", 1),
+        ("Recommendations", 1),
     ]
     made = client.post("/api/completions", json={"track": "ml_algorithms", "difficulty": 3, "notes": "n"})
     assert made.status_code == 201 and made.json()["day"] == 1
@@ -33,7 +35,11 @@ def test_history_and_tracks(client) -> None:  # type: ignore[no-untyped-def]
     h = client.get("/api/history", params={"group": "swe"}).json()
     assert h["streak"] == 1 and h["totals"]["completions"] == 1
     assert {t["slug"]: t["days"] for t in client.get("/api/tracks").json()} == {
-        "coding_patterns": 28, "system_design": 28, "ml_algorithms": 14, "ml_system_design": 14, "recommendations": 14,
+        "coding_patterns": 28,
+        "system_design": 28,
+        "ml_algorithms": 14,
+        "ml_system_design": 14,
+        "recommendations": 14,
     }
     assert client.get("/api/tracks/ml_algorithms/days/1").json()["title"] == "Neural Network Fundamentals"
 
@@ -49,31 +55,80 @@ def test_export_import_through_the_api(client) -> None:  # type: ignore[no-untyp
 def test_openapi_docs(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/today", "/api/completions", "/api/reviews/{completion_id}", "/api/undo", "/api/config/{group}",
-            "/api/history", "/api/export", "/api/import"} <= set(paths)
+    assert {
+        "/api/today",
+        "/api/completions",
+        "/api/reviews/{completion_id}",
+        "/api/undo",
+        "/api/config/{group}",
+        "/api/history",
+        "/api/export",
+        "/api/import",
+    } <= set(paths)
 
 
 BAD = [
     # (method, path, payload, status, field, message)
     ("post", "/api/completions", {"track": "ml_algorithms"}, 422, "difficulty", "Field required"),
-    ("post", "/api/completions", {"track": "ml_algorithms", "difficulty": 0}, 422, "difficulty",
-     "must be greater than or equal to 1"),
-    ("post", "/api/completions", {"track": "ml_algorithms", "difficulty": "hard"}, 422, "difficulty",
-     "must be a valid integer"),
+    (
+        "post",
+        "/api/completions",
+        {"track": "ml_algorithms", "difficulty": 0},
+        422,
+        "difficulty",
+        "must be greater than or equal to 1",
+    ),
+    (
+        "post",
+        "/api/completions",
+        {"track": "ml_algorithms", "difficulty": "hard"},
+        422,
+        "difficulty",
+        "must be a valid integer",
+    ),
     ("post", "/api/completions", {"track": "nope", "difficulty": 3}, 404, None, "unknown track 'nope'"),
-    ("post", "/api/completions", {"track": "ml_algorithms", "day": 30, "difficulty": 3}, 404, None,
-     "No topic for day 30"),
-    ("post", "/api/completions", {"track": "ml_algorithms", "difficulty": 3, "colour": "red"}, 422, "colour",
-     "Extra inputs are not permitted"),
+    (
+        "post",
+        "/api/completions",
+        {"track": "ml_algorithms", "day": 30, "difficulty": 3},
+        404,
+        None,
+        "No topic for day 30",
+    ),
+    (
+        "post",
+        "/api/completions",
+        {"track": "ml_algorithms", "difficulty": 3, "colour": "red"},
+        422,
+        "colour",
+        "Extra inputs are not permitted",
+    ),
     ("post", "/api/reviews/1", {"rating": 5}, 422, "rating", "must be less than or equal to 4"),
     ("post", "/api/reviews/1", {"rating": 3}, 404, None, "no review is scheduled for completion 1"),
-    ("put", "/api/config/ml_specialist", {"tracks": {"ml_algorithms": {"start_date": "2026-11-22",
-                                                                       "acceleration_days": -3}}},
-     422, "tracks.ml_algorithms.acceleration_days", "must be greater than or equal to 0"),
-    ("put", "/api/config/ml_specialist", {"settings": {"review_intervals": ["a", 3]}}, 422,
-     "settings.review_intervals.0", "must be a whole number"),
-    ("put", "/api/config/ml_specialist", {"tracks": {"coding_patterns": {"start_date": "2026-11-22"}}}, 422,
-     "tracks.coding_patterns", "unknown track 'coding_patterns' in group ml_specialist"),
+    (
+        "put",
+        "/api/config/ml_specialist",
+        {"tracks": {"ml_algorithms": {"start_date": "2026-11-22", "acceleration_days": -3}}},
+        422,
+        "tracks.ml_algorithms.acceleration_days",
+        "must be greater than or equal to 0",
+    ),
+    (
+        "put",
+        "/api/config/ml_specialist",
+        {"settings": {"review_intervals": ["a", 3]}},
+        422,
+        "settings.review_intervals.0",
+        "must be a whole number",
+    ),
+    (
+        "put",
+        "/api/config/ml_specialist",
+        {"tracks": {"coding_patterns": {"start_date": "2026-11-22"}}},
+        422,
+        "tracks.coding_patterns",
+        "unknown track 'coding_patterns' in group ml_specialist",
+    ),
     ("put", "/api/config/nope", {}, 404, None, "unknown group 'nope'"),
     ("post", "/api/import", {"format": "study-tracker-export"}, 422, "version", "is required"),
     ("post", "/api/undo?group=swe", None, 409, None, "nothing to undo in SWE"),

@@ -18,7 +18,9 @@ def test_switching_to_ml_shows_three_day_one_sections(client) -> None:  # type: 
     page = client.get("/?group=ml_specialist")
     assert page.status_code == 200
     assert headings(page.text) == [
-        "🤖 ML Algorithms - Day 1", "🏗️ ML System Design - Day 1", "🎯 Recommendations - Day 1",
+        "🤖 ML Algorithms - Day 1",
+        "🏗️ ML System Design - Day 1",
+        "🎯 Recommendations - Day 1",
     ]
     assert "Neural Network Fundamentals" in page.text
     # The choice is remembered: the next page without ?group stays on ML.
@@ -27,13 +29,19 @@ def test_switching_to_ml_shows_three_day_one_sections(client) -> None:  # type: 
 
 def test_swe_is_separate(client) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/?group=swe")
-    assert [h.split(" ", 1)[1] for h in headings(page.text)] == ["Coding Patterns - Day 1", "System Design - Day 1"]
+    assert [h.split(" ", 1)[1] for h in headings(page.text)] == [
+        "Coding Patterns - Day 1",
+        "System Design - Day 1",
+    ]
 
 
 def test_complete_with_difficulty_and_notes_then_review_tomorrow(client, settings) -> None:  # type: ignore[no-untyped-def]
     done = client.post(
         "/tracks/ml_algorithms/days/1/complete",
-        data={"difficulty": "4", "notes": "Vanishing gradients: **sigmoid** saturates <script>alert(1)</script>"},
+        data={
+            "difficulty": "4",
+            "notes": "Vanishing gradients: **sigmoid** saturates <script>alert(1)</script>",
+        },
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -48,7 +56,9 @@ def test_complete_with_difficulty_and_notes_then_review_tomorrow(client, setting
     review = client.get(f"/reviews/{completion_id}").text
     assert len(re.findall(r'<li class="question">', review)) == 2
     assert client.get(f"/reviews/{completion_id}").text == review  # same questions on reload
-    saved = client.post(f"/reviews/{completion_id}", data={"rating": "3", "notes": "ok"}, follow_redirects=False)
+    saved = client.post(
+        f"/reviews/{completion_id}", data={"rating": "3", "notes": "ok"}, follow_redirects=False
+    )
     assert saved.status_code == 303
     assert "No reviews due today" in client.get("/?group=ml_specialist").text
 
@@ -75,7 +85,9 @@ def test_past_the_end_shows_no_topic(client, settings) -> None:  # type: ignore[
 def test_history_page_has_charts_streak_and_log(client) -> None:  # type: ignore[no-untyped-def]
     client.post("/tracks/system_design/days/1/complete", data={"difficulty": "2", "notes": "CAP"})
     page = client.get("/history?group=swe").text
-    data = json.loads(re.search(r'<script id="history-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    data = json.loads(
+        re.search(r'<script id="history-data" type="application/json">(.*?)</script>', page, re.S)[1]
+    )
     assert data["activity"] == [["2026-11-22", 1]]
     assert data["forecast"][1] == ["2026-11-23", 1] and len(data["forecast"]) == 30
     assert "🔥 1 day" in page and "System Design - Day 1" in page
@@ -111,19 +123,43 @@ def test_every_topic_links_to_its_guide_sections(client) -> None:  # type: ignor
 BAD_FORMS = [
     # (path, form, status, message)
     ("/tracks/ml_algorithms/days/1/complete", {"notes": "x"}, 422, "difficulty</code>: is required"),
-    ("/tracks/ml_algorithms/days/1/complete", {"difficulty": "9"}, 422, "difficulty</code>: must be a whole number from 1"),
+    (
+        "/tracks/ml_algorithms/days/1/complete",
+        {"difficulty": "9"},
+        422,
+        "difficulty</code>: must be a whole number from 1",
+    ),
     ("/tracks/ml_algorithms/days/1/complete", {"difficulty": "abc"}, 422, "difficulty</code>: is required"),
     ("/tracks/ml_algorithms/days/99/complete", {"difficulty": "3"}, 404, "No topic for day 99"),
     ("/tracks/nope/days/1/complete", {"difficulty": "3"}, 404, "unknown track"),
-    ("/config", {"group": "ml_specialist", "tracks.ml_algorithms.start_date": "2026-11-22",
-                 "tracks.ml_algorithms.acceleration_days": "-1"}, 422,
-     "tracks.ml_algorithms.acceleration_days</code>: must be greater than or equal to 0"),
-    ("/config", {"group": "ml_specialist", "settings.review_intervals": "1, three, 7"}, 422,
-     "settings.review_intervals.1</code>: must be a whole number"),
-    ("/config", {"group": "ml_specialist", "tracks.unknown_track.start_date": "2026-11-22"}, 422,
-     "tracks.unknown_track</code>: unknown track"),
-    ("/config", {"group": "ml_specialist", "tracks.ml_algorithms.start_date": "someday"}, 422,
-     "tracks.ml_algorithms.start_date</code>: must be a date"),
+    (
+        "/config",
+        {
+            "group": "ml_specialist",
+            "tracks.ml_algorithms.start_date": "2026-11-22",
+            "tracks.ml_algorithms.acceleration_days": "-1",
+        },
+        422,
+        "tracks.ml_algorithms.acceleration_days</code>: must be greater than or equal to 0",
+    ),
+    (
+        "/config",
+        {"group": "ml_specialist", "settings.review_intervals": "1, three, 7"},
+        422,
+        "settings.review_intervals.1</code>: must be a whole number",
+    ),
+    (
+        "/config",
+        {"group": "ml_specialist", "tracks.unknown_track.start_date": "2026-11-22"},
+        422,
+        "tracks.unknown_track</code>: unknown track",
+    ),
+    (
+        "/config",
+        {"group": "ml_specialist", "tracks.ml_algorithms.start_date": "someday"},
+        422,
+        "tracks.ml_algorithms.start_date</code>: must be a date",
+    ),
     ("/reviews/12345", {"rating": "3"}, 404, "no review is scheduled"),
 ]
 

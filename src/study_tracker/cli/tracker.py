@@ -68,12 +68,16 @@ def serve(
     import uvicorn
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         prepare(settings)  # fail here, with a clear message, before the server starts
     except TrackerError as exc:
         raise fail(exc.message, 2) from None
-    console.print(f"study-tracker on [bold]http://{host or settings.host}:{port or settings.port}[/] (data: {settings.data_dir})")
+    console.print(
+        f"study-tracker on [bold]http://{host or settings.host}:{port or settings.port}[/] (data: {settings.data_dir})"
+    )
     uvicorn.run(
         "study_tracker.web.app:create_app",
         factory=True,
@@ -95,9 +99,15 @@ def today(group: GroupOpt = None) -> None:
             if view.reviews:
                 table = Table("id", "review", "type", "due", title="Reviews due", title_justify="left")
                 for r in view.reviews:
-                    due = f"{r.due_date}" + (f" ([red]{r.overdue_days}d overdue[/])" if r.overdue_days else "")
-                    table.add_row(str(r.completion_id), f"{r.track.title} - Day {r.day}: {r.topic.title}",
-                                  f"{r.rtype.label} ({r.interval_days}d)", due)
+                    due = f"{r.due_date}" + (
+                        f" ([red]{r.overdue_days}d overdue[/])" if r.overdue_days else ""
+                    )
+                    table.add_row(
+                        str(r.completion_id),
+                        f"{r.track.title} - Day {r.day}: {r.topic.title}",
+                        f"{r.rtype.label} ({r.interval_days}d)",
+                        due,
+                    )
                 console.print(table)
             else:
                 console.print("[dim]No reviews due.[/]")
@@ -106,7 +116,9 @@ def today(group: GroupOpt = None) -> None:
                 if t.not_started:
                     console.print(f"  Starts on {t.start_date}.")
                 elif t.topic is None:
-                    console.print(f"  No topic for day {t.day} ({t.track.length}-day track): focus on reviews.")
+                    console.print(
+                        f"  No topic for day {t.day} ({t.track.length}-day track): focus on reviews."
+                    )
                 else:
                     mark = " [green]✓ completed[/]" if t.completion else ""
                     console.print(f"  {t.topic.title} · about {t.topic.estimated_minutes} min{mark}")
@@ -121,7 +133,9 @@ def complete(
     track: Annotated[str, typer.Argument(help="Track slug, e.g. ml_algorithms.")],
     difficulty: Annotated[int, typer.Option("--difficulty", "-d", help="1 (easy) to 5 (very hard).")],
     notes: Annotated[str, typer.Option("--notes", "-n", help="Notes (Markdown).")] = "",
-    day: Annotated[int | None, typer.Option(help="Day to complete (default: today's day of the track).")] = None,
+    day: Annotated[
+        int | None, typer.Option(help="Day to complete (default: today's day of the track).")
+    ] = None,
 ) -> None:
     """Mark a topic complete with a difficulty rating and notes; schedules its reviews."""
     with store() as (session, settings):
@@ -130,17 +144,28 @@ def complete(
             slug = service.get_track(track)
             view = service.today_view(session, group=slug.group, today=clock.today(settings))
             day = next(t.day for t in view.tracks if t.track.slug == track)
-        c = service.complete_topic(session=session, track=track, day=day, difficulty=difficulty, notes=notes,
-                                   now=clock.now(settings), zone=zone)
+        c = service.complete_topic(
+            session=session,
+            track=track,
+            day=day,
+            difficulty=difficulty,
+            notes=notes,
+            now=clock.now(settings),
+            zone=zone,
+        )
         nxt = service.next_review_date(session, completion_id=c.id)
-        console.print(f"[green]✓[/] {load_tracks()[track].title} day {day} complete (difficulty {difficulty}).")
+        console.print(
+            f"[green]✓[/] {load_tracks()[track].title} day {day} complete (difficulty {difficulty})."
+        )
         if nxt:
             console.print(f"  First review on {nxt}.")
 
 
 @app.command()
 def review(
-    completion_id: Annotated[int | None, typer.Argument(help="Review to record (id from `study review`).")] = None,
+    completion_id: Annotated[
+        int | None, typer.Argument(help="Review to record (id from `study review`).")
+    ] = None,
     rating: Annotated[str | None, typer.Option("--rating", "-r", help="again, hard, good or easy.")] = None,
     notes: Annotated[str, typer.Option("--notes", "-n")] = "",
     group: GroupOpt = None,
@@ -151,10 +176,21 @@ def review(
         day = clock.today(settings)
         if completion_id is None:
             for g in _groups(group):
-                table = Table("id", "review", "type", "due", title=f"{GROUPS[g].title}: reviews due", title_justify="left")
+                table = Table(
+                    "id",
+                    "review",
+                    "type",
+                    "due",
+                    title=f"{GROUPS[g].title}: reviews due",
+                    title_justify="left",
+                )
                 for r in service.due_reviews(session, group=g, today=day):
-                    table.add_row(str(r.completion_id), f"{r.track.title} - Day {r.day}: {r.topic.title}",
-                                  r.rtype.label, str(r.due_date))
+                    table.add_row(
+                        str(r.completion_id),
+                        f"{r.track.title} - Day {r.day}: {r.topic.title}",
+                        r.rtype.label,
+                        str(r.due_date),
+                    )
                 console.print(table)
             return
         due = service.get_due_review(session, completion_id=completion_id, today=day)
@@ -168,8 +204,14 @@ def review(
             return
         if rating.lower() not in RATINGS:
             raise fail(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}", 2)
-        log = service.log_review(session=session, completion_id=completion_id, rating=RATINGS[rating.lower()],
-                                 notes=notes, now=clock.now(settings), zone=clock.local_zone(settings))
+        log = service.log_review(
+            session=session,
+            completion_id=completion_id,
+            rating=RATINGS[rating.lower()],
+            notes=notes,
+            now=clock.now(settings),
+            zone=clock.local_zone(settings),
+        )
         nxt = service.next_review_date(session, completion_id=completion_id)
         console.print(f"[green]✓[/] review recorded ({rating.lower()}, step {log.step + 1}).")
         console.print(f"  Next review on {nxt}." if nxt else "  No more reviews: topic graduated.")
@@ -179,12 +221,16 @@ def review(
 def undo(group: Annotated[str, typer.Option("--group", "-g", help="swe or ml_specialist.")]) -> None:
     """Undo the group's last completion or review."""
     with store() as (session, settings):
-        done = service.undo_last(session=session, group=group, now=clock.now(settings), zone=clock.local_zone(settings))
+        done = service.undo_last(
+            session=session, group=group, now=clock.now(settings), zone=clock.local_zone(settings)
+        )
         console.print(f"Undid the {done.kind} of {load_tracks()[done.track].title} day {done.day}.")
 
 
 @app.command()
-def history(group: GroupOpt = None, days: Annotated[int, typer.Option(help="Days of log to list.")] = 14) -> None:
+def history(
+    group: GroupOpt = None, days: Annotated[int, typer.Option(help="Days of log to list.")] = 14
+) -> None:
     """Streak, progress per track, review forecast and the recent log."""
     with store() as (session, settings):
         day = clock.today(settings)
@@ -193,23 +239,38 @@ def history(group: GroupOpt = None, days: Annotated[int, typer.Option(help="Days
             h = stats.history(session, group=g, today=day, recent_days=days)
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title}")
             retention = f"{h.retention:.0%}" if h.retention is not None else "–"
-            console.print(f"Streak {h.streak} days (longest {h.longest_streak}) · {h.totals['completions']} topics · "
-                          f"{h.totals['reviews']} reviews · recalled {retention}")
+            console.print(
+                f"Streak {h.streak} days (longest {h.longest_streak}) · {h.totals['completions']} topics · "
+                f"{h.totals['reviews']} reviews · recalled {retention}"
+            )
             progress = Table("track", "progress")
             for p in h.progress:
                 progress.add_row(p.track.title, f"{p.completed_days}/{p.track.length} ({p.percent}%)")
             console.print(progress)
             upcoming = [(d, n) for d, n in h.forecast if n]
-            console.print("Reviews ahead: " + (", ".join(f"{d:%b %d}: {n}" for d, n in upcoming[:10]) or "none"))
-            log = Table("date", "what", "topic", "rating", "notes", title=f"Last {days} days", title_justify="left")
+            console.print(
+                "Reviews ahead: " + (", ".join(f"{d:%b %d}: {n}" for d, n in upcoming[:10]) or "none")
+            )
+            log = Table(
+                "date", "what", "topic", "rating", "notes", title=f"Last {days} days", title_justify="left"
+            )
             for e in h.recent:
                 grade = f"difficulty {e.grade}" if e.kind == "completion" else Recall(e.grade).name
-                log.add_row(str(e.local_date), e.kind, f"{titles.get(e.track, e.track)} - Day {e.day}", grade, e.notes[:60])
+                log.add_row(
+                    str(e.local_date),
+                    e.kind,
+                    f"{titles.get(e.track, e.track)} - Day {e.day}",
+                    grade,
+                    e.notes[:60],
+                )
             console.print(log)
 
 
-config_app = typer.Typer(help="Show or change start dates, acceleration, review intervals and scheduler.",
-                         no_args_is_help=False, invoke_without_command=True)
+config_app = typer.Typer(
+    help="Show or change start dates, acceleration, review intervals and scheduler.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
 app.add_typer(config_app, name="config")
 
 
@@ -227,7 +288,9 @@ def config_show(ctx: typer.Context, group: GroupOpt = None) -> None:
 
 @config_app.command("set")
 def config_set(
-    track: Annotated[str | None, typer.Option(help="Track slug whose start date / acceleration to change.")] = None,
+    track: Annotated[
+        str | None, typer.Option(help="Track slug whose start date / acceleration to change.")
+    ] = None,
     start_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
     acceleration_days: Annotated[str | None, typer.Option(help="Days to skip ahead (0 or more).")] = None,
     group: Annotated[str | None, typer.Option(help="Group whose review settings to change.")] = None,
@@ -254,8 +317,9 @@ def config_set(
             current["settings"]["scheduler"] = scheduler
         if desired_retention is not None:
             current["settings"]["desired_retention"] = desired_retention
-        saved = settings_store.save_config(session, data_dir=settings.data_dir, group=group, payload=current,
-                                           zone=clock.local_zone(settings))
+        saved = settings_store.save_config(
+            session, data_dir=settings.data_dir, group=group, payload=current, zone=clock.local_zone(settings)
+        )
         console.print("[green]Saved.[/]")
         console.print_json(json.dumps(saved.model_dump(mode="json")))
 
@@ -288,7 +352,9 @@ def import_cmd(
         except TrackerError as exc:
             raise fail(f"{file}: {exc.message}", 2) from None
         if transfer.has_history(session) and not replace:
-            raise fail("the database already holds history: run `study backup`, then import with --replace", 1)
+            raise fail(
+                "the database already holds history: run `study backup`, then import with --replace", 1
+            )
         counts = transfer.import_data(session, document)
         zone = clock.local_zone(settings)
         for g in GROUPS:
@@ -302,6 +368,10 @@ def backup() -> None:
     """Write a timestamped backup (database copy, JSON export, config files) under <data_dir>/backups."""
     with store() as (session, settings):
         now = clock.now(settings)
-        folder = transfer.backup(db_url=settings.db_url, data_dir=settings.data_dir,
-                                 export=transfer.export_data(session, now=now), now=now)
+        folder = transfer.backup(
+            db_url=settings.db_url,
+            data_dir=settings.data_dir,
+            export=transfer.export_data(session, now=now),
+            now=now,
+        )
         console.print(f"Backup written to {folder}.")

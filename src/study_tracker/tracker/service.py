@@ -82,7 +82,9 @@ def current_day(start: date, acceleration_days: int, today: date) -> int:
 
 def _history(completion: Completion, reviews: Iterable[ReviewLog]) -> list[Event]:
     events = [Event("completion", completion.completed_at, completion.difficulty)]
-    events += [Event("review", r.reviewed_at, r.rating) for r in sorted(reviews, key=lambda r: (r.reviewed_at, r.id))]
+    events += [
+        Event("review", r.reviewed_at, r.rating) for r in sorted(reviews, key=lambda r: (r.reviewed_at, r.id))
+    ]
     return events
 
 
@@ -107,7 +109,9 @@ def _schedule_one(
     return row
 
 
-def reschedule(session: Session, *, group: str, zone: tzinfo, completion_ids: Iterable[int] | None = None) -> int:
+def reschedule(
+    session: Session, *, group: str, zone: tzinfo, completion_ids: Iterable[int] | None = None
+) -> int:
     """Recompute pending reviews from the log (all of a group's, or just some completions)."""
     scheduler = scheduler_for(session, group)
     stmt = live_completions(session, group)
@@ -228,7 +232,9 @@ def undo_last(*, session: Session, group: str, now: datetime, zone: tzinfo) -> U
     """
     require_group(group)
     last_completion = session.scalars(
-        live_completions(session, group).order_by(Completion.completed_at.desc(), Completion.id.desc()).limit(1)
+        live_completions(session, group)
+        .order_by(Completion.completed_at.desc(), Completion.id.desc())
+        .limit(1)
     ).first()
     last_review = session.scalars(
         live_reviews(session, group).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
@@ -341,9 +347,7 @@ def get_due_review(session: Session, *, completion_id: int, today: date) -> DueR
 def today_view(session: Session, *, group: str, today: date) -> TodayView:
     """What a group asks of the user today: due reviews, then each track's day."""
     require_group(group)
-    settings = {
-        s.track: s for s in session.scalars(select(TrackSetting).where(TrackSetting.group == group))
-    }
+    settings = {s.track: s for s in session.scalars(select(TrackSetting).where(TrackSetting.group == group))}
     done: dict[str, dict[int, Completion]] = defaultdict(dict)
     earliest = min((s.start_date for s in settings.values()), default=today)
     # Only the current run of each track counts (on or after its start date): old runs stay in history.
@@ -371,7 +375,9 @@ def today_view(session: Session, *, group: str, today: date) -> TodayView:
                 missed=missed,
             )
         )
-    return TodayView(group=group, today=today, reviews=due_reviews(session, group=group, today=today), tracks=tracks)
+    return TodayView(
+        group=group, today=today, reviews=due_reviews(session, group=group, today=today), tracks=tracks
+    )
 
 
 def next_review_date(session: Session, *, completion_id: int) -> date | None:

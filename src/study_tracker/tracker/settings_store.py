@@ -76,7 +76,9 @@ def validate_config(group: str, payload: object, prefix: str = "") -> GroupConfi
     for slug in config.tracks:
         if slug not in known:
             field = ".".join(p for p in (prefix, "tracks", slug) if p)
-            raise InvalidInput.field(field, f"unknown track {slug!r} in group {group} (known: {', '.join(sorted(known))})")
+            raise InvalidInput.field(
+                field, f"unknown track {slug!r} in group {group} (known: {', '.join(sorted(known))})"
+            )
     return config
 
 
@@ -90,7 +92,9 @@ def ensure_defaults(session: Session, today: date) -> None:
             session.add(GroupSetting(group=group, review_intervals=list(DEFAULT_INTERVALS)))
         for track in tracks_in_group(group):
             if session.get(TrackSetting, track.slug) is None:
-                session.add(TrackSetting(track=track.slug, group=group, start_date=today, acceleration_days=0))
+                session.add(
+                    TrackSetting(track=track.slug, group=group, start_date=today, acceleration_days=0)
+                )
     session.flush()
 
 
@@ -100,7 +104,9 @@ def get_config(session: Session, group: str) -> GroupConfig:
     rows = session.scalars(select(TrackSetting).where(TrackSetting.group == group)).all()
     by_slug = {r.track: r for r in rows}
     tracks = {
-        t.slug: TrackConfig(start_date=by_slug[t.slug].start_date, acceleration_days=by_slug[t.slug].acceleration_days)
+        t.slug: TrackConfig(
+            start_date=by_slug[t.slug].start_date, acceleration_days=by_slug[t.slug].acceleration_days
+        )
         for t in tracks_in_group(group)
         if t.slug in by_slug
     }
@@ -173,7 +179,9 @@ def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
         raise ConfigFileError(f"{path}: {exc.message}", exc.errors) from None
 
 
-def save_config(session: Session, *, data_dir: Path, group: str, payload: object, zone: tzinfo) -> GroupConfig:
+def save_config(
+    session: Session, *, data_dir: Path, group: str, payload: object, zone: tzinfo
+) -> GroupConfig:
     """Validate, store and mirror a group's configuration; recompute reviews when their rules changed.
 
     Raises:

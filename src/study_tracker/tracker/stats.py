@@ -99,14 +99,20 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     c_all = completions.subquery()
     r_all = reviews.subquery()
     # One pass over the log per kind, grouped by day: the heatmap, the streaks and the totals.
-    c_by_day = dict(session.execute(select(c_all.c.local_date, func.count()).group_by(c_all.c.local_date)).all())
-    r_by_day = dict(session.execute(select(r_all.c.local_date, func.count()).group_by(r_all.c.local_date)).all())
+    c_by_day = dict(
+        session.execute(select(c_all.c.local_date, func.count()).group_by(c_all.c.local_date)).all()
+    )
+    r_by_day = dict(
+        session.execute(select(r_all.c.local_date, func.count()).group_by(r_all.c.local_date)).all()
+    )
     active_days = set(c_by_day) | set(r_by_day)
     activity = {d: (c_by_day.get(d, 0), r_by_day.get(d, 0)) for d in active_days if d >= since}
     current, longest = streaks(active_days, today)
 
     per_track = dict(
-        session.execute(select(c_all.c.track, func.count(distinct(c_all.c.day))).group_by(c_all.c.track)).all()
+        session.execute(
+            select(c_all.c.track, func.count(distinct(c_all.c.day))).group_by(c_all.c.track)
+        ).all()
     )
     progress = [TrackProgress(t, min(per_track.get(t.slug, 0), t.length)) for t in tracks_in_group(group)]
 
@@ -126,8 +132,15 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
         ids = {r.completion_id for r in review_rows}
         parents = {c.id: c for c in session.scalars(select(Completion).where(Completion.id.in_(ids)))}
     recent += [
-        LogEntry("review", parents[r.completion_id].track, parents[r.completion_id].day, r.local_date, r.rating,
-                 r.notes, r.step)
+        LogEntry(
+            "review",
+            parents[r.completion_id].track,
+            parents[r.completion_id].day,
+            r.local_date,
+            r.rating,
+            r.notes,
+            r.step,
+        )
         for r in review_rows
     ]
     recent.sort(key=lambda e: (e.local_date, e.kind == "review"), reverse=True)

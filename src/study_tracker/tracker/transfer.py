@@ -123,9 +123,15 @@ def export_data(session: Session, *, now: datetime) -> dict:  # type: ignore[typ
         "format": FORMAT,
         "version": VERSION,
         "exported_at": now.isoformat(),
-        "groups": [_dump(g, GroupRow) for g in session.scalars(select(GroupSetting).order_by(GroupSetting.group))],
-        "tracks": [_dump(t, TrackRow) for t in session.scalars(select(TrackSetting).order_by(TrackSetting.track))],
-        "completions": [_dump(c, CompletionRow) for c in session.scalars(select(Completion).order_by(Completion.id))],
+        "groups": [
+            _dump(g, GroupRow) for g in session.scalars(select(GroupSetting).order_by(GroupSetting.group))
+        ],
+        "tracks": [
+            _dump(t, TrackRow) for t in session.scalars(select(TrackSetting).order_by(TrackSetting.track))
+        ],
+        "completions": [
+            _dump(c, CompletionRow) for c in session.scalars(select(Completion).order_by(Completion.id))
+        ],
         "reviews": [_dump(r, ReviewRow) for r in session.scalars(select(ReviewLog).order_by(ReviewLog.id))],
         "undos": [_dump(u, UndoRow) for u in session.scalars(select(Undo).order_by(Undo.id))],
     }
@@ -180,7 +186,10 @@ def backup(*, db_url: str, data_dir: Path, export: dict, now: datetime) -> Path:
     folder.mkdir(parents=True, exist_ok=False)
     if db_url.startswith("sqlite:///"):
         # sqlite3's backup API copies a consistent snapshot even while the server writes.
-        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as src, sqlite3.connect(folder / "study.db") as dst:
+        with (
+            sqlite3.connect(db_url.removeprefix("sqlite:///")) as src,
+            sqlite3.connect(folder / "study.db") as dst,
+        ):
             src.backup(dst)
     (folder / "export.json").write_text(json.dumps(export, indent=2), encoding="utf-8")
     for group in GROUPS:

@@ -16,7 +16,8 @@ def _wants_json(request: Request) -> bool:
 
 def _json(status: int, message: str, errors: list[FieldError]) -> JSONResponse:
     return JSONResponse(
-        {"detail": message, "errors": [{"field": e.field, "message": e.message} for e in errors]}, status_code=status
+        {"detail": message, "errors": [{"field": e.field, "message": e.message} for e in errors]},
+        status_code=status,
     )
 
 
@@ -25,7 +26,11 @@ def install(app: FastAPI) -> None:
     async def tracker_error(request: Request, exc: TrackerError) -> Response:
         if _wants_json(request):
             return _json(exc.status, exc.message, exc.errors)
-        ctx = {"status": exc.status, "title": "Not found" if exc.status == 404 else "Cannot do that", "message": exc.message}
+        ctx = {
+            "status": exc.status,
+            "title": "Not found" if exc.status == 404 else "Cannot do that",
+            "message": exc.message,
+        }
         return render(request, "error.html", ctx, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -39,4 +44,6 @@ def install(app: FastAPI) -> None:
         text = "; ".join(str(e) for e in errors)
         if _wants_json(request):
             return _json(422, text, errors)
-        return render(request, "error.html", {"status": 422, "title": "Invalid input", "message": text}, status_code=422)
+        return render(
+            request, "error.html", {"status": 422, "title": "Invalid input", "message": text}, status_code=422
+        )

@@ -33,7 +33,9 @@ def _slug(text: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML with anything unsafe (scripts, event handlers, javascript: links) removed."""
     html = _markdown().render(text or "")
-    clean = nh3.clean(html, attributes={"*": {"id", "class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer")
+    clean = nh3.clean(
+        html, attributes={"*": {"id", "class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
+    )
     return Markup(clean)  # noqa: S704  (sanitized above)
 
 

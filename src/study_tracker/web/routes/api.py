@@ -33,7 +33,10 @@ GroupQuery = Annotated[str, Query(description="swe or ml_specialist")]
 
 
 def _questions(qs) -> list[QuestionPublic]:  # type: ignore[no-untyped-def]
-    return [QuestionPublic(type=q.type.value, level=q.level, prompt=q.prompt, key_points=list(q.key_points)) for q in qs]
+    return [
+        QuestionPublic(type=q.type.value, level=q.level, prompt=q.prompt, key_points=list(q.key_points))
+        for q in qs
+    ]
 
 
 def today_public(view: service.TodayView) -> TodayPublic:
@@ -64,7 +67,9 @@ def today_public(view: service.TodayView) -> TodayPublic:
             message=(
                 f"Starts on {t.start_date}"
                 if t.not_started
-                else f"No topic for day {t.day}" if t.topic is None else None
+                else f"No topic for day {t.day}"
+                if t.topic is None
+                else None
             ),
             missed_days=t.missed,
         )
@@ -76,14 +81,21 @@ def today_public(view: service.TodayView) -> TodayPublic:
 @router.get("/groups")
 def list_groups() -> list[dict[str, Any]]:
     return [
-        {"slug": g.slug, "title": g.title, "icon": g.icon, "tracks": [t.slug for t in load_tracks().values() if t.group == g.slug]}
+        {
+            "slug": g.slug,
+            "title": g.title,
+            "icon": g.icon,
+            "tracks": [t.slug for t in load_tracks().values() if t.group == g.slug],
+        }
         for g in GROUPS.values()
     ]
 
 
 @router.get("/tracks")
 def list_tracks() -> list[dict[str, Any]]:
-    return [{"slug": t.slug, "group": t.group, "title": t.title, "days": t.length} for t in load_tracks().values()]
+    return [
+        {"slug": t.slug, "group": t.group, "title": t.title, "days": t.length} for t in load_tracks().values()
+    ]
 
 
 @router.get("/tracks/{slug}")
@@ -109,8 +121,13 @@ def create_completion(body: CompletionCreate, session: SessionDep, clock: ClockD
         view = service.today_view(session, group=track.group, today=clock.today)
         day = next(t.day for t in view.tracks if t.track.slug == body.track)
     completion = service.complete_topic(
-        session=session, track=body.track, day=day, difficulty=body.difficulty, notes=body.notes,
-        now=clock.now, zone=clock.zone,
+        session=session,
+        track=body.track,
+        day=day,
+        difficulty=body.difficulty,
+        notes=body.notes,
+        now=clock.now,
+        zone=clock.zone,
     )
     return CompletionPublic.model_validate(completion)
 
@@ -121,9 +138,16 @@ def due(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> list
 
 
 @router.post("/reviews/{completion_id}", status_code=201)
-def create_review(completion_id: int, body: ReviewCreate, session: SessionDep, clock: ClockDep) -> ReviewPublic:
+def create_review(
+    completion_id: int, body: ReviewCreate, session: SessionDep, clock: ClockDep
+) -> ReviewPublic:
     review = service.log_review(
-        session=session, completion_id=completion_id, rating=body.rating, notes=body.notes, now=clock.now, zone=clock.zone
+        session=session,
+        completion_id=completion_id,
+        rating=body.rating,
+        notes=body.notes,
+        now=clock.now,
+        zone=clock.zone,
     )
     return ReviewPublic.model_validate(review)
 
@@ -141,9 +165,15 @@ def get_config(group: str, session: SessionDep) -> settings_store.GroupConfig:
 
 @router.put("/config/{group}")
 def put_config(
-    group: str, session: SessionDep, settings: SettingsDep, clock: ClockDep, body: Annotated[Any, Body()] = None
+    group: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    body: Annotated[Any, Body()] = None,
 ) -> settings_store.GroupConfig:
-    return settings_store.save_config(session, data_dir=settings.data_dir, group=group, payload=body, zone=clock.zone)
+    return settings_store.save_config(
+        session, data_dir=settings.data_dir, group=group, payload=body, zone=clock.zone
+    )
 
 
 @router.get("/history")
@@ -157,7 +187,10 @@ def history(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> 
         "totals": h.totals,
         "retention": h.retention,
         "activity": [{"date": d, "completions": c, "reviews": r} for d, (c, r) in sorted(h.activity.items())],
-        "progress": [{"track": p.track.slug, "completed_days": p.completed_days, "days": p.track.length} for p in h.progress],
+        "progress": [
+            {"track": p.track.slug, "completed_days": p.completed_days, "days": p.track.length}
+            for p in h.progress
+        ],
         "forecast": [{"date": d, "due": n} for d, n in h.forecast],
         "recent": [e.__dict__ for e in h.recent],
     }
@@ -170,7 +203,10 @@ def export(session: SessionDep, clock: ClockDep) -> dict[str, Any]:
 
 @router.post("/import")
 def import_(
-    session: SessionDep, settings: SettingsDep, clock: ClockDep, body: Annotated[Any, Body()] = None,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    body: Annotated[Any, Body()] = None,
     replace: bool = False,
 ) -> dict[str, int]:
     """Replace all settings and history with an export document (validated first).

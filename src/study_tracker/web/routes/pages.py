@@ -48,7 +48,13 @@ def topic_page(request: Request, slug: str, day: int, session: SessionDep) -> Re
     track = service.get_track(slug)
     topic = service.get_topic(slug, day)
     completion = service.completion_for(session, track=slug, day=day)
-    ctx = {"track": track, "topic": topic, "completion": completion, "group": track.group, "guides": _guides(track)}
+    ctx = {
+        "track": track,
+        "topic": topic,
+        "completion": completion,
+        "group": track.group,
+        "guides": _guides(track),
+    }
     return render(request, "topic.html", ctx)
 
 
@@ -78,9 +84,17 @@ def complete_form(
     topic = service.get_topic(slug, day)
     try:
         if not difficulty.strip().isdigit():
-            raise InvalidInput.field("difficulty", "is required: rate the topic from 1 (easy) to 5 (very hard)")
+            raise InvalidInput.field(
+                "difficulty", "is required: rate the topic from 1 (easy) to 5 (very hard)"
+            )
         service.complete_topic(
-            session=session, track=slug, day=day, difficulty=int(difficulty), notes=notes, now=clock.now, zone=clock.zone
+            session=session,
+            track=slug,
+            day=day,
+            difficulty=int(difficulty),
+            notes=notes,
+            now=clock.now,
+            zone=clock.zone,
         )
     except TrackerError as exc:
         session.rollback()
@@ -124,7 +138,12 @@ def review_form(
         if not rating.strip().isdigit():
             raise InvalidInput.field("rating", "is required: choose Again, Hard, Good or Easy")
         service.log_review(
-            session=session, completion_id=completion_id, rating=int(rating), notes=notes, now=clock.now, zone=clock.zone
+            session=session,
+            completion_id=completion_id,
+            rating=int(rating),
+            notes=notes,
+            now=clock.now,
+            zone=clock.zone,
         )
     except TrackerError as exc:
         session.rollback()
@@ -141,7 +160,9 @@ def review_form(
 
 
 @router.post("/undo")
-def undo_form(request: Request, session: SessionDep, clock: ClockDep, group: Annotated[str, Form()] = "") -> Response:
+def undo_form(
+    request: Request, session: SessionDep, clock: ClockDep, group: Annotated[str, Form()] = ""
+) -> Response:
     group = group or current_group(request)
     try:
         undone = service.undo_last(session=session, group=group, now=clock.now, zone=clock.zone)
@@ -155,7 +176,9 @@ def _config_context(session: Session, settings: Settings, group: str, clock: Clo
     config = settings_store.get_config(session, group)
     tracks = tracks_in_group(group)
     days = {
-        t.slug: service.current_day(config.tracks[t.slug].start_date, config.tracks[t.slug].acceleration_days, clock.today)
+        t.slug: service.current_day(
+            config.tracks[t.slug].start_date, config.tracks[t.slug].acceleration_days, clock.today
+        )
         for t in tracks
         if t.slug in config.tracks
     }
@@ -186,14 +209,18 @@ def form_to_config(form: dict[str, str]) -> dict:  # type: ignore[type-arg]
             payload["tracks"].setdefault(parts[1], {})[parts[2]] = value.strip()
         elif parts[0] == "settings" and len(parts) == 2:
             if parts[1] == "review_intervals":
-                payload["settings"][parts[1]] = [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+                payload["settings"][parts[1]] = [
+                    v.strip() for v in value.replace(";", ",").split(",") if v.strip()
+                ]
             else:
                 payload["settings"][parts[1]] = value.strip()
     return payload
 
 
 @router.post("/config")
-async def config_form(request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Response:
+async def config_form(
+    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     group = form.pop("group", "") or current_group(request)
     try:
