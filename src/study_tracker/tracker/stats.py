@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview
@@ -102,9 +102,12 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     c_by_day = dict(
         session.execute(select(c_all.c.local_date, func.count()).group_by(c_all.c.local_date)).all()
     )
-    r_by_day = dict(
-        session.execute(select(r_all.c.local_date, func.count()).group_by(r_all.c.local_date)).all()
-    )
+    r_rows = session.execute(
+        select(r_all.c.local_date, func.count(), func.sum(case((r_all.c.rating == int(Recall.again), 1), else_=0)))
+        .group_by(r_all.c.local_date)
+    ).all()
+    r_by_day = {d: n for d, n, _ in r_rows}
+    forgotten = sum(again for _, _, again in r_rows)
     active_days = set(c_by_day) | set(r_by_day)
     activity = {d: (c_by_day.get(d, 0), r_by_day.get(d, 0)) for d in active_days if d >= since}
     current, longest = streaks(active_days, today)
@@ -116,32 +119,27 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     )
     progress = [TrackProgress(t, min(per_track.get(t.slug, 0), t.length)) for t in tracks_in_group(group)]
 
-    ratings = dict(session.execute(select(r_all.c.rating, func.count()).group_by(r_all.c.rating)).all())
-    total_reviews = sum(ratings.values())
-    recalled = total_reviews - ratings.get(int(Recall.again), 0)
+    total_reviews = sum(r_by_day.values())
+    recalled = total_reviews - forgotten
     retention = recalled / total_reviews if total_reviews else None
 
     window = today - timedelta(days=recent_days - 1)
+    # Plain column rows, not ORM objects: the log can hold hundreds of entries a month.
     recent = [
-        LogEntry("completion", c.track, c.day, c.local_date, c.difficulty, c.notes)
-        for c in session.scalars(completions.where(Completion.local_date >= window))
-    ]
-    parents = {}
-    review_rows = session.scalars(reviews.where(ReviewLog.local_date >= window)).all()
-    if review_rows:
-        ids = {r.completion_id for r in review_rows}
-        parents = {c.id: c for c in session.scalars(select(Completion).where(Completion.id.in_(ids)))}
-    recent += [
-        LogEntry(
-            "review",
-            parents[r.completion_id].track,
-            parents[r.completion_id].day,
-            r.local_date,
-            r.rating,
-            r.notes,
-            r.step,
+        LogEntry("completion", *row)
+        for row in session.execute(
+            select(c_all.c.track, c_all.c.day, c_all.c.local_date, c_all.c.difficulty, c_all.c.notes).where(
+                c_all.c.local_date >= window
+            )
         )
-        for r in review_rows
+    ]
+    recent += [
+        LogEntry("review", *row)
+        for row in session.execute(
+            select(Completion.track, Completion.day, r_all.c.local_date, r_all.c.rating, r_all.c.notes, r_all.c.step)
+            .join(Completion, Completion.id == r_all.c.completion_id)
+            .where(r_all.c.local_date >= window)
+        )
     ]
     recent.sort(key=lambda e: (e.local_date, e.kind == "review"), reverse=True)
     return History(
