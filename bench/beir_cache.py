@@ -1,6 +1,6 @@
 """Embeddings of the BEIR bench collections, cached on disk so quality variants rerun in seconds.
 
-    .venv/bin/python bench/beir_cache.py            # embeds docs, queries, then passages
+    .venv/bin/python bench/beir_cache.py            # embeds queries, whole docs, then the product's chunks
 
 Files land in bench/.cache/ (git-ignored), one .npy per (collection, unit) with the ids beside it.
 The model is the product's default (packaged all-MiniLM-L6-v2), vectors L2-normalised.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -23,8 +22,6 @@ DATA = Path(os.environ.get("BENCH_DATA", "/work/shared/bench-data"))
 CACHE = Path(__file__).parent / ".cache"
 SPLITS = {"scifact": "train", "nfcorpus": "dev"}
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
-
 
 def collection(name: str) -> BeirCollection:
     return load_beir(DATA / name, split=SPLITS[name])
@@ -33,32 +30,6 @@ def collection(name: str) -> BeirCollection:
 def all_queries(name: str) -> dict[str, str]:
     with (DATA / name / "queries.jsonl").open() as f:
         return {str(r["_id"]): r["text"] for r in map(json.loads, f)}
-
-
-def passages(coll: BeirCollection, max_words: int = 120) -> tuple[list[str], list[str]]:
-    """Split each doc body into sentence-packed windows of <= max_words, each prefixed by the title.
-
-    Returns (doc id per passage, passage text). Consecutive windows share one sentence so a
-    claim straddling a boundary is whole in at least one window.
-    """
-    ids, texts = [], []
-    for did, doc in coll.corpus.items():
-        sents = [s for s in _SENT.split(doc["text"]) if s.strip()] or [doc["text"]]
-        windows, cur, n = [], [], 0
-        for s in sents:
-            w = len(s.split())
-            if cur and n + w > max_words:
-                windows.append(cur)
-                cur, n = [cur[-1]], len(cur[-1].split())
-            cur.append(s)
-            n += w
-        if cur and (not windows or cur != windows[-1][-1:]):
-            windows.append(cur)
-        for win in windows:
-            body = " ".join(win)
-            ids.append(did)
-            texts.append(f"{doc['title']}\n{body}" if doc["title"] else body)
-    return ids, texts
 
 
 _model = None
@@ -85,7 +56,11 @@ def cached(key: str, ids: list[str], texts: list[str]) -> np.ndarray:
     vecs = model().encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
     vecs = vecs.astype(np.float32)
     dt = time.perf_counter() - t0
-    print(f"  embedded {key}: {len(texts)} texts in {dt:.0f}s ({len(texts) / dt:.1f}/s)", file=sys.stderr, flush=True)
+    print(
+        f"  embedded {key}: {len(texts)} texts in {dt:.0f}s ({len(texts) / dt:.1f}/s)",
+        file=sys.stderr,
+        flush=True,
+    )
     np.save(vec_path, vecs)
     ids_path.write_text(json.dumps(ids))
     return vecs
@@ -96,9 +71,62 @@ def doc_vectors(coll: BeirCollection) -> tuple[list[str], np.ndarray]:
     return ids, cached(f"{coll.name}.doc", ids, [coll.doc_text(d) for d in ids])
 
 
-def passage_vectors(coll: BeirCollection, max_words: int = 120) -> tuple[list[str], np.ndarray]:
-    ids, texts = passages(coll, max_words)
-    return ids, cached(f"{coll.name}.psg{max_words}", ids, texts)
+def product_chunks(coll: BeirCollection) -> tuple[list[str], list[str]]:
+    """The product's own chunks of each doc (core ``Chunker``, settings defaults): (doc id, index_text).
+
+    These are exactly the texts ingest embeds and BM25-indexes for a JSONL record with a title, so
+    their vectors can also seed the embedding cache of ``study eval``. Cached per chunker version.
+    """
+    from study_tracker.knowledge.chunk import CHUNKER_VERSION
+
+    path = CACHE / f"{coll.name}.chunks.v{CHUNKER_VERSION}.json"
+    if path.exists():
+        ids, texts = json.loads(path.read_text())
+        return ids, texts
+    from study_tracker.config import Settings
+    from study_tracker.knowledge.chunk import Chunker, load_tokenizer
+    from study_tracker.knowledge.documents import Document
+    from study_tracker.knowledge.embed import resolve_model
+
+    s = Settings()
+    chunker = Chunker(
+        load_tokenizer(resolve_model(s.embedding_model).path),
+        s.knowledge_chunk_tokens,
+        s.knowledge_chunk_overlap,
+    )
+    ids, texts = [], []
+    for did, d in coll.corpus.items():
+        for c in chunker.chunk(Document(did, d["text"], "json", "beir", title=d["title"])):
+            ids.append(did)
+            texts.append(c.index_text)
+    CACHE.mkdir(exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps([ids, texts]))
+    os.replace(tmp, path)  # another bench process may be reading it
+    return ids, texts
+
+
+def chunk_vectors(coll: BeirCollection) -> tuple[list[str], np.ndarray]:
+    """Vectors of :func:`product_chunks`; texts embedded before (any chunker version) are reused."""
+    ids, texts = product_chunks(coll)
+    vec_path, txt_path = CACHE / f"{coll.name}.chunk.npy", CACHE / f"{coll.name}.chunk.texts.json"
+    known: dict[str, np.ndarray] = {}
+    if vec_path.exists() and txt_path.exists():
+        known = dict(zip(json.loads(txt_path.read_text()), np.load(vec_path), strict=True))
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        t0 = time.perf_counter()
+        vecs = model().encode(missing, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        known.update(zip(missing, vecs.astype(np.float32), strict=True))
+        print(
+            f"  embedded {len(missing)} new chunks of {coll.name} in {time.perf_counter() - t0:.0f}s",
+            file=sys.stderr,
+        )
+    out = np.vstack([known[t] for t in texts]).astype(np.float32)
+    if missing:
+        np.save(vec_path, out)
+        txt_path.write_text(json.dumps(texts))
+    return ids, out
 
 
 def query_vectors(name: str) -> tuple[list[str], np.ndarray]:
@@ -108,7 +136,7 @@ def query_vectors(name: str) -> tuple[list[str], np.ndarray]:
 
 
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["queries", "doc", "psg"]
+    what = sys.argv[1:] or ["queries", "doc", "chunk"]
     for name in SPLITS:
         coll = collection(name)
         if "queries" in what:
@@ -117,7 +145,9 @@ if __name__ == "__main__":
             doc_vectors(coll)
     for name in SPLITS:
         coll = collection(name)
-        if "psg" in what:
-            ids, texts = passages(coll)
-            print(f"{name}: {len(coll.corpus)} docs -> {len(texts)} passages", file=sys.stderr, flush=True)
-            passage_vectors(coll)
+        if "chunk" in what:
+            ids, texts = product_chunks(coll)
+            print(
+                f"{name}: {len(coll.corpus)} docs -> {len(texts)} product chunks", file=sys.stderr, flush=True
+            )
+            chunk_vectors(coll)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/corpus_gen.py OUT_DIR --sections 100000 [--per-file 50] [--seed 7]
 
-Each section is ~60-180 words recombined from real sentences (SciFact and NFCorpus abstracts,
+Each section is ~40-130 words recombined from real sentences (SciFact and NFCorpus abstracts,
 plus the bundled study guides and skill files), mostly drawn from one source document so a
 section stays on one topic, with a few sentences from elsewhere. About 3% of words are replaced
 by pseudo-words drawn from a Zipf distribution, so the vocabulary keeps growing with corpus size
@@ -23,7 +23,24 @@ from pathlib import Path
 DATA = Path("/work/shared/bench-data")
 CONTENT = Path(__file__).resolve().parents[1] / "src" / "study_tracker" / "content"
 _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
-_SYL = ["ka", "ro", "mi", "ten", "sul", "vo", "pra", "lin", "dex", "qu", "zo", "fer", "nal", "ix", "op", "tra"]
+_SYL = [
+    "ka",
+    "ro",
+    "mi",
+    "ten",
+    "sul",
+    "vo",
+    "pra",
+    "lin",
+    "dex",
+    "qu",
+    "zo",
+    "fer",
+    "nal",
+    "ix",
+    "op",
+    "tra",
+]
 
 
 def source_documents() -> list[tuple[str, list[str]]]:
@@ -60,7 +77,7 @@ def sections(n: int, seed: int = 7) -> Iterator[tuple[str, str]]:
     docs = source_documents()
     for i in range(n):
         title, sents = docs[rng.randrange(len(docs))]
-        target = rng.randint(60, 180)
+        target = rng.randint(40, 130)  # words; fits one 256-token chunk with its heading path
         out: list[str] = []
         words = 0
         start = rng.randrange(len(sents))
@@ -74,7 +91,9 @@ def sections(n: int, seed: int = 7) -> Iterator[tuple[str, str]]:
             j += 1
             toks = s.split()
             toks = [_pseudo_word(rng) if rng.random() < 0.03 else t for t in toks]
-            out.append(" ".join(toks))
+            if out and words + len(toks) > target:
+                break
+            out.append(" ".join(toks[:target]))
             words += len(toks)
         heading = " ".join(title.split()[: rng.randint(3, 8)]).rstrip(".,;:")
         yield f"{heading} ({i})", " ".join(out)
@@ -88,7 +107,9 @@ def write_corpus(out: Path, n: int, per_file: int = 50, seed: int = 7) -> int:
     for i, (heading, body) in enumerate(sections(n, seed), 1):
         buf.append(f"## {heading}\n\n{body}\n")
         if i % per_file == 0 or i == n:
-            (out / f"notes-{files:05d}.md").write_text(f"# Notes {files}\n\n" + "\n".join(buf), encoding="utf-8")
+            (out / f"notes-{files:05d}.md").write_text(
+                f"# Notes {files}\n\n" + "\n".join(buf), encoding="utf-8"
+            )
             files += 1
             buf = []
     return files

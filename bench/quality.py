@@ -1,6 +1,6 @@
 """Retrieval quality of every fusion variant on the BEIR bench sets (SciFact train, NFCorpus dev).
 
-    .venv/bin/python bench/beir_cache.py      # once: embeds docs, passages, queries (~15 min)
+    .venv/bin/python bench/beir_cache.py      # once: embeds queries, docs, product chunks (~45 min here)
     .venv/bin/python bench/quality.py [--only REGEX] [--json OUT]
 
 Scores whole-document and passage-level (max-passage) dense and BM25 runs as full matrices,
@@ -49,11 +49,15 @@ def _tokenizer(cfg: Bm25Cfg):
     import bm25s
     import Stemmer
 
-    stemmer = Stemmer.Stemmer("english").stemWord if cfg.stem else None
+    stemmer = Stemmer.Stemmer("english") if cfg.stem else None
 
     def tok(texts: list[str]) -> list[list[str]]:
         return bm25s.tokenize(
-            texts, stopwords="en" if cfg.stopwords else None, stemmer=stemmer, return_ids=False, show_progress=False
+            texts,
+            stopwords="en" if cfg.stopwords else None,
+            stemmer=stemmer,
+            return_ids=False,
+            show_progress=False,
         )
 
     return tok
@@ -71,8 +75,11 @@ class Bm25:
                 " ".join([ds.coll.corpus[d]["title"]] * cfg.title_repeat) + "\n" + ds.coll.corpus[d]["text"]
                 for d in ds.doc_ids
             ]
-        else:
-            texts = ds.psg_texts
+        else:  # chunk texts already start with the title line; extra copies go before it
+            texts = [
+                (ds.coll.corpus[ds.doc_ids[d]]["title"] + "\n") * (cfg.title_repeat - 1) + t
+                for d, t in zip(ds.psg_doc, ds.psg_texts, strict=True)
+            ]
         self.units = len(texts)
         self.doc_tokens = self.tok(texts)
         self.model = bm25s.BM25(k1=cfg.k1, b=cfg.b, method=cfg.method)
@@ -89,7 +96,9 @@ class Bm25:
             self._term_cache[term] = self.model.get_scores([term])
         return self._term_cache[term]
 
-    def rm3(self, query: str, first: np.ndarray, fb_docs: int = 10, fb_terms: int = 10, orig_w: float = 0.5) -> np.ndarray:
+    def rm3(
+        self, query: str, first: np.ndarray, fb_docs: int = 10, fb_terms: int = 10, orig_w: float = 0.5
+    ) -> np.ndarray:
         """RM3 pseudo-relevance feedback (Lavrenko & Croft; Anserini defaults 10/10/0.5)."""
         q_toks = [t for t in self.tok([query])[0] if t in self.vocab]
         if not q_toks:
@@ -132,11 +141,12 @@ class Dataset:
         self.qids = list(self.coll.queries)
         self.qtexts = [self.coll.queries[q] for q in self.qids]
         self.qvecs = qvecs_all[[pos[q] for q in self.qids]]
-        psg_doc, self.psg_texts = beir_cache.passages(self.coll)
+        # "passages" are the product's own chunks (core Chunker, 256 tokens, title prefixed)
+        psg_doc, self.psg_texts = beir_cache.product_chunks(self.coll)
         self.psg_doc = np.array([self.doc_index[d] for d in psg_doc])
         self.psg_vecs = None
-        if (beir_cache.CACHE / f"{name}.psg120.npy").exists():
-            self.psg_vecs = beir_cache.passage_vectors(self.coll)[1]
+        if (beir_cache.CACHE / f"{name}.chunk.npy").exists():
+            self.psg_vecs = beir_cache.chunk_vectors(self.coll)[1]
         # passages are emitted doc by doc, so each doc's passages are one contiguous block
         self.psg_starts = np.flatnonzero(np.r_[True, self.psg_doc[1:] != self.psg_doc[:-1]])
         assert len(self.psg_starts) == len(self.doc_ids)
@@ -163,9 +173,7 @@ def topn(row: np.ndarray, n: int) -> dict[int, float]:
 
 
 def run_from_matrix(ds: Dataset, mat: np.ndarray) -> dict[str, dict[str, float]]:
-    return {
-        q: {ds.doc_ids[i]: s for i, s in topn(mat[qi], CUT).items()} for qi, q in enumerate(ds.qids)
-    }
+    return {q: {ds.doc_ids[i]: s for i, s in topn(mat[qi], CUT).items()} for qi, q in enumerate(ds.qids)}
 
 
 def fused_run(
@@ -187,11 +195,17 @@ def fused_run(
     return run
 
 
-def chunk_fused_run(ds: Dataset, pmats: list[np.ndarray], *, depth: int, **kw) -> dict[str, dict[str, float]]:
+def chunk_fused_run(
+    ds: Dataset, pmats: list[np.ndarray], *, depth: int, exact: bool = False, **kw
+) -> dict[str, dict[str, float]]:
     """Product-shaped hybrid: fuse at chunk level (top ``depth`` chunks each), then max to documents."""
     run = {}
     for qi, q in enumerate(ds.qids):
-        fused = fusion.fuse([topn(m[qi], depth) for m in pmats], **kw)
+        lists = [topn(m[qi], depth) for m in pmats]
+        if exact:
+            union = set().union(*lists)
+            lists = [{i: float(m[qi, i]) for i in union} for m in pmats]
+        fused = fusion.fuse(lists, **kw)
         docs = fusion.collapse(fused.items(), lambda p: int(ds.psg_doc[p]))
         run[q] = {ds.doc_ids[i]: s for i, s in fusion.top(docs, CUT)}
     return run
@@ -205,7 +219,8 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
     dense = Q @ ds.doc_vecs.T
     cache: dict[str, np.ndarray] = {}
 
-    def bm(cfg: Bm25Cfg = Bm25Cfg()) -> np.ndarray:
+    def bm(cfg: Bm25Cfg | None = None) -> np.ndarray:
+        cfg = cfg or Bm25Cfg()
         key = repr(cfg)
         if key not in cache:
             b = ds.bm25(cfg)
@@ -213,7 +228,8 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
             cache[key] = ds.max_passage(mat) if cfg.unit == "psg" else mat
         return cache[key]
 
-    def rm3(cfg: Bm25Cfg = Bm25Cfg(), **kw) -> np.ndarray:
+    def rm3(cfg: Bm25Cfg | None = None, **kw) -> np.ndarray:
+        cfg = cfg or Bm25Cfg()
         key = "rm3" + repr(cfg) + repr(kw)
         if key not in cache:
             b, base = ds.bm25(cfg), bm(cfg)
@@ -240,7 +256,7 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
         "bm25 no stemming": lambda: run_from_matrix(ds, bm(Bm25Cfg(stem=False))),
         "bm25 no stopwords": lambda: run_from_matrix(ds, bm(Bm25Cfg(stopwords=False))),
         "bm25 title x2": lambda: run_from_matrix(ds, bm(Bm25Cfg(title_repeat=2))),
-        "bm25 passages, max": lambda: run_from_matrix(ds, bm(Bm25Cfg(unit="psg"))),
+        "bm25 chunks, max": lambda: run_from_matrix(ds, bm(Bm25Cfg(unit="psg"))),
         "bm25 + RM3 (10 docs, 10 terms, 0.5)": lambda: run_from_matrix(ds, rm3()),
         "dense doc (title + text)": lambda: run_from_matrix(ds, dense),
         "dense Rocchio (5 docs, 0.5)": lambda: run_from_matrix(ds, rocchio(dense)),
@@ -252,8 +268,8 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
     }
     for method in ("minmax", "zscore", "dbsf"):
         for depth in (100, 1000):
-            v[f"{method} 0.5/0.5 depth {depth}"] = (
-                lambda method=method, depth=depth: fused_run(ds, [dense, bm()], depth=depth, method=method)
+            v[f"{method} 0.5/0.5 depth {depth}"] = lambda method=method, depth=depth: fused_run(
+                ds, [dense, bm()], depth=depth, method=method
             )
         for wd in (0.3, 0.4, 0.6, 0.7):
             v[f"{method} dense {wd} depth 100"] = lambda method=method, wd=wd: fused_run(
@@ -262,12 +278,26 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
         v[f"{method} 0.5/0.5 depth 100 exact"] = lambda method=method: fused_run(
             ds, [dense, bm()], depth=100, method=method, exact=True
         )
+    for method in ("minmax", "zscore"):
+        v[f"{method} depth 1000 exact"] = lambda method=method: fused_run(
+            ds, [dense, bm()], depth=1000, method=method, exact=True
+        )
+        v[f"{method} all docs (exact)"] = lambda method=method: fused_run(
+            ds, [dense, bm()], depth=len(ds.doc_ids), method=method
+        )
+        v[f"{method} title x2 depth 100 exact"] = lambda method=method: fused_run(
+            ds, [dense, bm(Bm25Cfg(title_repeat=2))], depth=100, method=method, exact=True
+        )
     v["rrf k=60 depth 100 exact"] = lambda: fused_run(ds, [dense, bm()], depth=100, method="rrf", exact=True)
     v["rrf k=60, bm25 k1=0.9 b=0.4"] = lambda: fused_run(ds, [dense, bm(anserini)], depth=100, method="rrf")
     v["minmax, bm25 k1=0.9 b=0.4"] = lambda: fused_run(ds, [dense, bm(anserini)], depth=100, method="minmax")
-    v["minmax, bm25 title x2"] = lambda: fused_run(ds, [dense, bm(Bm25Cfg(title_repeat=2))], depth=100, method="minmax")
+    v["minmax, bm25 title x2"] = lambda: fused_run(
+        ds, [dense, bm(Bm25Cfg(title_repeat=2))], depth=100, method="minmax"
+    )
     v["minmax, bm25+RM3"] = lambda: fused_run(ds, [dense, rm3()], depth=100, method="minmax")
-    v["minmax, dense Rocchio(dense)"] = lambda: fused_run(ds, [rocchio(dense), bm()], depth=100, method="minmax")
+    v["minmax, dense Rocchio(dense)"] = lambda: fused_run(
+        ds, [rocchio(dense), bm()], depth=100, method="minmax"
+    )
 
     def hybrid_rocchio(method: str = "minmax", fb: int = 5, beta: float = 0.5):
         first = np.zeros_like(dense)
@@ -281,39 +311,89 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
     v["minmax + Rocchio from hybrid (3, 1.0)"] = lambda: hybrid_rocchio(fb=3, beta=1.0)
     if ds.psg_vecs is not None:
         pd = psg_dense
-        v["dense passages, max"] = lambda: run_from_matrix(ds, pd())
-        v["dense doc+passages max"] = lambda: run_from_matrix(ds, np.maximum(dense, pd()))
-        v["dense doc+passages mean"] = lambda: run_from_matrix(ds, (dense + pd()) / 2)
-        v["minmax, dense passages"] = lambda: fused_run(ds, [pd(), bm()], depth=100, method="minmax")
-        v["minmax, dense doc+psg mean"] = lambda: fused_run(ds, [(dense + pd()) / 2, bm()], depth=100, method="minmax")
-        v["minmax 3-way doc, psg, bm25"] = lambda: fused_run(ds, [dense, pd(), bm()], depth=100, method="minmax",
-                                                             weights=[0.25, 0.25, 0.5])
-        v["rrf, dense passages"] = lambda: fused_run(ds, [pd(), bm()], depth=100, method="rrf")
-        v["minmax, dense psg + bm25 psg"] = lambda: fused_run(
-            ds, [pd(), bm(Bm25Cfg(unit="psg"))], depth=100, method="minmax")
+        v["dense chunks, max"] = lambda: run_from_matrix(ds, pd())
+        v["dense doc+chunks max"] = lambda: run_from_matrix(ds, np.maximum(dense, pd()))
+        v["dense doc+chunks mean"] = lambda: run_from_matrix(ds, (dense + pd()) / 2)
+        v["minmax, dense chunks"] = lambda: fused_run(ds, [pd(), bm()], depth=100, method="minmax")
+        v["minmax, dense doc+chunk mean"] = lambda: fused_run(
+            ds, [(dense + pd()) / 2, bm()], depth=100, method="minmax"
+        )
+        v["minmax 3-way doc, chunk, bm25"] = lambda: fused_run(
+            ds, [dense, pd(), bm()], depth=100, method="minmax", weights=[0.25, 0.25, 0.5]
+        )
+        v["rrf, dense chunks"] = lambda: fused_run(ds, [pd(), bm()], depth=100, method="rrf")
+        v["minmax, dense chunks + bm25 chunks"] = lambda: fused_run(
+            ds, [pd(), bm(Bm25Cfg(unit="psg"))], depth=100, method="minmax"
+        )
 
-        def chunk_level(method: str, depth: int = 300):
-            P = Q @ ds.psg_vecs.T
-            b = ds.bm25(Bm25Cfg(unit="psg"))
-            B = np.vstack([b.scores(t) for t in ds.qtexts]).astype(np.float64)
-            return chunk_fused_run(ds, [P, B], depth=depth, method=method)
+        chunk_cache: dict[str, np.ndarray] = {}
 
-        v["chunk-level rrf, then max (product shape)"] = lambda: chunk_level("rrf")
-        v["chunk-level minmax, then max (product shape)"] = lambda: chunk_level("minmax")
-        v["chunk-level dbsf, then max (product shape)"] = lambda: chunk_level("dbsf")
+        def chunk_level(method: str, depth: int = 100, title_repeat: int = 1, **kw):
+            if title_repeat > 1:
+                b = ds.bm25(Bm25Cfg(unit="psg", title_repeat=title_repeat))
+                B2 = np.vstack([b.scores(t) for t in ds.qtexts]).astype(np.float64)
+                chunk_level(method, 1)  # fills P
+                return chunk_fused_run(ds, [chunk_cache["P"], B2], depth=depth, method=method, **kw)
+            if "P" not in chunk_cache:
+                chunk_cache["P"] = Q @ ds.psg_vecs.T
+                b = ds.bm25(Bm25Cfg(unit="psg"))
+                chunk_cache["B"] = np.vstack([b.scores(t) for t in ds.qtexts]).astype(np.float64)
+            return chunk_fused_run(ds, [chunk_cache["P"], chunk_cache["B"]], depth=depth, method=method, **kw)
+
+        for method in ("rrf", "minmax", "zscore", "dbsf"):
+            v[f"chunk-level {method} depth 100, then max (product)"] = lambda method=method: chunk_level(
+                method
+            )
+        for method in ("minmax", "zscore"):
+            v[f"chunk-level {method} depth 300, then max (product)"] = lambda method=method: chunk_level(
+                method, 300
+            )
+            for wd in (0.4, 0.6):
+                v[f"chunk-level {method} dense {wd} depth 100 (product)"] = lambda method=method, wd=wd: (
+                    chunk_level(method, weights=[wd, 1 - wd])
+                )
+        for method in ("minmax", "zscore"):
+            for depth in (100, 300):
+                v[f"chunk-level {method} depth {depth} exact (product + fill-in)"] = (
+                    lambda method=method, depth=depth: chunk_level(method, depth, exact=True)
+                )
+
+        def chunk_prf(fb: int, beta: float, depth: int = 300):
+            """Hybrid Rocchio at chunk level: q' = q + beta * mean(top-fb fused chunk vectors), re-fused."""
+            chunk_level("minmax")  # fills the chunk score matrices
+            P, B = chunk_cache["P"], chunk_cache["B"]
+            run = {}
+            for qi, q in enumerate(ds.qids):
+                first = fusion.fuse([topn(P[qi], depth), topn(B[qi], depth)], method="minmax")
+                fbk = [i for i, _ in fusion.top(first, fb)]
+                q2 = Q[qi] + beta * ds.psg_vecs[fbk].mean(axis=0)
+                q2 /= np.linalg.norm(q2)
+                fused = fusion.fuse([topn(ds.psg_vecs @ q2, depth), topn(B[qi], depth)], method="minmax")
+                docs = fusion.collapse(fused.items(), lambda p: int(ds.psg_doc[p]))
+                run[q] = {ds.doc_ids[i]: sc for i, sc in fusion.top(docs, CUT)}
+            return run
+
+        v["chunk-level minmax d300 + hybrid Rocchio (3, 1.0) (product + PRF)"] = lambda: chunk_prf(3, 1.0)
+        v["chunk-level minmax d300 + hybrid Rocchio (5, 0.5) (product + PRF)"] = lambda: chunk_prf(5, 0.5)
+        v["chunk-level minmax depth 300, bm25 title x2 (product + title)"] = lambda: chunk_level(
+            "minmax", 300, title_repeat=2
+        )
+        v["chunk-level rrf k=20 depth 100 (product)"] = lambda: chunk_level("rrf", rrf_k=20)
     return v
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="regex: run only matching variant names")
+    ap.add_argument("--table", action="store_true", help="only print the table of stored results")
+    ap.add_argument("--datasets", default=",".join(beir_cache.SPLITS))
     ap.add_argument("--json", type=Path, default=beir_cache.CACHE / "quality.json")
     args = ap.parse_args()
     results: dict[str, dict[str, dict[str, float]]] = {}
     if args.json.exists():
         results = json.loads(args.json.read_text())
-    names: list[str] = []
-    for name in beir_cache.SPLITS:
+    names: list[str] = list(results) if args.table else []
+    for name in [] if args.table else args.datasets.split(","):
         ds = Dataset(name)
         for vname, make in variants(ds).items():
             if args.only and not re.search(args.only, vname):
@@ -323,8 +403,12 @@ def main() -> None:
             results.setdefault(vname, {})[name] = m
             if vname not in names:
                 names.append(vname)
-            print(f"{name:9} {vname:45} ndcg@10={m['ndcg@10']:.4f} r@100={m['recall@100']:.4f} "
-                  f"mrr@10={m['mrr@10']:.4f} ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
+            print(
+                f"{name:9} {vname:45} ndcg@10={m['ndcg@10']:.4f} r@100={m['recall@100']:.4f} "
+                f"mrr@10={m['mrr@10']:.4f} ({time.perf_counter() - t0:.0f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
         args.json.write_text(json.dumps(results, indent=1))
     print("| variant | SciFact nDCG@10 | R@100 | MRR@10 | NFCorpus nDCG@10 | R@100 | MRR@10 |")
     print("|---|---|---|---|---|---|---|")

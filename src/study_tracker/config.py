@@ -89,24 +89,21 @@ class Settings(BaseSettings):
         64, ge=1, description="Texts per forward pass when embedding chunks."
     )
     knowledge_hnsw_threshold: int = Field(
-        50_000,
+        20_000,
         ge=1,
-        description="Chunks from which the dense index is FAISS HNSW instead of exact flat search "
-        "(measured in bench/hnsw_threshold.py).",
+        description="Chunks from which the dense index is FAISS HNSW instead of exact flat search; below it "
+        "exact search takes under ~1.5 ms a query (bench/hnsw_threshold.py).",
     )
     knowledge_hnsw_m: int = Field(32, ge=4, description="HNSW graph degree (neighbours per node).")
     knowledge_hnsw_ef_construction: int = Field(80, ge=8, description="HNSW beam width while building.")
     knowledge_hnsw_ef_search: int = Field(
         128, ge=8, description="HNSW beam width while searching (recall vs speed)."
     )
-    knowledge_index_bundled: bool = Field(
-        True, description="Index the bundled study guides into the knowledge base when the app starts."
-    )
     # fusion (hybrid search); defaults are the winner of bench/quality.py
     fusion_method: Literal["rrf", "minmax", "zscore", "dbsf"] = Field(
         "minmax",
-        description="How hybrid search merges dense and BM25 results: rrf (reciprocal rank), minmax, zscore "
-        "or dbsf (score-normalised weighted sum).",
+        description="How hybrid search merges dense and BM25 results: minmax, zscore or dbsf (weighted sum of "
+        "per-list normalised scores) or rrf (reciprocal rank).",
     )
     fusion_dense_weight: float = Field(
         0.5, ge=0, description="Weight of the dense (embedding) scores in hybrid fusion."
@@ -120,7 +117,21 @@ class Settings(BaseSettings):
         description="The k of reciprocal-rank fusion (only for fusion_method=rrf); larger flattens ranks.",
     )
     fusion_candidates: int = Field(
-        100, ge=1, description="Candidates taken from each retriever (dense, BM25) before hybrid fusion."
+        300,
+        ge=1,
+        description="Chunks taken from each retriever (dense, BM25) before hybrid fusion; deeper lists give "
+        "more chunks a score from both retrievers (bench/README.md).",
+    )
+    fusion_feedback_chunks: int = Field(
+        3,
+        ge=0,
+        description="Hybrid search re-runs the dense search with the query moved towards its top this-many fused "
+        "chunks (pseudo-relevance feedback, Rocchio), then fuses again; 0 turns it off.",
+    )
+    fusion_feedback_weight: float = Field(
+        1.0,
+        ge=0,
+        description="How far the feedback moves the query: q + weight x mean(feedback chunk vectors), renormalised.",
     )
     # Reddit collection (`study collect reddit`); app credentials from https://www.reddit.com/prefs/apps
     reddit_client_id: str = Field(

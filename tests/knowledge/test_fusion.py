@@ -80,3 +80,37 @@ def test_collapse_keeps_best_passage_per_document():
 
 def test_top_breaks_ties_by_id():
     assert fusion.top({"b": 1.0, "a": 1.0, "c": 2.0}, 2) == [("c", 2.0), ("a", 1.0)]
+
+
+def test_top_of_many_candidates_equals_a_full_sort_with_ties():
+    import random
+
+    rng = random.Random(5)
+    scores = {f"c{i}": float(rng.randint(0, 30)) for i in range(500)}  # many ties at every value
+    expected = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert fusion.top(scores, 10) == expected
+
+
+def test_weighted_fusion_matches_the_definition_on_random_runs():
+    import random
+
+    rng = random.Random(9)
+    a = {i: rng.random() for i in rng.sample(range(300), 100)}
+    b = {i: rng.random() * 20 for i in rng.sample(range(300), 100)}
+    for method in ("minmax", "zscore", "dbsf"):
+        na, nb = fusion.normalize(a, method), fusion.normalize(b, method)
+        fa, fb = min(na.values()), min(nb.values())
+        fused = fusion.fuse([a, b], method=method, weights=[0.3, 0.7])
+        for key in set(a) | set(b):
+            assert fused[key] == pytest.approx(0.3 * na.get(key, fa) + 0.7 * nb.get(key, fb))
+
+
+def test_rocchio_moves_the_query_towards_feedback_and_stays_unit_length():
+    import numpy as np
+
+    q = np.array([1.0, 0.0, 0.0], dtype=np.float32)
+    fb = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    out = fusion.rocchio(q, fb, beta=1.0)
+    assert np.allclose(out, np.array([1.0, 0.5, 0.5]) / np.sqrt(1.5))
+    assert fusion.rocchio(q, fb[:0], beta=1.0) is q
+    assert fusion.rocchio(q, fb, beta=0.0) is q

@@ -549,8 +549,7 @@ def test_help_lists_the_options() -> None:
 def test_ingest_flag_makes_the_posts_searchable_with_the_pain_point_filter(
     env: Path, reddit_server: ReplayServer
 ) -> None:
-    pytest.importorskip("study_tracker.knowledge.ingest", reason="the core ingest module is not there yet")
-    search = pytest.importorskip("study_tracker.knowledge.search")
+    from study_tracker.knowledge import search
 
     result = run("--subreddit", SUB, "--limit", "5", "--ingest")
 

@@ -13,18 +13,24 @@ from study_tracker.cli.app import app
 
 @app.command("eval")
 def eval_command(
-    folder: Annotated[Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.")],
+    folder: Annotated[
+        Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.")
+    ],
     qrels: Annotated[
         Path | None, typer.Option("--qrels", help="A qrels TSV to use instead of qrels/<split>.tsv.")
     ] = None,
     split: Annotated[
         str | None, typer.Option("--split", help="qrels split (default: test, or the only one present).")
     ] = None,
-    modes: Annotated[str, typer.Option("--modes", help="Comma-separated search modes.")] = "dense,bm25,hybrid",
+    modes: Annotated[
+        str, typer.Option("--modes", help="Comma-separated search modes.")
+    ] = "dense,bm25,hybrid",
     k: Annotated[int, typer.Option("--k", min=1, help="Results per query when timing searches.")] = 10,
     workdir: Annotated[
         Path | None,
-        typer.Option("--workdir", help="Keep the evaluation index here (reruns skip embedding); default: a temp dir."),
+        typer.Option(
+            "--workdir", help="Keep the evaluation index here (reruns skip embedding); default: a temp dir."
+        ),
     ] = None,
 ) -> None:
     """Ingest a BEIR collection into a scratch knowledge base and print nDCG@10, recall@100,
@@ -42,15 +48,17 @@ def eval_command(
     try:
         collection = load_beir(folder, split=split, qrels_path=qrels)
     except EvalDataError as e:
-        console.print(f"[red]{e}[/red]")
+        console.print(f"[red]{e}[/red]", soft_wrap=True)
         raise typer.Exit(2) from None
     console.print(
         f"{collection.name} ({collection.split}): {len(collection.corpus):,} documents, "
         f"{len(collection.queries):,} judged queries"
     )
+    from study_tracker.knowledge.progress import RichProgressBars
+
     with tempfile.TemporaryDirectory(prefix="study-eval-") as tmp:
         results, report = evaluate_knowledge_base(
-            collection, workdir=workdir or Path(tmp), modes=wanted, k=k, progress=True
+            collection, workdir=workdir or Path(tmp), modes=wanted, k=k, progress=RichProgressBars()
         )
     console.print(
         f"ingest: {report.chunks_total:,} chunks, {report.embedded:,} embedded, "

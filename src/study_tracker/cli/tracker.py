@@ -71,6 +71,7 @@ def serve(
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
     try:
         prepare(settings)  # fail here, with a clear message, before the server starts
     except TrackerError as exc:

@@ -12,11 +12,11 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from study_tracker.knowledge.clean import index_text
+from study_tracker.knowledge.clean import index_text, needs_repair
 from study_tracker.knowledge.documents import Block, Chunk, Document
 
 #: Bump when chunk boundaries or chunk text change: indexes built by another version are rebuilt.
-CHUNKER_VERSION = 3
+CHUNKER_VERSION = 4
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _LINE = re.compile(r"[^\n]+")
@@ -73,16 +73,20 @@ class Chunker:
         self.max_tokens = max_tokens
         self.overlap = max(0, min(overlap, self.budget // 2))
         self._path_cache: dict[tuple[str, ...], tuple[str, int]] = {}
+        self._repair = True
 
     def count(self, texts: Sequence[str]) -> list[int]:
         """Token counts without special tokens."""
         if not texts:
             return []
+        if len(texts) == 1:  # encode_batch's thread pool costs more than it saves on one text
+            return [len(self.tok.encode(texts[0], add_special_tokens=False).ids)]
         return [len(e.ids) for e in self.tok.encode_batch(list(texts), add_special_tokens=False)]
 
     def chunk(self, doc: Document) -> list[Chunk]:
         """The chunks of ``doc`` in reading order."""
         text = doc.text
+        self._repair = needs_repair(text)
         blocks = doc.blocks if doc.blocks is not None else paragraph_blocks(text)
         # 1. Units: non-heading blocks with the heading path they sit under.
         units: list[tuple[Block, tuple[str, ...]]] = []
@@ -100,7 +104,7 @@ class Chunker:
                 return []
             units = [(Block("paragraph", s, e), (doc.title,) if doc.title else ())]
         # 2. Clean and count all units in one tokenizer batch, split the ones that do not fit.
-        cleans = [index_text(text[b.start : b.end], doc.kind) for b, _ in units]
+        cleans = [self._clean(doc, b.start, b.end) for b, _ in units]
         counts = self.count(cleans)
         pieces: list[tuple[int, int, str, int, tuple[str, ...]]] = []
         for (b, path), clean, n in zip(units, cleans, counts, strict=True):
@@ -114,6 +118,9 @@ class Chunker:
                     pieces.append((s, e, c, k, path))
         # 3. Pack consecutive pieces of one section up to the budget.
         return self._pack(doc, pieces)
+
+    def _clean(self, doc: Document, start: int, end: int) -> str:
+        return index_text(doc.text[start:end], doc.kind, self._repair)
 
     # --- heading paths ---
 
@@ -151,9 +158,9 @@ class Chunker:
             spans = self._spans(text, s, e, parts if level == 0 else None, level, limit)
             level += 1
         if len(spans) < 2:  # cannot split further: one word over the limit; keep it (the model truncates)
-            clean = index_text(text[s:e], doc.kind)
+            clean = self._clean(doc, s, e)
             return [(s, e, clean, self.count([clean])[0])]
-        cleans = [index_text(text[a:b], doc.kind) for a, b in spans]
+        cleans = [self._clean(doc, a, b) for a, b in spans]
         counts = self.count(cleans)
         out: list[tuple[int, int, str, int]] = []
         for (a, b), c, n in zip(spans, cleans, counts, strict=True):
@@ -165,7 +172,9 @@ class Chunker:
                 out.extend(self._fit(doc, a, b, limit, None, level))
         return self._merge(doc, out, limit)
 
-    def _spans(self, text: str, s: int, e: int, parts: list[Span] | None, level: int, limit: int) -> list[Span]:
+    def _spans(
+        self, text: str, s: int, e: int, parts: list[Span] | None, level: int, limit: int
+    ) -> list[Span]:
         if level == 0:
             return [p for p in (parts or []) if s <= p[0] < p[1] <= e]
         if level == 1:
@@ -198,17 +207,19 @@ class Chunker:
             i = j
         return spans
 
-    def _merge(self, doc: Document, pieces: list[tuple[int, int, str, int]], limit: int) -> list[tuple[int, int, str, int]]:
+    def _merge(
+        self, doc: Document, pieces: list[tuple[int, int, str, int]], limit: int
+    ) -> list[tuple[int, int, str, int]]:
         """Greedily join consecutive pieces while they fit (lines back into paragraphs, sentences...)."""
         out: list[tuple[int, int, str, int]] = []
         for p in pieces:
+            # WordPiece counts add up across whitespace, so the sum is the merged count; _pack
+            # re-counts every finished chunk and splits it if a tokenizer disagrees.
             if out and out[-1][3] + p[3] <= limit:
-                a = out[-1][0]
-                clean = index_text(doc.text[a : p[1]], doc.kind)
-                n = self.count([clean])[0]
-                if n <= limit:
-                    out[-1] = (a, p[1], clean, n)
-                    continue
+                a, b, clean, n = out[-1]
+                sep = "\n" if "\n" in doc.text[b : p[0]] else " "
+                out[-1] = (a, p[1], clean + sep + p[2], n + p[3])
+                continue
             out.append(p)
         return out
 
@@ -222,11 +233,15 @@ class Chunker:
             if not group:
                 return
             path = group[0][4]
-            header, _ = self._path_text(path)
+            header, header_tokens = self._path_text(path)
             start, end = group[0][0], group[-1][1]
             body = "\n\n".join(p[2] for p in group)
             index = f"{header}\n{body}" if header else body
-            n = self.count([index])[0]
+            # WordPiece counts add up across whitespace; a tokenizer that merges across the joins
+            # can only differ by about one token per join, so only near-full chunks are re-counted.
+            n = header_tokens + sum(p[3] for p in group)
+            if n + len(group) >= self.budget:
+                n = self.count([index])[0]
             if n > self.budget and len(group) > 1:  # a tokenizer that is not additive: split the group
                 half = group[len(group) // 2 :]
                 del group[len(group) // 2 :]

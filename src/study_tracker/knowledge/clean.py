@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 import ftfy
+import ftfy.badness
 
 _CONTROL = set(range(0, 9)) | {11, 12} | set(range(14, 32))
 
@@ -44,9 +45,17 @@ def decode(data: bytes) -> tuple[str, int]:
         return text, text.count("\ufffd") - data.count("\ufffd".encode())
 
 
-def fix(text: str) -> str:
-    """Repair mojibake and HTML-entity damage (ftfy), then normalise to NFC."""
-    if not text.isascii():  # pure ASCII cannot be mojibake; skipping ftfy keeps ingest fast
+def needs_repair(text: str) -> bool:
+    """True when ``text`` shows mojibake (ftfy's badness heuristic); pure ASCII never does.
+
+    Checked once per document so clean documents skip ftfy's per-passage work.
+    """
+    return not text.isascii() and ftfy.badness.is_bad(text)
+
+
+def fix(text: str, repair: bool = True) -> str:
+    """Repair mojibake and HTML-entity damage (ftfy, when ``repair``), then normalise to NFC."""
+    if repair and not text.isascii():  # pure ASCII cannot be mojibake
         text = ftfy.fix_text(text)
     return unicodedata.normalize("NFC", text)
 
@@ -72,9 +81,12 @@ def strip_markdown(text: str) -> str:
     return text
 
 
-def index_text(text: str, kind: str) -> str:
-    """The cleaned form of a passage, for embedding and BM25: repaired, NFC, no markup, tidy spaces."""
-    text = fix(text)
+def index_text(text: str, kind: str, repair: bool = True) -> str:
+    """The cleaned form of a passage, for embedding and BM25: repaired, NFC, no markup, tidy spaces.
+
+    ``repair=False`` skips ftfy (the document was checked with :func:`needs_repair`).
+    """
+    text = fix(text, repair)
     if kind in ("markdown", "reddit"):  # Reddit bodies are Markdown too
         text = strip_markdown(text)
     text = _SPACES.sub(" ", text)

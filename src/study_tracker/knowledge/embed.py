@@ -80,7 +80,20 @@ def resolve_model(setting: str | os.PathLike | None) -> ModelInfo:
         h.update(f"{weights.name}:{weights.stat().st_size}".encode())
     h.update(json.dumps(pooling_config, sort_keys=True).encode())
     name = path.name if path.name != "model" else path.parent.name
-    return ModelInfo(path=path, model_id=f"{name}-{h.hexdigest()[:12]}", dim=dim, max_seq_length=max_len, pooling=pooling)
+    return ModelInfo(
+        path=path, model_id=f"{name}-{h.hexdigest()[:12]}", dim=dim, max_seq_length=max_len, pooling=pooling
+    )
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' own weight-loading bars: ingest draws its own progress."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover - transformers comes with sentence-transformers
+        pass
 
 
 def text_hash(text: str) -> bytes:
@@ -110,6 +123,7 @@ class TorchEncoder(Encoder):
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             from sentence_transformers import SentenceTransformer
 
+            quiet_transformers()
             model = SentenceTransformer(str(self.info.path), device="cpu")
             model.max_seq_length = self.info.max_seq_length
             self._model = model
@@ -157,9 +171,13 @@ class EmbeddingCache:
             ) WITHOUT ROWID;
             """
         )
-        self.db.execute("INSERT OR IGNORE INTO models (model_id, dim) VALUES (?, ?)", (info.model_id, info.dim))
+        self.db.execute(
+            "INSERT OR IGNORE INTO models (model_id, dim) VALUES (?, ?)", (info.model_id, info.dim)
+        )
         self.db.commit()
-        self.model = self.db.execute("SELECT id FROM models WHERE model_id = ?", (info.model_id,)).fetchone()[0]
+        self.model = self.db.execute("SELECT id FROM models WHERE model_id = ?", (info.model_id,)).fetchone()[
+            0
+        ]
 
     def close(self) -> None:
         self.db.close()
@@ -194,7 +212,7 @@ class EmbeddingCache:
         items: Iterable[tuple[bytes, str]],
         encoder: Encoder,
         *,
-        call_size: int = 512,
+        call_size: int = 256,
         on_progress: Callable[[int], None] | None = None,
     ) -> int:
         """Embed and store the texts whose hash is not cached yet.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import time
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +35,13 @@ class BeirCollection:
     qrels: dict[str, dict[str, int]]  # query id -> {doc id: grade}
     split: str = ""
 
+    def duplicates(self) -> dict[str, list[str]]:
+        """Documents whose title and text are identical: ``{doc id: [its twins]}`` (NFCorpus has 40)."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for doc_id, doc in self.corpus.items():
+            groups.setdefault((doc["title"], doc["text"]), []).append(doc_id)
+        return {d: [t for t in g if t != d] for g in groups.values() if len(g) > 1 for d in g}
+
     def doc_text(self, doc_id: str) -> str:
         """Title and body joined the way BEIR baselines index them."""
         doc = self.corpus[doc_id]
@@ -52,7 +60,7 @@ def _read_jsonl(path: Path) -> Iterable[dict]:
             except json.JSONDecodeError as e:
                 raise EvalDataError(f"{path}, line {line_no}: not valid JSON ({e.msg}).") from None
             if not isinstance(row, dict) or "_id" not in row:
-                raise EvalDataError(f"{path}, line {line_no}: each line needs an \"_id\" field.")
+                raise EvalDataError(f'{path}, line {line_no}: each line needs an "_id" field.')
             yield row
 
 
@@ -67,7 +75,9 @@ def read_qrels(path: Path) -> dict[str, dict[str, int]]:
             if not row or not any(row) or (line_no == 1 and row[0] == "query-id"):
                 continue
             if len(row) < 3:
-                raise EvalDataError(f"{path}, line {line_no}: expected 3 tab-separated fields, got {len(row)}.")
+                raise EvalDataError(
+                    f"{path}, line {line_no}: expected 3 tab-separated fields, got {len(row)}."
+                )
             try:
                 grade = int(float(row[2]))
             except ValueError:
@@ -112,7 +122,9 @@ def load_beir(folder: Path, *, split: str | None = None, qrels_path: Path | None
     all_queries = {str(r["_id"]): str(r.get("text") or "") for r in _read_jsonl(folder / "queries.jsonl")}
     missing = [q for q in qrels if q not in all_queries]
     if missing:
-        raise EvalDataError(f"{qrels_path}: {len(missing)} query ids are not in queries.jsonl (e.g. {missing[0]}).")
+        raise EvalDataError(
+            f"{qrels_path}: {len(missing)} query ids are not in queries.jsonl (e.g. {missing[0]})."
+        )
     # Judgments pointing at documents absent from the corpus can never be retrieved; keep them
     # (they lower recall honestly, as in BEIR) but queries are restricted to judged ones.
     queries = {q: all_queries[q] for q in qrels}
@@ -133,7 +145,9 @@ class ModeResult:
         return float(np.percentile(self.latencies_ms, pct)) if self.latencies_ms else float("nan")
 
 
-def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], metrics: Sequence[str] = METRICS) -> dict[str, float]:
+def score_run(
+    qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], metrics: Sequence[str] = METRICS
+) -> dict[str, float]:
     """Mean metrics (ranx) of ``run`` against ``qrels``; queries absent from the run count as zero."""
     from ranx import Qrels, Run, evaluate
 
@@ -182,12 +196,14 @@ def evaluate_knowledge_base(
     k: int = 10,
     depth: int = 100,
     settings=None,
-    progress: bool = False,
+    progress=None,
 ) -> tuple[list[ModeResult], object]:
     """Ingest ``collection`` into ``workdir`` with the product's pipeline and score each search mode.
 
     Chunks are collapsed to their document by the best chunk (max-passage), ranked, and cut to
-    ``depth`` documents for the metrics. Latency is timed on separate ``KnowledgeBase.search``
+    ``depth`` documents for the metrics. The chunk depth searched is ``max(fusion_candidates,
+    depth x chunks per document)``; when that is ``fusion_candidates`` (the default: 300 chunks
+    for 100 documents of ~2 chunks), hybrid ranks exactly as an interactive query does. Latency is timed on separate ``KnowledgeBase.search``
     calls with ``k`` results, the shape of an interactive query, one query at a time.
 
     Args:
@@ -197,6 +213,7 @@ def evaluate_knowledge_base(
         k: results per query for the latency pass.
         depth: documents kept per query for the metrics (recall@100 needs 100).
         settings: base settings (fusion etc.); its knowledge/data dirs are replaced by ``workdir``.
+        progress: a ``knowledge.progress.Progress`` for the ingest bars (silent by default).
 
     Returns:
         (one ModeResult per mode, the ingest report).
@@ -212,21 +229,31 @@ def evaluate_knowledge_base(
     corpus_file = write_corpus_jsonl(collection, workdir / "corpus" / f"{collection.name}.jsonl")
     report = ingest_paths([corpus_file], settings=s, progress=progress)
     kb = KnowledgeBase.open(s)
-    chunks_per_doc = max(1.0, report.chunks_total / max(1, len(collection.corpus)))
-    # deep enough in chunks that ~depth distinct documents survive the collapse
-    deep = int(depth * chunks_per_doc * 2)
+    # Deep enough in chunks that ~depth distinct documents survive the collapse, and never
+    # below fusion_candidates: search fuses max(k, fusion_candidates) chunks per retriever, so at
+    # k <= fusion_candidates the fused ranking is exactly the one a k=10 query gets.
+    chunks_per_doc = report.chunks_total / max(1, len(collection.corpus))
+    deep = max(s.fusion_candidates, math.ceil(depth * max(1.0, chunks_per_doc)))
     qids = list(collection.queries)
     texts = [collection.queries[q] for q in qids]
+    twins = collection.duplicates()
     results = []
     for mode in modes:
         run: dict[str, dict[str, float]] = {}
         for qid, hits in zip(qids, kb.batch_search(texts, mode=mode, k=deep), strict=True):
             docs = fusion.collapse(((h.doc_id, h.score) for h in hits), lambda d: d)
+            # Ingest stores identical passages once, so of two identical documents only one is
+            # ever returned; a per-document system would rank its twin at the same score.
+            for doc_id, score in list(docs.items()):
+                for twin in twins.get(doc_id, ()):
+                    docs.setdefault(twin, score)
             run[qid] = dict(fusion.top(docs, depth))
         latencies = []
         for text in texts:
             t0 = time.perf_counter()
             kb.search(text, mode=mode, k=k)
             latencies.append((time.perf_counter() - t0) * 1000)
-        results.append(ModeResult(mode=mode, metrics=score_run(collection.qrels, run), latencies_ms=latencies))
+        results.append(
+            ModeResult(mode=mode, metrics=score_run(collection.qrels, run), latencies_ms=latencies)
+        )
     return results, report

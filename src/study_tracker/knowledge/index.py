@@ -8,10 +8,11 @@ chunk whose ``row`` column is ``i`` in the generation's catalog.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,24 @@ def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None, positive
     return scores[idx][keep].astype(np.float32), idx[keep].astype(np.int64)
 
 
+@contextlib.contextmanager
+def _single_thread(on: bool) -> Iterator[None]:
+    """Run FAISS single-threaded for a few queries: on 2 busy cores, OpenMP's threads wait on each
+    other and a one-query flat search at 20k vectors took 16 ms instead of 1.4 ms
+    (``bench/hnsw_threshold.py``). Batches keep all threads."""
+    import faiss
+
+    if not on:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 class DenseIndex(ABC):
     """Nearest neighbours by inner product over L2-normalised vectors (= cosine)."""
 
@@ -47,6 +66,10 @@ class DenseIndex(ABC):
     @abstractmethod
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hits]:
         """Top ``k`` rows per query, restricted to rows where ``allowed`` is true."""
+
+    @abstractmethod
+    def vectors(self) -> np.ndarray:
+        """All stored vectors, (n, d), row ``i`` = chunk row ``i`` (pseudo-relevance feedback reads them)."""
 
     @abstractmethod
     def save(self, folder: Path) -> list[Path]:
@@ -72,8 +95,12 @@ class FaissIndex(DenseIndex):
 
     name = "faiss"
     FILE = "dense.faiss"
+    #: Filters allowing at most this many rows (or 5%) are searched exactly instead of through the graph.
+    exact_filter_rows = 20_000
 
-    def __init__(self, hnsw_threshold: int = 50_000, m: int = 32, ef_construction: int = 80, ef_search: int = 128):
+    def __init__(
+        self, hnsw_threshold: int = 20_000, m: int = 32, ef_construction: int = 80, ef_search: int = 128
+    ):
         self.hnsw_threshold, self.m = hnsw_threshold, m
         self.ef_construction, self.ef_search = ef_construction, ef_search
         self.index = None
@@ -107,7 +134,9 @@ class FaissIndex(DenseIndex):
         if self._xb is None:
             flat = faiss.downcast_index(self.index.storage) if self.kind == "hnsw" else self.index
             n, d = flat.ntotal, flat.d
-            self._xb = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+            self._xb = (
+                faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
+            )
         return self._xb
 
     def search(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[Hits]:
@@ -116,26 +145,32 @@ class FaissIndex(DenseIndex):
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         n = self.index.ntotal
         k = min(k, n)
-        if k <= 0 or n == 0:
-            return [(np.zeros(0, np.float32), np.zeros(0, np.int64)) for _ in queries]
-        if allowed is not None and (self.kind == "flat" or allowed.sum() <= max(20_000, n // 20)):
-            # Flat, or a selective filter on HNSW: exact scores over the stored vectors (a view, no
-            # copy), then mask; a filtered graph walk can return fewer than k hits when most
-            # neighbours are filtered out.
-            return [_top(row, k, allowed) for row in queries @ self.vectors().T]
-        if self.kind == "hnsw":
+        empty = [(np.zeros(0, np.float32), np.zeros(0, np.int64)) for _ in queries]
+        if k <= 0 or n == 0 or (allowed is not None and not allowed.any()):
+            return empty
+        index, params = self.index, None
+        bitmap = selector = None  # kept alive until the search returns: the selector points into the bitmap
+        if allowed is not None:
+            bitmap = np.packbits(allowed, bitorder="little")
+            selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
+        if (
+            self.kind == "hnsw"
+            and allowed is not None
+            and allowed.sum() <= max(self.exact_filter_rows, n // 20)
+        ):
+            # A selective filter: exact search over the stored vectors; a filtered graph walk can
+            # return fewer than k hits when most neighbours are filtered out.
+            index, params = faiss.downcast_index(self.index.storage), faiss.SearchParameters(sel=selector)
+        elif self.kind == "hnsw":
             params = faiss.SearchParametersHNSW()
             params.efSearch = max(self.ef_search, k)
-            bitmap = selector = None
-            if allowed is not None:
-                # Keep both alive until the search returns: the selector points into the bitmap.
-                bitmap = np.packbits(allowed, bitorder="little")
-                selector = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+            if selector is not None:
                 params.sel = selector
-            scores, rows = self.index.search(queries, k, params=params)
-            del bitmap, selector
-        else:
-            scores, rows = self.index.search(queries, k)
+        elif selector is not None:
+            params = faiss.SearchParameters(sel=selector)
+        with _single_thread(len(queries) < 20):
+            scores, rows = index.search(queries, k, params=params)
+        del bitmap, selector
         out = []
         for s, r in zip(scores, rows, strict=True):
             keep = r >= 0

@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,15 +24,28 @@ import numpy as np
 
 from study_tracker.config import Settings, get_settings
 from study_tracker.knowledge.chunk import CHUNKER_VERSION, Chunker, load_tokenizer
-from study_tracker.knowledge.documents import DISCUSSION_KINDS
-from study_tracker.knowledge.embed import EmbeddingCache, ModelInfo, get_encoder, resolve_model, text_hash
-from study_tracker.knowledge.errors import SourceNotFound
+from study_tracker.knowledge.clean import index_text
+from study_tracker.knowledge.documents import DISCUSSION_KINDS, Document
+from study_tracker.knowledge.embed import (
+    EmbeddingCache,
+    Encoder,
+    ModelInfo,
+    get_encoder,
+    resolve_model,
+    text_hash,
+)
 from study_tracker.knowledge.index import create_dense, create_sparse
-from study_tracker.knowledge.loaders import WHOLE_FILE_FORMATS, LoaderOptions, Skip, file_format, load_file
+from study_tracker.knowledge.loaders import LoaderOptions, Skip, load_file
+from study_tracker.knowledge.plan import (
+    FilePlan,
+    Plan,
+    is_under,
+    norm_path,
+    options_from_json,
+    scan,
+)
 from study_tracker.knowledge.progress import Progress
 from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
-
-_SKIP_DIRS = frozenset({"__pycache__", "node_modules", ".git", ".venv", "venv"})
 
 
 @dataclass
@@ -62,41 +75,8 @@ class IngestReport:
         return not self.up_to_date
 
 
-@dataclass
-class _FilePlan:
-    path: str
-    root: str
-    action: str  # new | changed | touched | unchanged | skip
-    size: int = 0
-    mtime_ns: int = 0
-    sha256: str = ""
-    fmt: str = ""
-    file_id: int | None = None
-    reason: str = ""
-    options: LoaderOptions | None = None
-
-
-@dataclass
-class _Plan:
-    files: list[_FilePlan] = field(default_factory=list)
-    removed: list[tuple[int, str]] = field(default_factory=list)  # (file id, path)
-    root_options: dict[str, tuple[str, bool]] = field(default_factory=dict)  # root -> (options json, bundled)
-    dropped_roots: list[str] = field(default_factory=list)
-
-    def count(self, action: str) -> int:
-        return sum(1 for f in self.files if f.action == action)
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _norm(path: str | os.PathLike) -> str:
-    return str(Path(path).expanduser().resolve())
-
-
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def index_config(settings: Settings, info: ModelInfo) -> dict[str, Any]:
@@ -131,30 +111,18 @@ def _pain_detector() -> tuple[Callable[[str], bool] | None, str]:
     return fn, hashlib.sha256(source).hexdigest()[:16]
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+def _pain_text(doc: Document, passage: str) -> str:
+    """What the pain-point detector reads: a post's title and passage, a comment's passage alone
+    (a comment under a frustrated post is not a pain point by inheritance)."""
+    body = index_text(passage, doc.kind)
+    if doc.meta.get("reddit_type") == "post" and doc.title and doc.title not in body:
+        return f"{doc.title}\n{body}"
+    return body
 
 
-def _walk(root: str, exclude: str) -> list[str]:
-    """Files under ``root`` (or ``root`` itself), hidden files and tool folders left out."""
-    if not os.path.isdir(root):
-        return [root]
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".") and d not in _SKIP_DIRS and not _under(os.path.join(dirpath, d), exclude)
-        )
-        out.extend(os.path.join(dirpath, n) for n in sorted(filenames) if not n.startswith("."))
-    return out
-
-
-def _options(settings: Settings, text_field: str | None, id_field: str | None, title_field: str | None) -> LoaderOptions:
+def _options(
+    settings: Settings, text_field: str | None, id_field: str | None, title_field: str | None
+) -> LoaderOptions:
     return LoaderOptions(
         text_field=text_field or settings.knowledge_json_text_field,
         id_field=id_field or settings.knowledge_json_id_field,
@@ -163,104 +131,16 @@ def _options(settings: Settings, text_field: str | None, id_field: str | None, t
     )
 
 
-def _options_json(o: LoaderOptions) -> str:
-    return json.dumps({"text_field": o.text_field, "id_field": o.id_field, "title_field": o.title_field})
-
-
-def _options_from_json(s: str, base: LoaderOptions) -> LoaderOptions:
-    d = json.loads(s or "{}")
-    return LoaderOptions(
-        text_field=d.get("text_field", base.text_field),
-        id_field=d.get("id_field", base.id_field),
-        title_field=d.get("title_field", base.title_field),
-        max_file_bytes=base.max_file_bytes,
-    )
-
-
-def _scan(
-    roots: dict[str, tuple[LoaderOptions, bool]],
-    old: sqlite3.Connection | None,
-    exclude: str,
-    progress: Progress,
-) -> _Plan:
-    """Decide, per file, what to do: no file is read except to hash one whose size or mtime changed."""
-    plan = _Plan()
-    known: dict[str, sqlite3.Row] = {}
-    if old is not None:
-        known = {r["path"]: r for r in old.execute("SELECT id, path, root, size, mtime_ns, sha256, options FROM files")}
-    seen: set[str] = set()
-    listing: list[tuple[str, str, LoaderOptions]] = []
-    for root, (opts, bundled) in roots.items():
-        if not os.path.lexists(root):
-            if any(_under(p, root) for p in known):
-                plan.dropped_roots.append(root)  # a known root that vanished: its files go below
-            continue
-        plan.root_options[root] = (_options_json(opts), bundled)
-        listing.extend((p, root, opts) for p in _walk(root, exclude))
-    with progress.step("Scanning files", total=len(listing), unit="files") as step:
-        for path, root, opts in listing:
-            step.advance()
-            if path in seen:
-                continue
-            seen.add(path)
-            plan.files.append(_plan_file(path, root, opts, known.get(path)))
-    for root in roots:
-        for path, row in known.items():
-            if _under(path, root) and path not in seen:
-                plan.removed.append((row["id"], path))
-    return plan
-
-
-def _plan_file(path: str, root: str, opts: LoaderOptions, row: sqlite3.Row | None) -> _FilePlan:
-    fp = _FilePlan(path=path, root=root, action="new", file_id=row["id"] if row else None, options=opts)
-    kept = " (previous version kept)" if row else ""
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        fp.action, fp.reason = "skip", f"cannot read: {e.strerror or e}{kept}"
-        return fp
-    if not os.path.isfile(path):
-        fp.action, fp.reason = "skip", f"not a regular file{kept}"
-        return fp
-    fp.size, fp.mtime_ns = st.st_size, st.st_mtime_ns
-    fmt, compressed = file_format(Path(path))
-    fp.fmt = fmt or ""
-    if fmt is None:
-        fp.action, fp.reason = "skip", f"unsupported file type {Path(path).suffix or '(no extension)'}"
-        return fp
-    if st.st_size == 0:
-        fp.action, fp.reason = "skip", f"empty file{kept}"
-        return fp
-    limit = opts.max_file_bytes
-    if limit and fmt in WHOLE_FILE_FORMATS and st.st_size > limit:
-        fp.action = "skip"
-        fp.reason = (
-            f"too large: {st.st_size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit "
-            f"(setting STUDY_KNOWLEDGE_MAX_FILE_MB){kept}"
-        )
-        return fp
-    same_options = row is not None and row["options"] == opts.fingerprint()
-    if row is not None and same_options and row["size"] == st.st_size and row["mtime_ns"] == st.st_mtime_ns:
-        fp.action, fp.sha256 = "unchanged", row["sha256"]
-        return fp
-    try:
-        fp.sha256 = _sha256(path)
-    except OSError as e:
-        fp.action, fp.reason = "skip", f"cannot read: {e.strerror or e}{kept}"
-        return fp
-    if row is not None:
-        fp.action = "touched" if same_options and row["sha256"] == fp.sha256 else "changed"
-    return fp
-
-
 def _delete_file_rows(db: sqlite3.Connection, file_id: int) -> None:
-    db.execute("DELETE FROM chunks WHERE document IN (SELECT id FROM documents WHERE file_id = ?)", (file_id,))
+    db.execute(
+        "DELETE FROM chunks WHERE document IN (SELECT id FROM documents WHERE file_id = ?)", (file_id,)
+    )
     db.execute("DELETE FROM documents WHERE file_id = ?", (file_id,))
 
 
 def _load_one(
     db: sqlite3.Connection,
-    fp: _FilePlan,
+    fp: FilePlan,
     chunker: Chunker,
     pain: Callable[[str], bool] | None,
     report: IngestReport,
@@ -274,7 +154,16 @@ def _load_one(
             _delete_file_rows(db, fp.file_id)
             db.execute(
                 "UPDATE files SET root=?, format=?, size=?, mtime_ns=?, sha256=?, options=?, ingested_at=? WHERE id=?",
-                (fp.root, fp.fmt, fp.size, fp.mtime_ns, fp.sha256, fp.options.fingerprint(), _now(), fp.file_id),
+                (
+                    fp.root,
+                    fp.fmt,
+                    fp.size,
+                    fp.mtime_ns,
+                    fp.sha256,
+                    fp.options.fingerprint(),
+                    _now(),
+                    fp.file_id,
+                ),
             )
             file_id = fp.file_id
         else:
@@ -291,15 +180,34 @@ def _load_one(
                 continue
             doc_row = db.execute(
                 "INSERT INTO documents (file_id, doc_id, title, kind, text, meta) VALUES (?, ?, ?, ?, ?, ?)",
-                (file_id, doc.doc_id, doc.title, doc.kind, doc.text, json.dumps(doc.meta) if doc.meta else None),
+                (
+                    file_id,
+                    doc.doc_id,
+                    doc.title,
+                    doc.kind,
+                    doc.text,
+                    json.dumps(doc.meta) if doc.meta else None,
+                ),
             ).lastrowid
             discussion = pain is not None and doc.kind in DISCUSSION_KINDS
             rows = []
             for c in chunks:
                 h = text_hash(c.index_text)
                 added.append(h)
-                flag = int(bool(pain(c.index_text))) if discussion else 0
-                rows.append((doc_row, c.seq, c.start, c.end, json.dumps(c.heading_path), c.index_text, h, c.n_tokens, flag))
+                flag = int(bool(pain(_pain_text(doc, c.text)))) if discussion else 0
+                rows.append(
+                    (
+                        doc_row,
+                        c.seq,
+                        c.start,
+                        c.end,
+                        json.dumps(c.heading_path),
+                        c.index_text,
+                        h,
+                        c.n_tokens,
+                        flag,
+                    )
+                )
             db.executemany(
                 'INSERT INTO chunks (document, seq, start, "end", heading, index_text, hash, n_tokens, pain) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -348,6 +256,8 @@ def ingest_paths(
     bundled: bool = False,
     progress: Progress | None = None,
     lock_timeout: float | None = None,
+    encoder: Encoder | None = None,
+    dry_run: bool = False,
 ) -> IngestReport:
     """Ingest files and folders into the knowledge base and make the new index live.
 
@@ -360,6 +270,9 @@ def ingest_paths(
         bundled: mark these roots as the bundled guides (older bundled roots are dropped).
         progress: progress bars (silent by default).
         lock_timeout: seconds to wait for another ingest (None: wait).
+        encoder: embeds chunk texts instead of the configured model (benchmarks with synthetic
+            vectors; the cache still files them under the configured model's id).
+        dry_run: only decide whether anything would change (``report.up_to_date``); write nothing.
 
     Returns:
         The report; ``skipped`` names each file left out and why.
@@ -370,11 +283,20 @@ def ingest_paths(
     """
     settings = settings or get_settings()
     opts = _options(settings, text_field, id_field, title_field)
-    roots = {_norm(p): (opts, bundled) for p in paths}
-    return _run(settings, roots, rebuild=rebuild, bundled=bundled, progress=progress or Progress(), lock_timeout=lock_timeout)
+    roots = {norm_path(p): (opts, bundled) for p in paths}
+    return run_ingest(
+        settings,
+        roots,
+        rebuild=rebuild,
+        bundled=bundled,
+        progress=progress or Progress(),
+        lock_timeout=lock_timeout,
+        encoder=encoder,
+        dry_run=dry_run,
+    )
 
 
-def _run(
+def run_ingest(
     settings: Settings,
     roots: dict[str, tuple[LoaderOptions, bool]],
     *,
@@ -383,6 +305,8 @@ def _run(
     remove: Sequence[str] = (),
     progress: Progress,
     lock_timeout: float | None,
+    encoder: Encoder | None = None,
+    dry_run: bool = False,
 ) -> IngestReport:
     t0 = time.perf_counter()
     report = IngestReport(roots=list(roots))
@@ -407,36 +331,39 @@ def _run(
                         remove = [*remove, path]
             if not reuse:  # rebuild: every known root is read again with the options it was added with
                 for path, row in known_roots.items():
-                    if path not in roots and not any(_under(path, r) for r in remove):
-                        roots[path] = (_options_from_json(row["options"], base_opts), bool(row["bundled"]))
+                    if path not in roots and not any(is_under(path, r) for r in remove):
+                        roots[path] = (options_from_json(row["options"], base_opts), bool(row["bundled"]))
             removed_files: list[tuple[int, str]] = []
             dropped_roots: list[str] = []
             if remove and old_db is not None:
                 for target in remove:
-                    dropped_roots += [p for p in known_roots if _under(p, target)]
+                    dropped_roots += [p for p in known_roots if is_under(p, target)]
                     removed_files += [
                         (r["id"], r["path"])
                         for r in old_db.execute("SELECT id, path FROM files")
-                        if _under(r["path"], target)
+                        if is_under(r["path"], target)
                     ]
             scan_t = time.perf_counter()
-            plan = _scan(roots, old_db if reuse else None, str(settings.knowledge_path.resolve()), progress)
+            plan = scan(roots, old_db if reuse else None, str(settings.knowledge_path.resolve()), progress)
             plan.removed += [rf for rf in removed_files if rf not in plan.removed]
             plan.dropped_roots += dropped_roots
             report.timings["scan"] = time.perf_counter() - scan_t
             pain_stale = reuse and old_meta.get("painpoints_version", "") != pain_version
             dirty = (
-                not reuse
+                (not reuse and (current is not None or bool(plan.root_options)))
                 or plan.removed
                 or plan.dropped_roots
                 or pain_stale
                 or any(f.action in ("new", "changed", "touched") for f in plan.files)
-                or any(r not in known_roots or known_roots[r]["options"] != o[0] for r, o in plan.root_options.items())
+                or any(
+                    r not in known_roots or known_roots[r]["options"] != o[0]
+                    for r, o in plan.root_options.items()
+                )
             )
             report.files_unchanged = plan.count("unchanged") + plan.count("touched")
             report.skipped += [(f.path, f.reason) for f in plan.files if f.action == "skip"]
-            if not dirty:
-                report.up_to_date = True
+            if not dirty or dry_run:
+                report.up_to_date = not dirty
                 report.generation = current.path.name if current else None
                 _fill_counts(report, old_meta)
                 report.seconds = time.perf_counter() - t0
@@ -446,7 +373,21 @@ def _run(
                 old_db.close()
         gen = store.new_generation(copy_from=current if reuse else None)
         try:
-            _apply(gen, plan, settings, info, config, pain, pain_version, pain_stale, reuse, current, report, progress)
+            _apply(
+                gen,
+                plan,
+                settings,
+                info,
+                config,
+                pain,
+                pain_version,
+                pain_stale,
+                reuse,
+                current,
+                report,
+                progress,
+                encoder,
+            )
         except BaseException:
             store.discard(gen)
             raise
@@ -463,7 +404,7 @@ def _fill_counts(report: IngestReport, meta: dict[str, Any]) -> None:
 
 def _apply(
     gen: Generation,
-    plan: _Plan,
+    plan: Plan,
     settings: Settings,
     info: ModelInfo,
     config: dict[str, Any],
@@ -474,13 +415,14 @@ def _apply(
     current: Generation | None,
     report: IngestReport,
     progress: Progress,
+    encoder: Encoder | None,
 ) -> None:
     store = KnowledgeStore(settings.knowledge_path)
     db = connect_catalog(gen.catalog_path)
     db.isolation_level = None  # explicit transactions and per-file savepoints
     t = time.perf_counter()
     db.execute("BEGIN")
-    for file_id, path in plan.removed:
+    for file_id, _ in plan.removed:
         _delete_file_rows(db, file_id)
         db.execute("DELETE FROM files WHERE id = ?", (file_id,))
     report.files_removed = len(plan.removed)
@@ -495,16 +437,26 @@ def _apply(
         )
     for fp in plan.files:
         if fp.action == "touched":
-            db.execute("UPDATE files SET size=?, mtime_ns=?, root=? WHERE id=?", (fp.size, fp.mtime_ns, fp.root, fp.file_id))
+            db.execute(
+                "UPDATE files SET size=?, mtime_ns=?, root=? WHERE id=?",
+                (fp.size, fp.mtime_ns, fp.root, fp.file_id),
+            )
         elif fp.action == "unchanged" and fp.file_id is not None:
             db.execute("UPDATE files SET root=? WHERE id=?", (fp.root, fp.file_id))
     if pain_stale and pain is not None:
+        marks = ",".join("?" * len(DISCUSSION_KINDS))
         rows = db.execute(
-            "SELECT c.id, c.index_text FROM chunks c JOIN documents d ON d.id = c.document WHERE d.kind IN (%s)"
-            % ",".join("?" * len(DISCUSSION_KINDS)),
+            'SELECT c.id, substr(d.text, c.start + 1, c."end" - c.start), d.title, d.kind, d.meta '
+            f"FROM chunks c JOIN documents d ON d.id = c.document WHERE d.kind IN ({marks})",
             tuple(DISCUSSION_KINDS),
         ).fetchall()
-        db.executemany("UPDATE chunks SET pain=? WHERE id=?", ((int(bool(pain(r[1]))), r[0]) for r in rows))
+        flags = []
+        for cid, passage, title, kind, meta in rows:
+            doc = Document(
+                doc_id="", text="", kind=kind, source="", title=title or "", meta=json.loads(meta or "{}")
+            )
+            flags.append((int(bool(pain(_pain_text(doc, passage)))), cid))
+        db.executemany("UPDATE chunks SET pain=? WHERE id=?", flags)
     to_load = [f for f in plan.files if f.action in ("new", "changed")]
     new_hashes: set[bytes] = set()
     if to_load:
@@ -531,8 +483,15 @@ def _apply(
         report.embedded = len(missing)
         report.embedded_from_cache = len(new_hashes - {h for h, _ in missing})
         if missing:
-            encoder = get_encoder(info, settings.knowledge_embed_backend, settings.knowledge_path, settings.knowledge_embed_batch_size)
-            with progress.step(f"Embedding {len(missing)} chunk(s)", total=len(missing), unit="chunks") as step:
+            encoder = encoder or get_encoder(
+                info,
+                settings.knowledge_embed_backend,
+                settings.knowledge_path,
+                settings.knowledge_embed_batch_size,
+            )
+            with progress.step(
+                f"Embedding {len(missing)} chunk(s)", total=len(missing), unit="chunks"
+            ) as step:
                 cache.embed(missing, encoder, on_progress=step.advance)
         report.timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
@@ -627,91 +586,3 @@ def _build_index(
     sparse.save(gen.path)
     counts["_backends"] = {"dense": dense.describe(), "sparse": sparse.describe()}
     return counts
-
-
-def remove_sources(
-    paths: Iterable[str | os.PathLike],
-    *,
-    settings: Settings | None = None,
-    progress: Progress | None = None,
-    lock_timeout: float | None = None,
-) -> IngestReport:
-    """Remove ingested roots and files at or under ``paths`` from every index.
-
-    Raises:
-        SourceNotFound: nothing ingested is at or under one of the paths.
-        IndexNotBuilt: nothing has been ingested yet.
-    """
-    settings = settings or get_settings()
-    store = KnowledgeStore(settings.knowledge_path)
-    gen = store.require_current()
-    targets = [_norm(p) for p in paths]
-    db = connect_catalog(gen.catalog_path, readonly=True)
-    try:
-        known = [r[0] for r in db.execute("SELECT path FROM roots UNION SELECT path FROM files")]
-    finally:
-        db.close()
-    for t in targets:
-        if not any(_under(k, t) for k in known):
-            raise SourceNotFound(f"{t} is not an ingested source (see `study sources`).")
-    return _run(settings, {}, remove=targets, progress=progress or Progress(), lock_timeout=lock_timeout)
-
-
-@dataclass
-class SourceInfo:
-    """One ingested root, for ``study sources`` and the web page."""
-
-    path: str
-    files: int
-    documents: int
-    chunks: int
-    ingested_at: str
-    bundled: bool
-    exists: bool
-
-
-def list_sources(settings: Settings | None = None) -> list[SourceInfo]:
-    """The ingested roots with their file, document and chunk counts ([] before the first ingest)."""
-    settings = settings or get_settings()
-    gen = KnowledgeStore(settings.knowledge_path).current()
-    if gen is None:
-        return []
-    db = connect_catalog(gen.catalog_path, readonly=True)
-    try:
-        out = []
-        for r in db.execute("SELECT path, bundled, ingested_at FROM roots ORDER BY path"):
-            files, docs, chunks = db.execute(
-                "SELECT count(*), coalesce(sum(n_docs), 0), coalesce(sum(n_chunks), 0) FROM files WHERE root = ?",
-                (r["path"],),
-            ).fetchone()
-            out.append(
-                SourceInfo(r["path"], files, docs, chunks, r["ingested_at"], bool(r["bundled"]), os.path.exists(r["path"]))
-            )
-        return out
-    finally:
-        db.close()
-
-
-def bundled_guides_path() -> Path:
-    """The study guides shipped in the package (``study_tracker/content/guides``)."""
-    return Path(__file__).resolve().parent.parent / "content" / "guides"
-
-
-def ensure_bundled_indexed(
-    settings: Settings | None = None, *, progress: Progress | None = None, wait: bool = False
-) -> IngestReport | None:
-    """Index the bundled study guides if they are not indexed or have changed (cheap when up to date).
-
-    Returns None when disabled (``knowledge_index_bundled``), when there are no guides, or when
-    another ingest is running and ``wait`` is false.
-    """
-    from study_tracker.knowledge.errors import IngestBusy
-
-    settings = settings or get_settings()
-    guides = bundled_guides_path()
-    if not settings.knowledge_index_bundled or not guides.is_dir() or not any(guides.glob("*.md")):
-        return None
-    try:
-        return ingest_paths([guides], settings=settings, bundled=True, progress=progress, lock_timeout=None if wait else 0)
-    except IngestBusy:
-        return None

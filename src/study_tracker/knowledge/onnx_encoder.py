@@ -42,6 +42,10 @@ def export_onnx(info: ModelInfo, dest: Path) -> Path:
     import torch
     from transformers import AutoModel
 
+    from study_tracker.knowledge.embed import quiet_transformers
+
+    quiet_transformers()
+
     try:
         model = AutoModel.from_pretrained(str(info.path), attn_implementation="eager").eval()
     except (OSError, ValueError) as e:
@@ -56,7 +60,9 @@ def export_onnx(info: ModelInfo, dest: Path) -> Path:
 
         def forward(self, input_ids, attention_mask, token_type_ids=None):
             kwargs = {"token_type_ids": token_type_ids} if takes_types else {}
-            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+            hidden = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, **kwargs
+            ).last_hidden_state
             if pooling == "cls":
                 pooled = hidden[:, 0]
             else:
@@ -97,7 +103,9 @@ def export_onnx(info: ModelInfo, dest: Path) -> Path:
 class OnnxEncoder(Encoder):
     """Encode texts with an exported ONNX model and the model's fast tokenizer."""
 
-    def __init__(self, model_file: Path, tokenizer_file: Path, max_seq_length: int, dim: int, batch_size: int = 64):
+    def __init__(
+        self, model_file: Path, tokenizer_file: Path, max_seq_length: int, dim: int, batch_size: int = 64
+    ):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -135,7 +143,10 @@ class OnnxEncoder(Encoder):
             idx = order[i : i + self.batch_size]
             enc = self.tokenizer.encode_batch([texts[j] for j in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64)}
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
+            }
             if "token_type_ids" in self.inputs:
                 feed["token_type_ids"] = np.array([e.type_ids for e in enc], dtype=np.int64)
             out[idx] = self.session.run(None, feed)[0]

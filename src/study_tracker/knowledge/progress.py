@@ -17,7 +17,6 @@ from rich.progress import (
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.progress import Progress as RichProgress
 from rich.text import Text
@@ -38,11 +37,20 @@ class Step:
             self._bar.update(self._task, description=text)
 
 
+def _speed(task) -> float | None:
+    """Average rate since the step started: steps advance in big batches, so Rich's windowed
+    speed estimate is often empty."""
+    elapsed = task.finished_time if task.finished else task.elapsed
+    if not elapsed or not task.completed:
+        return None
+    return task.completed / elapsed
+
+
 class _Rate(ProgressColumn):
     """Items per second in the step's own unit (chunks/s, files/s, MB/s)."""
 
     def render(self, task) -> Text:
-        speed = task.finished_speed or task.speed
+        speed = _speed(task)
         unit = task.fields.get("unit", "it")
         if speed is None:
             return Text(f"- {unit}/s", style="progress.data.speed")
@@ -50,11 +58,26 @@ class _Rate(ProgressColumn):
         return Text(f"{speed / scale:,.1f} {unit}/s", style="progress.data.speed")
 
 
+class _Eta(ProgressColumn):
+    """Time left at the average rate so far."""
+
+    def render(self, task) -> Text:
+        speed = _speed(task)
+        if task.finished:
+            return Text("eta 0:00:00", style="progress.remaining")
+        if speed is None or task.total is None:
+            return Text("eta -:--:--", style="progress.remaining")
+        left = int((task.total - task.completed) / speed)
+        return Text(f"eta {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}", style="progress.remaining")
+
+
 class Progress:
     """Silent progress: the default for library calls."""
 
     @contextlib.contextmanager
-    def step(self, description: str, total: float | None, unit: str = "it", scale: float = 1.0) -> Iterator[Step]:
+    def step(
+        self, description: str, total: float | None, unit: str = "it", scale: float = 1.0
+    ) -> Iterator[Step]:
         """A step of ``total`` units (``scale`` divides the displayed rate, e.g. 1e6 for MB)."""
         yield Step()
 
@@ -66,16 +89,16 @@ class RichProgressBars(Progress):
         self.console = console or Console(stderr=True)
 
     @contextlib.contextmanager
-    def step(self, description: str, total: float | None, unit: str = "it", scale: float = 1.0) -> Iterator[Step]:
+    def step(
+        self, description: str, total: float | None, unit: str = "it", scale: float = 1.0
+    ) -> Iterator[Step]:
         bar = RichProgress(
             SpinnerColumn(),
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
             MofNCompleteColumn() if scale == 1.0 else TextColumn("{task.percentage:>3.0f}%"),
             _Rate(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            TextColumn("elapsed"),
+            _Eta(),
             TimeElapsedColumn(),
             console=self.console,
             transient=False,

@@ -21,6 +21,7 @@ import numpy as np
 from study_tracker.config import Settings, get_settings
 from study_tracker.knowledge import fusion
 from study_tracker.knowledge.documents import KINDS
+from study_tracker.knowledge.embed import Encoder
 from study_tracker.knowledge.errors import IndexMismatch, InvalidQuery
 from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
 
@@ -32,8 +33,8 @@ CONTEXT_CHARS = 200  # text shown around a passage so the highlight reads in con
 class Filters:
     """Search filters; None means "any".
 
-    ``source`` is a path: results come from files at or under it (an absolute path) or whose path
-    contains it (anything else, e.g. ``guides``).
+    ``source`` is a path: results come from files at or under it (an absolute path, or a relative
+    one that exists) or whose path contains it (anything else, e.g. ``guides``).
     """
 
     source: str | None = None
@@ -47,7 +48,9 @@ class Filters:
             return value
         unknown = set(value) - {"source", "kind", "pain_point"}
         if unknown:
-            raise InvalidQuery(f"Unknown filter(s): {', '.join(sorted(unknown))}; use source, kind or pain_point.")
+            raise InvalidQuery(
+                f"Unknown filter(s): {', '.join(sorted(unknown))}; use source, kind or pain_point."
+            )
         return cls(value.get("source") or None, value.get("kind") or None, value.get("pain_point"))
 
     def empty(self) -> bool:
@@ -95,10 +98,8 @@ class _Loaded:
         self.row_kind = np.zeros(n, dtype=np.int8)
         self.row_file = np.zeros(n, dtype=np.int32)
         self.row_pain = np.zeros(n, dtype=bool)
-        self.row_chunk_id: list[str] = [""] * n
-        self.row_doc_id: list[str] = [""] * n
-        for row, seq, pain, doc_id, kind, file_id in self.db.execute(
-            "SELECT c.row, c.seq, c.pain, d.doc_id, d.kind, d.file_id FROM chunks c "
+        for row, pain, kind, file_id in self.db.execute(
+            "SELECT c.row, c.pain, d.kind, d.file_id FROM chunks c "
             "JOIN documents d ON d.id = c.document WHERE c.row IS NOT NULL"
         ):
             if kind not in self.kinds:
@@ -106,14 +107,28 @@ class _Loaded:
             self.row_kind[row] = self.kinds.index(kind)
             self.row_file[row] = file_id
             self.row_pain[row] = bool(pain)
-            self.row_doc_id[row] = doc_id
-            self.row_chunk_id[row] = f"{doc_id}#{seq}"
         self.files = {r[0]: r[1] for r in self.db.execute("SELECT id, path FROM files")}
-        self.chunk_row = {c: i for i, c in enumerate(self.row_chunk_id)}
+        # Chunk and document ids of every row: only evaluation needs them all (retrieve, doc_id),
+        # and at 100k chunks they cost tens of MB, so they are read on first use.
+        self._ids: tuple[list[str], list[str], dict[str, int]] | None = None
         self._masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
 
     def close(self) -> None:
         self.db.close()
+
+    def ids(self) -> tuple[list[str], list[str], dict[str, int]]:
+        """Per row: chunk id and document id; and chunk id -> row."""
+        if self._ids is None:
+            chunk_ids, doc_ids = [""] * self.n, [""] * self.n
+            with self.db_lock:
+                for row, seq, doc_id in self.db.execute(
+                    "SELECT c.row, c.seq, d.doc_id FROM chunks c JOIN documents d ON d.id = c.document "
+                    "WHERE c.row IS NOT NULL"
+                ):
+                    doc_ids[row] = doc_id
+                    chunk_ids[row] = f"{doc_id}#{seq}"
+            self._ids = (chunk_ids, doc_ids, {c: i for i, c in enumerate(chunk_ids)})
+        return self._ids
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
         """Rows allowed by ``filters`` (None: all rows)."""
@@ -132,7 +147,9 @@ class _Loaded:
         if filters.pain_point is not None:
             allowed &= self.row_pain if filters.pain_point else ~self.row_pain
         if filters.source is not None:
-            ids = np.array([i for i, p in self.files.items() if _source_matches(p, filters.source)], dtype=np.int32)
+            ids = np.array(
+                [i for i, p in self.files.items() if _source_matches(p, filters.source)], dtype=np.int32
+            )
             allowed &= np.isin(self.row_file, ids)
         with self.db_lock:
             self._masks[filters] = allowed
@@ -187,7 +204,7 @@ class _Loaded:
 
 
 def _source_matches(path: str, source: str) -> bool:
-    if os.path.isabs(source) or source.startswith("~"):
+    if os.path.isabs(source) or source.startswith("~") or os.path.exists(source):
         root = str(Path(source).expanduser().resolve())
         return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
     return source.lower() in path.lower()
@@ -198,21 +215,22 @@ class KnowledgeBase:
 
     Args:
         settings: where the folder is (``knowledge_path``), which model, fusion parameters.
+        encoder: embeds queries instead of the configured backend (must match what ingest used).
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
         self.store = KnowledgeStore(settings.knowledge_path)
         self._lock = threading.Lock()
         self._loaded_gen: _Loaded | None = None
         self._pointer_stamp: tuple[int, int] | None = None
-        self._encoder = None
+        self._encoder = encoder
         self._model = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> KnowledgeBase:
+    def open(cls, settings: Settings | None = None, encoder: Encoder | None = None) -> KnowledgeBase:
         """A knowledge base over ``settings.knowledge_path`` (default settings when None)."""
-        return cls(settings or get_settings())
+        return cls(settings or get_settings(), encoder)
 
     # --- loading ---
 
@@ -238,7 +256,8 @@ class KnowledgeBase:
                     self._check(gen)
                     new = _Loaded(gen)
                     break
-                except FileNotFoundError:  # an ingest swapped and cleaned up while we read: reread the pointer
+                except FileNotFoundError:
+                    # An ingest swapped generations and deleted this one while we read it: reread the pointer.
                     if attempt == 2:
                         raise
             old, self._loaded_gen, self._pointer_stamp = self._loaded_gen, new, stamp
@@ -272,7 +291,9 @@ class KnowledgeBase:
             with self._lock:
                 if self._encoder is None:
                     self._encoder = get_encoder(
-                        self._model_info(), self.settings.knowledge_query_backend, self.settings.knowledge_path
+                        self._model_info(),
+                        self.settings.knowledge_query_backend,
+                        self.settings.knowledge_path,
                     )
         return self._encoder
 
@@ -295,17 +316,24 @@ class KnowledgeBase:
         loaded = self._current()
         if mode not in ("dense", "bm25"):
             raise InvalidQuery(f"retrieve mode must be dense or bm25; got {mode!r}.")
-        runs = self._runs(loaded, list(queries), mode, k, Filters.of(filters))[0 if mode == "dense" else 1]
-        return [{loaded.row_chunk_id[r]: s for r, s in run.items()} for run in runs]
+        allowed = loaded.mask(Filters.of(filters))
+        runs = self._runs(loaded, list(queries), mode, k, allowed)[0 if mode == "dense" else 1]
+        chunk_ids = loaded.ids()[0]
+        return [{chunk_ids[r]: s for r, s in run.items()} for run in runs]
 
     def doc_id(self, chunk_id: str) -> str:
         """The document id of a chunk id from this index."""
         loaded = self._current()
-        row = loaded.chunk_row.get(chunk_id)
-        return loaded.row_doc_id[row] if row is not None else chunk_id.rsplit("#", 1)[0]
+        _, doc_ids, rows = loaded.ids()
+        row = rows.get(chunk_id)
+        return doc_ids[row] if row is not None else chunk_id.rsplit("#", 1)[0]
 
     def search(
-        self, query: str, mode: str = "hybrid", k: int = 10, filters: Filters | Mapping[str, Any] | None = None
+        self,
+        query: str,
+        mode: str = "hybrid",
+        k: int = 10,
+        filters: Filters | Mapping[str, Any] | None = None,
     ) -> list[SearchHit]:
         """The ``k`` best passages for ``query``.
 
@@ -344,28 +372,64 @@ class KnowledgeBase:
         texts = [queries[i] for i in live]
         s = self.settings
         depth = max(k, s.fusion_candidates) if mode == "hybrid" else k
-        dense_runs, sparse_runs = self._runs(loaded, texts, mode, depth, flt)
+        allowed = loaded.mask(flt)
+        dense_runs, sparse_runs, query_vectors = self._runs(loaded, texts, mode, depth, allowed)
+        if mode == "hybrid":
+            fused = [self._fuse(d, b) for d, b in zip(dense_runs, sparse_runs, strict=True)]
+            fused = self._feedback(loaded, fused, query_vectors, sparse_runs, depth, allowed)
         for j, i in enumerate(live):
             if mode == "hybrid":
-                fused = fusion.fuse(
-                    [dense_runs[j], sparse_runs[j]],
-                    method=s.fusion_method,
-                    weights=[s.fusion_dense_weight, s.fusion_bm25_weight],
-                    rrf_k=s.fusion_rrf_k,
-                )
-                ranked = fusion.top(fused, k)
+                ranked = fusion.top(fused[j], k)
             else:
                 run = dense_runs[j] if mode == "dense" else sparse_runs[j]
                 ranked = sorted(run.items(), key=lambda kv: -kv[1])[:k]
             results[i] = loaded.fetch(ranked)
         return results
 
+    def _fuse(self, dense: dict[int, float], sparse: dict[int, float]) -> dict[int, float]:
+        s = self.settings
+        return fusion.fuse(
+            [dense, sparse],
+            method=s.fusion_method,
+            weights=[s.fusion_dense_weight, s.fusion_bm25_weight],
+            rrf_k=s.fusion_rrf_k,
+        )
+
+    def _feedback(
+        self,
+        loaded: _Loaded,
+        fused: list[dict[int, float]],
+        query_vectors: np.ndarray,
+        sparse_runs: list[dict[int, float]],
+        depth: int,
+        allowed: np.ndarray | None,
+    ) -> list[dict[int, float]]:
+        """Pseudo-relevance feedback: move each query towards its top fused chunks (Rocchio), search
+        dense again and fuse that with the same BM25 list (``fusion_feedback_*`` settings)."""
+        n, beta = self.settings.fusion_feedback_chunks, self.settings.fusion_feedback_weight
+        todo = [j for j, f in enumerate(fused) if f]
+        if n <= 0 or beta <= 0 or not todo:
+            return fused
+        stored = loaded.dense.vectors()
+        moved = np.stack(
+            [
+                fusion.rocchio(
+                    query_vectors[j], stored[[row for row, _ in fusion.top(fused[j], n)]], beta=beta
+                )
+                for j in todo
+            ]
+        )
+        out = list(fused)
+        for j, (scores, rows) in zip(todo, loaded.dense.search(moved, depth, allowed), strict=True):
+            out[j] = self._fuse(dict(zip(rows.tolist(), scores.tolist(), strict=True)), sparse_runs[j])
+        return out
+
     def _runs(
-        self, loaded: _Loaded, texts: list[str], mode: str, depth: int, flt: Filters | None
-    ) -> tuple[list[dict[int, float]], list[dict[int, float]]]:
-        allowed = loaded.mask(flt)
+        self, loaded: _Loaded, texts: list[str], mode: str, depth: int, allowed: np.ndarray | None
+    ) -> tuple[list[dict[int, float]], list[dict[int, float]], np.ndarray]:
         dense: list[dict[int, float]] = [{} for _ in texts]
         sparse: list[dict[int, float]] = [{} for _ in texts]
+        vectors = np.zeros((0, 0), dtype=np.float32)
         if mode in ("hybrid", "dense"):
             vectors = self.encoder().encode(texts)
             for j, (scores, rows) in enumerate(loaded.dense.search(vectors, depth, allowed)):
@@ -373,7 +437,7 @@ class KnowledgeBase:
         if mode in ("hybrid", "bm25"):
             for j, (scores, rows) in enumerate(loaded.sparse.search(texts, depth, allowed)):
                 sparse[j] = dict(zip(rows.tolist(), scores.tolist(), strict=True))
-        return dense, sparse
+        return dense, sparse, vectors
 
     def stats(self) -> dict[str, Any]:
         """The live index's metadata (model, counts, backends)."""

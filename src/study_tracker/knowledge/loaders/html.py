@@ -116,7 +116,21 @@ def _walk(node: Tag, out: _Builder) -> None:
             out.add("quote", _inline(child))
         elif name in ("br",):
             continue
-        elif name in ("a", "span", "em", "strong", "b", "i", "code", "small", "sup", "sub", "abbr", "mark", "u"):
+        elif name in (
+            "a",
+            "span",
+            "em",
+            "strong",
+            "b",
+            "i",
+            "code",
+            "small",
+            "sup",
+            "sub",
+            "abbr",
+            "mark",
+            "u",
+        ):
             pending.append(child.get_text(" "))
         else:  # div, section, article, main, li outside lists...: recurse
             flush()
@@ -139,4 +153,6 @@ def load_html(path: Path, markup: str) -> Document:
     if not title:
         h1 = next((b for b in out.blocks if b.kind == "heading" and b.level == 1), None)
         title = h1.title if h1 else title_from_path(path)
-    return Document(doc_id=str(path), text=out.text(), kind="html", source=str(path), title=title, blocks=out.blocks)
+    return Document(
+        doc_id=str(path), text=out.text(), kind="html", source=str(path), title=title, blocks=out.blocks
+    )

@@ -87,4 +87,6 @@ def load_markdown(path: Path, text: str) -> Document:
     if not title:
         h1 = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
         title = h1.title if h1 else title_from_path(path)
-    return Document(doc_id=str(path), text=text, kind="markdown", source=str(path), title=title, blocks=blocks)
+    return Document(
+        doc_id=str(path), text=text, kind="markdown", source=str(path), title=title, blocks=blocks
+    )

@@ -57,4 +57,6 @@ def load_pdf(path: Path, data: bytes, warn: Warn) -> Iterator[Document]:
     if not parts:
         raise Skip("no extractable text (a scanned PDF needs OCR first)")
     title = str(meta_title).strip() or title_from_path(path)
-    yield Document(doc_id=str(path), text="".join(parts), kind="pdf", source=str(path), title=title, blocks=blocks)
+    yield Document(
+        doc_id=str(path), text="".join(parts), kind="pdf", source=str(path), title=title, blocks=blocks
+    )

@@ -69,7 +69,11 @@ class _RecordReader:
         if doc_id is None and self.options.id_field == "id":
             doc_id = rec.get("_id")  # BEIR corpora name it _id
         title = _field(rec, self.options.title_field)
-        meta = {k: v for k, v in rec.items() if isinstance(v, str | int | float | bool) and k != self.options.text_field}
+        meta = {
+            k: v
+            for k, v in rec.items()
+            if isinstance(v, str | int | float | bool) and k != self.options.text_field
+        }
         yield Document(
             doc_id=str(doc_id) if doc_id is not None else f"{self.path}#{where}",
             text=text,

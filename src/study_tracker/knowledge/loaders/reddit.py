@@ -34,6 +34,7 @@ class RedditReader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.titles: dict[str, str] = {}  # post id -> title (for comments seen later)
+        self.anonymous = 0  # records without an id get "<file>#<n>"
 
     def record(self, rec: dict[str, Any]) -> Document | None:
         """The document of one submission or comment record, or None if nothing is left after cleaning."""
@@ -70,6 +71,10 @@ class RedditReader:
             if doc is not None:
                 yield doc
 
+    def _anonymous(self) -> str:
+        self.anonymous += 1
+        return f"{self.source}#{self.anonymous}"
+
     def _submission(self, rec: dict[str, Any]) -> Document | None:
         post_id = _bare(rec.get("id") or rec.get("name") or "")
         title = (rec.get("title") or "").strip()
@@ -83,7 +88,7 @@ class RedditReader:
             return None
         sub = rec.get("subreddit") or ""
         return Document(
-            doc_id=f"t3_{post_id}" if post_id else f"{self.source}#{id(rec)}",
+            doc_id=f"t3_{post_id}" if post_id else self._anonymous(),
             text=text,
             kind="reddit",
             source=self.source,
@@ -103,7 +108,7 @@ class RedditReader:
         if not meta["permalink"] and sub and post_id and cid:
             meta["permalink"] = f"https://www.reddit.com/r/{sub}/comments/{post_id}/_/{cid}/"
         return Document(
-            doc_id=f"t1_{cid}" if cid else f"{self.source}#{id(rec)}",
+            doc_id=f"t1_{cid}" if cid else self._anonymous(),
             text=text,
             kind="reddit",
             source=self.source,
