@@ -1,0 +1,52 @@
+"""The Search page in a real browser: material ingested with the real model, searched through htmx."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+NOTES = {
+    "consistency.md": "# Consistency\n\n## Quorums\n\nWith N replicas, writing to W and reading from R nodes "
+    "where R + W > N guarantees that every read quorum overlaps the latest write quorum.\n",
+    "ranking.md": "# Ranking\n\n## Negative sampling\n\nTwo-tower retrieval models learn from in-batch negatives: "
+    "the other positives in a mini-batch serve as negatives, which over-samples popular items; a logQ "
+    "correction subtracts the log of each item's sampling probability.\n",
+}
+THREAD = (
+    '{"id": "p1", "name": "t3_p1", "subreddit": "cscareers", "title": "Interview prep", "selftext": '
+    '"I keep failing system design rounds and I have no idea what I am doing wrong, it is so frustrating.", '
+    '"author": "a", "created_utc": 1700000000, "score": 3, "permalink": "/r/cscareers/comments/p1/x/"}\n'
+)
+
+
+def test_search_page_finds_highlights_and_filters(server, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, text in NOTES.items():
+        (folder / name).write_text(text)
+    (folder / "threads.ndjson").write_text(THREAD)
+    env = {**os.environ, "STUDY_DATA_DIR": str(server.data_dir), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "study_tracker", "ingest", str(folder), "-q"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    server.start(today="2026-11-22")
+
+    page.goto(server.url + "/search")
+    assert f"{folder}\t3\t3\t3" in page.locator("section.sources").inner_text()  # path, files, documents, chunks
+    page.get_by_label("Query").fill("how does the logQ correction fix popularity bias in negatives")
+    page.get_by_role("button", name="Search").click()
+    first = page.locator(".search-hit").first
+    first.wait_for()
+    assert "ranking.md" in first.inner_text() and "Negative sampling" in first.inner_text()
+    assert first.locator("mark").count() >= 1  # the passage is highlighted
+    assert "q=" in page.url  # htmx pushed the query: the page can be bookmarked and reloaded
+
+    page.get_by_label("Pain points").select_option("true")
+    page.wait_for_function("document.querySelectorAll('.search-hit').length === 1")
+    assert "no idea what I am doing wrong" in page.locator(".search-hit").inner_text()
