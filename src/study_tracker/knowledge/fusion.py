@@ -1,8 +1,10 @@
 """Fusion of ranked lists from several retrievers (dense, BM25) into one ranking.
 
 Pure functions over ``{id: score}`` mappings, with no index or model in sight, so ``search.py``
-and the benchmarks share the exact same arithmetic. The defaults are the method that won the
-quality benchmark (``bench/quality.py``; figures in ``bench/README.md``).
+and the benchmarks share the exact same arithmetic. The product's defaults live in the
+``fusion_*`` settings: min-max with equal weights over 300 candidates per retriever, plus one
+step of hybrid pseudo-relevance feedback (:func:`rocchio`), the winner of ``bench/quality.py``
+(every variant tried is in ``bench/README.md``).
 
 Methods:
 
@@ -87,7 +89,7 @@ def weighted(
 def fuse(
     runs: Sequence[Mapping[K, float]],
     *,
-    method: str = "rrf",
+    method: str = "minmax",
     weights: Sequence[float] | None = None,
     rrf_k: float = 60.0,
 ) -> dict[K, float]:
