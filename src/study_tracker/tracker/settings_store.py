@@ -6,6 +6,7 @@ save rewrites the file, and a hand edit is read back on the next start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import date, tzinfo
@@ -155,9 +156,13 @@ def config_path(data_dir: Path, group: str) -> Path:
 def write_config_file(data_dir: Path, config: GroupConfig) -> Path:
     """Atomically rewrite the group's config.json (a crash leaves the old file or the new one)."""
     path = config_path(data_dir, config.group)
+    text = json.dumps(config.model_dump(mode="json"), indent=2) + "\n"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if path.read_text(encoding="utf-8") == text:
+            return path  # every CLI command passes here: leave an unchanged file (and its mtime) alone
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(config.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
 
