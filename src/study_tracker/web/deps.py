@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from study_tracker import clock
 from study_tracker.config import Settings
-from study_tracker.db.engine import session_factory
+from study_tracker.db.engine import session_scope
 from study_tracker.tracker.curriculum import GROUPS
 
 
@@ -21,15 +21,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session committed when the handler returns normally, rolled back on any error."""
-    session = session_factory(get_settings(request).db_url)()
-    try:
+    with session_scope(get_settings(request).db_url) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 @dataclass(frozen=True)

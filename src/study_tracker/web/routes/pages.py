@@ -45,17 +45,23 @@ def today_page(request: Request, session: SessionDep, clock: ClockDep) -> Respon
 
 @router.get("/tracks/{slug}/days/{day}")
 def topic_page(request: Request, slug: str, day: int, session: SessionDep) -> Response:
+    return render(request, "topic.html", _topic_context(session, slug, day))
+
+
+def _topic_context(session: Session, slug: str, day: int) -> dict:  # type: ignore[type-arg]
     track = service.get_track(slug)
-    topic = service.get_topic(slug, day)
-    completion = service.completion_for(session, track=slug, day=day)
-    ctx = {
+    return {
         "track": track,
-        "topic": topic,
-        "completion": completion,
+        "topic": service.get_topic(slug, day),
+        "completion": service.completion_for(session, track=slug, day=day),
         "group": track.group,
         "guides": _guides(track),
     }
-    return render(request, "topic.html", ctx)
+
+
+def _refused(exc: TrackerError) -> dict:  # type: ignore[type-arg]
+    """What a form page shows when a service refused the input: field errors, or one message."""
+    return {"errors": exc.errors, "message": None if exc.errors else exc.message}
 
 
 def _guides(track) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
@@ -81,7 +87,7 @@ def complete_form(
     notes: Annotated[str, Form()] = "",
 ) -> Response:
     track = service.get_track(slug)
-    topic = service.get_topic(slug, day)
+    service.get_topic(slug, day)
     try:
         if not difficulty.strip().isdigit():
             raise InvalidInput.field(
@@ -98,16 +104,8 @@ def complete_form(
         )
     except TrackerError as exc:
         session.rollback()
-        ctx = {
-            "track": track,
-            "topic": topic,
-            "completion": service.completion_for(session, track=slug, day=day),
-            "group": track.group,
-            "guides": _guides(track),
-            "errors": exc.errors,
-            "message": None if exc.errors else exc.message,
-            "form": {"difficulty": difficulty, "notes": notes},
-        }
+        ctx = _topic_context(session, slug, day) | _refused(exc)
+        ctx["form"] = {"difficulty": difficulty, "notes": notes}
         return render(request, "topic.html", ctx, status_code=exc.status)
     return _see_other(f"/?group={track.group}&message=Completed+{track.title}+day+{day}")
 
@@ -115,13 +113,16 @@ def complete_form(
 @router.get("/reviews/{completion_id}")
 def review_page(request: Request, completion_id: int, session: SessionDep, clock: ClockDep) -> Response:
     review = service.get_due_review(session, completion_id=completion_id, today=clock.today)
-    ctx = {
+    return render(request, "review.html", _review_context(review, clock))
+
+
+def _review_context(review: service.DueReview, clock: Clock) -> dict:  # type: ignore[type-arg]
+    return {
         "review": review,
         "questions": service.review_questions(review),
         "today": clock.today,
         "group": review.track.group,
     }
-    return render(request, "review.html", ctx)
 
 
 @router.post("/reviews/{completion_id}")
@@ -147,15 +148,9 @@ def review_form(
         )
     except TrackerError as exc:
         session.rollback()
-        ctx = {
-            "review": review,
-            "questions": service.review_questions(review),
-            "today": clock.today,
-            "group": review.track.group,
-            "errors": exc.errors or [],
-            "message": None if exc.errors else exc.message,
-        }
-        return render(request, "review.html", ctx, status_code=exc.status)
+        return render(
+            request, "review.html", _review_context(review, clock) | _refused(exc), status_code=exc.status
+        )
     return _see_other(f"/?group={review.track.group}&message=Review+saved")
 
 
@@ -230,7 +225,7 @@ async def config_form(
     except TrackerError as exc:
         session.rollback()
         ctx = _config_context(session, settings, group, clock)
-        ctx.update(errors=exc.errors or [], form=form, message=None if exc.errors else exc.message)
+        ctx.update(_refused(exc), form=form)
         return render(request, "config.html", ctx, status_code=exc.status)
     return _see_other(f"/config?group={group}&message=Saved")
 
