@@ -142,9 +142,7 @@ def complete(
     with store() as (session, settings):
         zone = clock.local_zone(settings)
         if day is None:
-            slug = service.get_track(track)
-            view = service.today_view(session, group=slug.group, today=clock.today(settings))
-            day = next(t.day for t in view.tracks if t.track.slug == track)
+            day = service.track_day(session, track=track, today=clock.today(settings))
         c = service.complete_topic(
             session=session,
             track=track,

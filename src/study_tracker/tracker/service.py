@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
@@ -58,13 +58,14 @@ _UNDONE_COMPLETIONS = select(Undo.completion_id).where(Undo.completion_id.is_not
 _UNDONE_REVIEWS = select(Undo.review_id).where(Undo.review_id.is_not(None))
 
 
-def live_completions(session: Session, group: str | None = None):  # type: ignore[no-untyped-def]
+def live_completions(group: str | None = None) -> Select[tuple[Completion]]:
     """Completions not undone (a select to refine)."""
     stmt = select(Completion).where(Completion.id.not_in(_UNDONE_COMPLETIONS))
     return stmt.where(Completion.group == group) if group else stmt
 
 
-def live_reviews(session: Session, group: str | None = None):  # type: ignore[no-untyped-def]
+def live_reviews(group: str | None = None) -> Select[tuple[ReviewLog]]:
+    """Review logs not undone (a select to refine)."""
     stmt = select(ReviewLog).where(ReviewLog.id.not_in(_UNDONE_REVIEWS))
     return stmt.where(ReviewLog.group == group) if group else stmt
 
@@ -75,6 +76,15 @@ def live_reviews(session: Session, group: str | None = None):  # type: ignore[no
 def current_day(start: date, acceleration_days: int, today: date) -> int:
     """Day N of a track: one topic a calendar day from its start date, plus the days skipped ahead."""
     return (today - start).days + 1 + acceleration_days
+
+
+def track_day(session: Session, *, track: str, today: date) -> int:
+    """The day a track is on today, from its configured start date and acceleration."""
+    get_track(track)
+    setting = session.get(TrackSetting, track)
+    if setting is None:
+        return 1
+    return current_day(setting.start_date, setting.acceleration_days, today)
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -114,14 +124,14 @@ def reschedule(
 ) -> int:
     """Recompute pending reviews from the log (all of a group's, or just some completions)."""
     scheduler = scheduler_for(session, group)
-    stmt = live_completions(session, group)
+    stmt = live_completions(group)
     if completion_ids is not None:
         stmt = stmt.where(Completion.id.in_(list(completion_ids)))
     else:
         session.execute(delete(ScheduledReview).where(ScheduledReview.group == group))
     completions = session.scalars(stmt).all()
     by_completion: dict[int, list[ReviewLog]] = defaultdict(list)
-    review_stmt = live_reviews(session, group)
+    review_stmt = live_reviews(group)
     if completion_ids is not None:
         review_stmt = review_stmt.where(ReviewLog.completion_id.in_([c.id for c in completions]))
     for review in session.scalars(review_stmt):
@@ -173,7 +183,7 @@ def complete_topic(
 def completion_for(session: Session, *, track: str, day: int) -> Completion | None:
     """The live completion of a track's day in its current run (on or after its start date)."""
     setting = session.get(TrackSetting, track)
-    stmt = live_completions(session).where(Completion.track == track, Completion.day == day)
+    stmt = live_completions().where(Completion.track == track, Completion.day == day)
     if setting is not None:
         stmt = stmt.where(Completion.local_date >= setting.start_date)
     return session.scalars(stmt.order_by(Completion.id.desc()).limit(1)).first()
@@ -232,12 +242,12 @@ def undo_last(*, session: Session, group: str, now: datetime, zone: tzinfo) -> U
     """
     require_group(group)
     last_completion = session.scalars(
-        live_completions(session, group)
+        live_completions(group)
         .order_by(Completion.completed_at.desc(), Completion.id.desc())
         .limit(1)
     ).first()
     last_review = session.scalars(
-        live_reviews(session, group).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
+        live_reviews(group).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
     ).first()
     if last_review and (last_completion is None or last_review.reviewed_at >= last_completion.completed_at):
         session.add(Undo(review_id=last_review.id, undone_at=now))
@@ -352,7 +362,7 @@ def today_view(session: Session, *, group: str, today: date) -> TodayView:
     earliest = min((s.start_date for s in settings.values()), default=today)
     # Only the current run of each track counts (on or after its start date): old runs stay in history.
     for c in session.scalars(
-        live_completions(session, group).where(Completion.local_date >= earliest).order_by(Completion.id)
+        live_completions(group).where(Completion.local_date >= earliest).order_by(Completion.id)
     ):
         s = settings.get(c.track)
         if s is None or c.local_date >= s.start_date:

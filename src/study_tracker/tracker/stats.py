@@ -94,8 +94,8 @@ def forecast(session: Session, *, group: str, today: date, days: int = 30) -> li
 def history(session: Session, *, group: str, today: date, recent_days: int = 30) -> History:
     require_group(group)
     since = today - timedelta(days=364)
-    completions = live_completions(session, group)
-    reviews = live_reviews(session, group)
+    completions = live_completions(group)
+    reviews = live_reviews(group)
     c_all = completions.subquery()
     r_all = reviews.subquery()
     # One pass over the log per kind, grouped by day: the heatmap, the streaks and the totals.

@@ -115,11 +115,7 @@ def today(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> To
 
 @router.post("/completions", status_code=201)
 def create_completion(body: CompletionCreate, session: SessionDep, clock: ClockDep) -> CompletionPublic:
-    day = body.day
-    if day is None:
-        track = service.get_track(body.track)
-        view = service.today_view(session, group=track.group, today=clock.today)
-        day = next(t.day for t in view.tracks if t.track.slug == body.track)
+    day = body.day or service.track_day(session, track=body.track, today=clock.today)
     completion = service.complete_topic(
         session=session,
         track=body.track,
