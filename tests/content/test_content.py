@@ -90,3 +90,17 @@ def test_guides_exist_and_follow_the_days() -> None:
         for topic in track.days:
             assert guide_anchor(topic.day, topic.title) in anchors, f"{track.guide} lacks a heading for day {topic.day}"
         assert len(text.split()) >= 4000, f"{track.guide} is too short to be worth reading"
+
+
+def test_parsed_yaml_cache_follows_edits(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from study_tracker.tracker.curriculum import load_track_file
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    source = (CONTENT_DIR / "tracks" / "recommendations.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "recommendations.yaml"
+    path.write_text(source, encoding="utf-8")
+    first = load_track_file(path)
+    assert load_track_file(path) == first  # served from the cache
+    path.write_text(source.replace("title: Recommendations", "title: Recsys Deep Dive", 1), encoding="utf-8")
+    assert load_track_file(path).title == "Recsys Deep Dive"
+    assert len(list((tmp_path / "cache" / "study-tracker").glob("recommendations-*.json"))) == 1

@@ -136,6 +136,9 @@ def _parse_yaml(path: Path) -> object:
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
         os.replace(tmp, cached)
+        for stale in cached.parent.glob(f"{path.stem}-*.json"):  # copies of older versions of the file
+            if stale != cached:
+                stale.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only home only costs speed
     return data
