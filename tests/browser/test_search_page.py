@@ -32,13 +32,20 @@ def test_search_page_finds_highlights_and_filters(server, page, tmp_path: Path) 
         (folder / name).write_text(text)
     (folder / "threads.ndjson").write_text(THREAD)
     env = {**os.environ, "STUDY_DATA_DIR": str(server.data_dir), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-m", "study_tracker", "ingest", str(folder), "-q"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "study_tracker", "ingest", str(folder), "-q"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     server.start(today="2026-11-22")
 
     page.goto(server.url + "/search")
-    assert f"{folder}\t3\t3\t3" in page.locator("section.sources").inner_text()  # path, files, documents, chunks
+    assert (
+        f"{folder}\t3\t3\t3" in page.locator("section.sources").inner_text()
+    )  # path, files, documents, chunks
     page.get_by_label("Query").fill("how does the logQ correction fix popularity bias in negatives")
     page.get_by_role("button", name="Search").click()
     first = page.locator(".search-hit").first

@@ -88,7 +88,9 @@ def test_guides_exist_and_follow_the_days() -> None:
         headings = re.findall(r"^## (Day \d+: .+)$", text, flags=re.M)
         anchors = {guide_anchor(int(h.split()[1].rstrip(":")), h.split(": ", 1)[1]) for h in headings}
         for topic in track.days:
-            assert guide_anchor(topic.day, topic.title) in anchors, f"{track.guide} lacks a heading for day {topic.day}"
+            assert guide_anchor(topic.day, topic.title) in anchors, (
+                f"{track.guide} lacks a heading for day {topic.day}"
+            )
         assert len(text.split()) >= 4000, f"{track.guide} is too short to be worth reading"
 
 

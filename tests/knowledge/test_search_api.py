@@ -127,3 +127,37 @@ def test_empty_knowledge_base_in_the_full_app(settings) -> None:  # the lead's a
         assert r.status_code == 503 and "study ingest" in r.json()["detail"]
         page = c.get("/search", params={"q": "anything"})
         assert page.status_code == 200 and "study ingest" in page.text
+
+
+def test_server_never_exports_the_query_encoder(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without the ONNX file the server answers keyword search, says dense is being prepared
+    (503), and starts the background prepare process instead of loading torch itself."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("# Caching\n\nA write-through cache updates the store on every write.\n")
+    s = kb_settings(tmp_path)
+    ingest_paths([corpus], settings=s, encoder=WordHashEncoder())
+    started: list[Path] = []
+    monkeypatch.setattr(
+        search, "prepare_in_background", lambda settings: started.append(settings.knowledge_path)
+    )
+    app = FastAPI()
+    app.state.settings = s
+    app.state.knowledge_base = KnowledgeBase.open(s, export=False)  # as the server builds it
+    app.include_router(search.router)
+    client = TestClient(app)
+
+    ok = client.get("/api/search", params={"q": "write-through cache", "mode": "bm25"})
+    assert ok.status_code == 200 and ok.json()["results"][0]["text"].startswith("A write-through cache")
+    busy = client.get("/api/search", params={"q": "write-through cache", "mode": "hybrid"})
+    assert busy.status_code == 503 and "still being prepared" in busy.json()["detail"]
+    assert started == [s.knowledge_path]
+    assert not list(s.knowledge_path.glob("onnx/*.onnx"))  # nothing was exported in this process
+
+
+def test_permalinks_become_links_only_when_they_are_web_addresses() -> None:
+    assert (
+        search._web_link("https://www.reddit.com/r/x/comments/1/") == "https://www.reddit.com/r/x/comments/1/"
+    )
+    assert search._web_link("javascript:alert(1)") is None
+    assert search._web_link(None) is None

@@ -206,18 +206,29 @@ def test_history_counts_retention_progress_and_forecast(session: Session) -> Non
     a = complete(session, "ml_algorithms", 1)
     complete(session, "recommendations", 1)
     day2 = TODAY + timedelta(days=1)
-    service.log_review(session=session, completion_id=a.id, rating=Recall.again, notes="", now=moment(day2), zone=UTC)
+    service.log_review(
+        session=session, completion_id=a.id, rating=Recall.again, notes="", now=moment(day2), zone=UTC
+    )
     day3 = TODAY + timedelta(days=2)
-    service.log_review(session=session, completion_id=a.id, rating=Recall.good, notes="", now=moment(day3), zone=UTC)
+    service.log_review(
+        session=session, completion_id=a.id, rating=Recall.good, notes="", now=moment(day3), zone=UTC
+    )
     h = history(session, group="ml_specialist", today=day3)
     assert h.retention == 0.5
     assert h.totals == {"completions": 2, "reviews": 2, "active_days": 3}
     assert h.activity == {TODAY: (2, 0), day2: (0, 1), day3: (0, 1)}
     assert [(p.track.slug, p.completed_days) for p in h.progress] == [
-        ("ml_algorithms", 1), ("ml_system_design", 0), ("recommendations", 1),
+        ("ml_algorithms", 1),
+        ("ml_system_design", 0),
+        ("recommendations", 1),
     ]
     # Recommendations' 1-day review is overdue (counted today); ML Algorithms' 3-day review falls on day 4
     # (completion + 3), then 7 and 14 days after completion.
     due = {d: n for d, n in h.forecast if n}
-    assert due == {day3: 1, TODAY + timedelta(days=3): 2, TODAY + timedelta(days=7): 2, TODAY + timedelta(days=14): 2}
+    assert due == {
+        day3: 1,
+        TODAY + timedelta(days=3): 2,
+        TODAY + timedelta(days=7): 2,
+        TODAY + timedelta(days=14): 2,
+    }
     assert [e.kind for e in h.recent] == ["review", "review", "completion", "completion"]

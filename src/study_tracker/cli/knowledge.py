@@ -65,6 +65,17 @@ def _report_table(report) -> None:
         console.print(table)
 
 
+def _export_query_encoder(settings) -> None:  # type: ignore[no-untyped-def]
+    """Export the ONNX query encoder now, while the model is loaded: the web server never exports
+    it itself (that would load torch into it), so a search right after this ingest works."""
+    if settings.knowledge_query_backend != "onnx":
+        return
+    from study_tracker.knowledge.embed import resolve_model
+    from study_tracker.knowledge.onnx_encoder import OnnxEncoder
+
+    OnnxEncoder.for_model(resolve_model(settings.embedding_model), settings.knowledge_path)
+
+
 @app.command()
 def ingest(
     paths: Annotated[
@@ -106,6 +117,8 @@ def ingest(
             progress=Progress() if quiet else RichProgressBars(err),
         )
     _report_table(report)
+    with _errors():
+        _export_query_encoder(get_settings())
     missing = [p for p, why in report.skipped if why == "no such file or folder"]
     if missing and len(missing) == len(paths):
         raise typer.Exit(1)

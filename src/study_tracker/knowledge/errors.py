@@ -11,6 +11,10 @@ class IndexNotBuilt(KnowledgeError):
     """No index has been written yet in the knowledge folder."""
 
 
+class EncoderNotReady(KnowledgeError):
+    """The ONNX query encoder is not exported yet and this process may not export it (the server)."""
+
+
 class IndexMismatch(KnowledgeError):
     """The index on disk was built with another embedding model or chunker version."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,7 @@ from study_tracker.config import Settings, get_settings
 from study_tracker.knowledge import fusion
 from study_tracker.knowledge.documents import KINDS
 from study_tracker.knowledge.embed import Encoder
-from study_tracker.knowledge.errors import IndexMismatch, InvalidQuery
+from study_tracker.knowledge.errors import EncoderNotReady, IndexMismatch, InvalidQuery
 from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
 
 MODES = ("hybrid", "dense", "bm25")
@@ -90,8 +91,12 @@ class _Loaded:
         self.meta = gen.meta()
         self.db = connect_catalog(gen.catalog_path, readonly=True)
         self.db_lock = threading.Lock()
-        self.dense = load_dense(gen.path, self.meta["dense"])
-        self.sparse = load_sparse(gen.path, self.meta["sparse"])
+        try:
+            self.dense = load_dense(gen.path, self.meta["dense"])
+            self.sparse = load_sparse(gen.path, self.meta["sparse"])
+        except BaseException:
+            self.db.close()
+            raise
         n = self.meta["counts"]["indexed"]
         self.n = n
         self.kinds = list(KINDS)
@@ -115,6 +120,11 @@ class _Loaded:
 
     def close(self) -> None:
         self.db.close()
+
+    def __del__(self) -> None:
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
 
     def ids(self) -> tuple[list[str], list[str], dict[str, int]]:
         """Per row: chunk id and document id; and chunk id -> row."""
@@ -218,8 +228,11 @@ class KnowledgeBase:
         encoder: embeds queries instead of the configured backend (must match what ingest used).
     """
 
-    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder | None = None, *, export: bool = True) -> None:
         self.settings = settings
+        # The web server passes export=False: exporting the ONNX model imports torch (~1 GB) and
+        # belongs to the background prepare process; until it is done, dense search says so.
+        self.export = export
         self.store = KnowledgeStore(settings.knowledge_path)
         self._lock = threading.Lock()
         self._loaded_gen: _Loaded | None = None
@@ -228,9 +241,11 @@ class KnowledgeBase:
         self._model = None
 
     @classmethod
-    def open(cls, settings: Settings | None = None, encoder: Encoder | None = None) -> KnowledgeBase:
+    def open(
+        cls, settings: Settings | None = None, encoder: Encoder | None = None, *, export: bool = True
+    ) -> KnowledgeBase:
         """A knowledge base over ``settings.knowledge_path`` (default settings when None)."""
-        return cls(settings or get_settings(), encoder)
+        return cls(settings or get_settings(), encoder, export=export)
 
     # --- loading ---
 
@@ -256,13 +271,14 @@ class KnowledgeBase:
                     self._check(gen)
                     new = _Loaded(gen)
                     break
-                except FileNotFoundError:
-                    # An ingest swapped generations and deleted this one while we read it: reread the pointer.
+                except (FileNotFoundError, sqlite3.OperationalError, RuntimeError):
+                    # An ingest swapped generations and deleted this one while we read it (missing
+                    # files, SQLite "unable to open", FAISS read errors): reread the pointer.
                     if attempt == 2:
                         raise
-            old, self._loaded_gen, self._pointer_stamp = self._loaded_gen, new, stamp
-        if old is not None:
-            old.close()
+            # The old generation is not closed here: other requests may still be reading it. Its
+            # catalog connection closes when the last of them drops it (_Loaded.__del__).
+            self._loaded_gen, self._pointer_stamp = new, stamp
         return new
 
     def _model_info(self):
@@ -290,12 +306,24 @@ class KnowledgeBase:
 
             with self._lock:
                 if self._encoder is None:
+                    self._require_exported()
                     self._encoder = get_encoder(
                         self._model_info(),
                         self.settings.knowledge_query_backend,
                         self.settings.knowledge_path,
                     )
         return self._encoder
+
+    def _require_exported(self) -> None:
+        if self.export or self.settings.knowledge_query_backend != "onnx":
+            return
+        from study_tracker.knowledge.onnx_encoder import onnx_path
+
+        if not onnx_path(self.settings.knowledge_path, self._model_info()).is_file():
+            raise EncoderNotReady(
+                "The query encoder is still being prepared in the background (first start); "
+                "keyword search (mode bm25) works now, dense and hybrid in a few seconds."
+            )
 
     def warm_up(self) -> None:
         """Load the index and the query encoder now rather than on the first query."""

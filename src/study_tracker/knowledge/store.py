@@ -203,11 +203,16 @@ class KnowledgeStore:
         shutil.rmtree(gen.path, ignore_errors=True)
 
     def cleanup(self) -> None:
-        """Delete every generation folder except the live one (stale ones from killed runs included).
+        """Delete generation folders other than the live one and the one it replaced (stale
+        folders of killed runs included).
 
-        Readers holding an older generation keep working: its files stay readable while open.
+        The replaced one is kept for a cycle: a reader that read the old pointer just before the
+        swap may still be opening its files. Readers that already hold a generation keep working
+        after its deletion: open files stay readable.
         """
         live = self.pointer()
-        for p in self.root.glob("gen-*"):
-            if p.name != live and p.is_dir():
-                shutil.rmtree(p, ignore_errors=True)
+        folders = sorted(p.name for p in self.root.glob("gen-*") if p.is_dir())
+        previous = [name for name in folders if live is not None and name < live][-1:]
+        for name in folders:
+            if name != live and name not in previous:
+                shutil.rmtree(self.root / name, ignore_errors=True)

@@ -242,9 +242,7 @@ def undo_last(*, session: Session, group: str, now: datetime, zone: tzinfo) -> U
     """
     require_group(group)
     last_completion = session.scalars(
-        live_completions(group)
-        .order_by(Completion.completed_at.desc(), Completion.id.desc())
-        .limit(1)
+        live_completions(group).order_by(Completion.completed_at.desc(), Completion.id.desc()).limit(1)
     ).first()
     last_review = session.scalars(
         live_reviews(group).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)

@@ -103,8 +103,11 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
         session.execute(select(c_all.c.local_date, func.count()).group_by(c_all.c.local_date)).all()
     )
     r_rows = session.execute(
-        select(r_all.c.local_date, func.count(), func.sum(case((r_all.c.rating == int(Recall.again), 1), else_=0)))
-        .group_by(r_all.c.local_date)
+        select(
+            r_all.c.local_date,
+            func.count(),
+            func.sum(case((r_all.c.rating == int(Recall.again), 1), else_=0)),
+        ).group_by(r_all.c.local_date)
     ).all()
     r_by_day = {d: n for d, n, _ in r_rows}
     forgotten = sum(again for _, _, again in r_rows)
@@ -136,7 +139,14 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     recent += [
         LogEntry("review", *row)
         for row in session.execute(
-            select(Completion.track, Completion.day, r_all.c.local_date, r_all.c.rating, r_all.c.notes, r_all.c.step)
+            select(
+                Completion.track,
+                Completion.day,
+                r_all.c.local_date,
+                r_all.c.rating,
+                r_all.c.notes,
+                r_all.c.step,
+            )
             .join(Completion, Completion.id == r_all.c.completion_id)
             .where(r_all.c.local_date >= window)
         )

@@ -7,7 +7,9 @@ encoder in a child process so the server never loads torch.
 
 from __future__ import annotations
 
+import logging
 import re
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -18,10 +20,17 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup, escape
 
 from study_tracker.config import Settings, get_settings
-from study_tracker.knowledge.errors import IndexMismatch, IndexNotBuilt, InvalidQuery, KnowledgeError
+from study_tracker.knowledge.errors import (
+    EncoderNotReady,
+    IndexMismatch,
+    IndexNotBuilt,
+    InvalidQuery,
+    KnowledgeError,
+)
 from study_tracker.knowledge.search import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Kind = Literal["markdown", "text", "html", "pdf", "json", "reddit"]
@@ -41,7 +50,7 @@ def _knowledge_base(settings: Settings) -> KnowledgeBase:
     with _KB_LOCK:
         kb = _BASES.get(key)
         if kb is None or kb.settings != settings:
-            kb = _BASES[key] = KnowledgeBase.open(settings)
+            kb = _BASES[key] = KnowledgeBase.open(settings, export=False)
         return kb
 
 
@@ -54,31 +63,51 @@ def get_knowledge_base(request: Request) -> KnowledgeBase:
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
 
 
-def on_startup(settings: Settings) -> None:
-    """Index the bundled guides and export the query encoder in a child process, if needed."""
-    if not settings.index_on_start:
-        return
+_PREPARING: dict[Path, subprocess.Popen[bytes]] = {}
+
+
+def prepare_in_background(settings: Settings) -> None:
+    """Index the bundled guides and export the query encoder in a child process, if needed.
+
+    At most one child per knowledge folder; a thread waits for it, logs a failure, and then
+    loads the index and the ONNX session so the first query does not pay for them.
+    """
     from study_tracker.knowledge import prepare
+
+    key = settings.knowledge_path.resolve()
 
     def run() -> None:  # the dry run stats the guides: keep it off the event loop
         try:
-            if prepare.start(settings) is None:
-                # Ready: load the index and the ONNX session now, not on the first query.
-                _knowledge_base(settings).warm_up()
+            with _KB_LOCK:
+                running = _PREPARING.get(key)
+                if running is not None and running.poll() is None:
+                    return
+                child = prepare.start(settings)
+                if child is not None:
+                    _PREPARING[key] = child
+            if child is not None and child.wait() != 0:
+                log.error(
+                    "preparing the knowledge base failed (exit %s); see the messages above", child.returncode
+                )
+                return
+            _knowledge_base(settings).warm_up()
         except KnowledgeError:
             pass  # nothing indexed yet: the page says how to add material
         except Exception:  # noqa: BLE001 - search must not take the tracker down
-            import logging
-
-            logging.getLogger(__name__).exception("could not prepare the knowledge base")
+            log.exception("could not prepare the knowledge base")
 
     threading.Thread(target=run, name="knowledge-prepare", daemon=True).start()
+
+
+def on_startup(settings: Settings) -> None:
+    if settings.index_on_start:
+        prepare_in_background(settings)
 
 
 def _status(exc: KnowledgeError) -> int:
     if isinstance(exc, InvalidQuery):
         return 422
-    if isinstance(exc, IndexNotBuilt | IndexMismatch):
+    if isinstance(exc, IndexNotBuilt | IndexMismatch | EncoderNotReady):
         return 503
     return 500
 
@@ -117,6 +146,8 @@ def api_search(
     try:
         hits, took = _run(kb, q, mode, k, source, kind, pain_point)
     except KnowledgeError as exc:
+        if isinstance(exc, EncoderNotReady):
+            prepare_in_background(kb.settings)
         return JSONResponse({"detail": str(exc), "errors": []}, status_code=_status(exc))
     return JSONResponse(
         {
@@ -164,9 +195,14 @@ def _guide_link(hit: SearchHit) -> str | None:
     return f"/guides/{path.name}{anchor}"
 
 
+def _web_link(url: object) -> str | None:
+    """A permalink from ingested data, only if it is a web address (never ``javascript:`` and the like)."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
 def _view(hit: SearchHit, query: str) -> dict[str, Any]:
     before = hit.context_before
-    if len(before) >= CONTEXT_CHARS and " " in before:
+    if hit.start > CONTEXT_CHARS and " " in before:
         before = "…" + before[before.index(" ") :]
     after = hit.context_after
     if len(after) >= CONTEXT_CHARS and " " in after:
@@ -176,7 +212,7 @@ def _view(hit: SearchHit, query: str) -> dict[str, Any]:
         "before": escape(before),
         "passage": _highlight(hit.text, query),
         "after": escape(after),
-        "link": _guide_link(hit) or hit.meta.get("permalink") or None,
+        "link": _guide_link(hit) or _web_link(hit.meta.get("permalink")),
         "path": " › ".join(hit.heading_path) or hit.title,
     }
 
@@ -217,8 +253,10 @@ def search_page(
             ctx["results"] = [_view(h, q) for h in hits]
             ctx["took_ms"] = round(took, 1)
         except KnowledgeError as exc:
+            if isinstance(exc, EncoderNotReady):
+                prepare_in_background(settings)
             ctx["error"] = str(exc)  # shown above the (empty) results; htmx swaps only 2xx answers
     if is_htmx(request):
         return render(request, "_search_results.html", ctx)
-    ctx["sources"] = list_sources(settings)
+    ctx["sources"] = [] if q.strip() else list_sources(settings)
     return render(request, "search.html", ctx)
