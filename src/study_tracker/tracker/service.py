@@ -101,7 +101,7 @@ def _history(completion: Completion, reviews: Iterable[ReviewLog]) -> list[Event
 def _schedule_one(
     session: Session, completion: Completion, reviews: list[ReviewLog], scheduler: Scheduler, zone: tzinfo
 ) -> ScheduledReview | None:
-    session.execute(delete(ScheduledReview).where(ScheduledReview.completion_id == completion.id))
+    """Add the completion's next review (the caller has removed any previous one)."""
     due = scheduler.next_review(_history(completion, reviews), zone)
     if due is None:
         return None
@@ -125,10 +125,12 @@ def reschedule(
     """Recompute pending reviews from the log (all of a group's, or just some completions)."""
     scheduler = scheduler_for(session, group)
     stmt = live_completions(group)
+    stale = delete(ScheduledReview).where(ScheduledReview.group == group)
     if completion_ids is not None:
-        stmt = stmt.where(Completion.id.in_(list(completion_ids)))
-    else:
-        session.execute(delete(ScheduledReview).where(ScheduledReview.group == group))
+        completion_ids = list(completion_ids)
+        stmt = stmt.where(Completion.id.in_(completion_ids))
+        stale = stale.where(ScheduledReview.completion_id.in_(completion_ids))
+    session.execute(stale)
     completions = session.scalars(stmt).all()
     by_completion: dict[int, list[ReviewLog]] = defaultdict(list)
     review_stmt = live_reviews(group)
