@@ -9,6 +9,7 @@ previous index live, and the next run finds the vectors it had already computed 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -418,91 +419,91 @@ def _apply(
     encoder: Encoder | None,
 ) -> None:
     store = KnowledgeStore(settings.knowledge_path)
-    db = connect_catalog(gen.catalog_path)
-    db.isolation_level = None  # explicit transactions and per-file savepoints
-    t = time.perf_counter()
-    db.execute("BEGIN")
-    for file_id, _ in plan.removed:
-        _delete_file_rows(db, file_id)
-        db.execute("DELETE FROM files WHERE id = ?", (file_id,))
-    report.files_removed = len(plan.removed)
-    for root in plan.dropped_roots:
-        db.execute("DELETE FROM roots WHERE path = ?", (root,))
-    for root, (options, is_bundled) in plan.root_options.items():
-        db.execute(
-            "INSERT INTO roots (path, options, bundled, ingested_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(path) DO UPDATE SET options=excluded.options, bundled=excluded.bundled, "
-            "ingested_at=excluded.ingested_at",
-            (root, options, int(is_bundled), _now()),
-        )
-    for fp in plan.files:
-        if fp.action == "touched":
-            db.execute(
-                "UPDATE files SET size=?, mtime_ns=?, root=? WHERE id=?",
-                (fp.size, fp.mtime_ns, fp.root, fp.file_id),
-            )
-        elif fp.action == "unchanged" and fp.file_id is not None:
-            db.execute("UPDATE files SET root=? WHERE id=?", (fp.root, fp.file_id))
-    if pain_stale and pain is not None:
-        marks = ",".join("?" * len(DISCUSSION_KINDS))
-        rows = db.execute(
-            'SELECT c.id, substr(d.text, c.start + 1, c."end" - c.start), d.title, d.kind, d.meta '
-            f"FROM chunks c JOIN documents d ON d.id = c.document WHERE d.kind IN ({marks})",
-            tuple(DISCUSSION_KINDS),
-        ).fetchall()
-        flags = []
-        for cid, passage, title, kind, meta in rows:
-            doc = Document(
-                doc_id="", text="", kind=kind, source="", title=title or "", meta=json.loads(meta or "{}")
-            )
-            flags.append((int(bool(pain(_pain_text(doc, passage)))), cid))
-        db.executemany("UPDATE chunks SET pain=? WHERE id=?", flags)
-    to_load = [f for f in plan.files if f.action in ("new", "changed")]
-    new_hashes: set[bytes] = set()
-    if to_load:
-        tokenizer = load_tokenizer(info.path)
-        chunker = Chunker(tokenizer, config["chunk_tokens"], settings.knowledge_chunk_overlap)
-        total = sum(f.size for f in to_load)
-        with progress.step(f"Reading {len(to_load)} file(s)", total=total, unit="MB", scale=1e6) as step:
-            for fp in to_load:
-                _load_one(db, fp, chunker, pain, report, new_hashes)
-                step.advance(fp.size)
-    db.execute("COMMIT")
-    report.timings["read"] = time.perf_counter() - t
-
-    # Embed what the cache does not have (committed batch by batch: a crash keeps the work done).
-    t = time.perf_counter()
-    cache = EmbeddingCache(store.cache_path, info)
-    try:
-        db.execute("ATTACH DATABASE ? AS cache", (str(store.cache_path),))
-        missing = db.execute(
-            "SELECT c.hash, min(c.index_text) FROM chunks c WHERE NOT EXISTS "
-            "(SELECT 1 FROM cache.vectors v WHERE v.model = ? AND v.hash = c.hash) GROUP BY c.hash",
-            (cache.model,),
-        ).fetchall()
-        report.embedded = len(missing)
-        report.embedded_from_cache = len(new_hashes - {h for h, _ in missing})
-        if missing:
-            encoder = encoder or get_encoder(
-                info,
-                settings.knowledge_embed_backend,
-                settings.knowledge_path,
-                settings.knowledge_embed_batch_size,
-            )
-            with progress.step(
-                f"Embedding {len(missing)} chunk(s)", total=len(missing), unit="chunks"
-            ) as step:
-                cache.embed(missing, encoder, on_progress=step.advance)
-        report.timings["embed"] = time.perf_counter() - t
+    # closing(): a failed embed or a Ctrl-C must not leave the catalog open in a long-lived process.
+    with contextlib.closing(connect_catalog(gen.catalog_path)) as db:
+        db.isolation_level = None  # explicit transactions and per-file savepoints
         t = time.perf_counter()
-        content_same = reuse and not plan.removed and not new_hashes and report.files_changed == 0
-        counts = _build_index(db, gen, settings, info, cache, current if content_same else None, progress)
-        db.execute("DETACH DATABASE cache")
-    finally:
-        cache.close()
-    counts["roots"] = db.execute("SELECT count(*) FROM roots").fetchone()[0]
-    counts["files"] = db.execute("SELECT count(*) FROM files").fetchone()[0]
-    db.close()
+        db.execute("BEGIN")
+        for file_id, _ in plan.removed:
+            _delete_file_rows(db, file_id)
+            db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        report.files_removed = len(plan.removed)
+        for root in plan.dropped_roots:
+            db.execute("DELETE FROM roots WHERE path = ?", (root,))
+        for root, (options, is_bundled) in plan.root_options.items():
+            db.execute(
+                "INSERT INTO roots (path, options, bundled, ingested_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(path) DO UPDATE SET options=excluded.options, bundled=excluded.bundled, "
+                "ingested_at=excluded.ingested_at",
+                (root, options, int(is_bundled), _now()),
+            )
+        for fp in plan.files:
+            if fp.action == "touched":
+                db.execute(
+                    "UPDATE files SET size=?, mtime_ns=?, root=? WHERE id=?",
+                    (fp.size, fp.mtime_ns, fp.root, fp.file_id),
+                )
+            elif fp.action == "unchanged" and fp.file_id is not None:
+                db.execute("UPDATE files SET root=? WHERE id=?", (fp.root, fp.file_id))
+        if pain_stale and pain is not None:
+            marks = ",".join("?" * len(DISCUSSION_KINDS))
+            rows = db.execute(
+                'SELECT c.id, substr(d.text, c.start + 1, c."end" - c.start), d.title, d.kind, d.meta '
+                f"FROM chunks c JOIN documents d ON d.id = c.document WHERE d.kind IN ({marks})",
+                tuple(DISCUSSION_KINDS),
+            ).fetchall()
+            flags = []
+            for cid, passage, title, kind, meta in rows:
+                doc = Document(
+                    doc_id="", text="", kind=kind, source="", title=title or "", meta=json.loads(meta or "{}")
+                )
+                flags.append((int(bool(pain(_pain_text(doc, passage)))), cid))
+            db.executemany("UPDATE chunks SET pain=? WHERE id=?", flags)
+        to_load = [f for f in plan.files if f.action in ("new", "changed")]
+        new_hashes: set[bytes] = set()
+        if to_load:
+            tokenizer = load_tokenizer(info.path)
+            chunker = Chunker(tokenizer, config["chunk_tokens"], settings.knowledge_chunk_overlap)
+            total = sum(f.size for f in to_load)
+            with progress.step(f"Reading {len(to_load)} file(s)", total=total, unit="MB", scale=1e6) as step:
+                for fp in to_load:
+                    _load_one(db, fp, chunker, pain, report, new_hashes)
+                    step.advance(fp.size)
+        db.execute("COMMIT")
+        report.timings["read"] = time.perf_counter() - t
+
+        # Embed what the cache does not have (committed batch by batch: a crash keeps the work done).
+        t = time.perf_counter()
+        cache = EmbeddingCache(store.cache_path, info)
+        try:
+            db.execute("ATTACH DATABASE ? AS cache", (str(store.cache_path),))
+            missing = db.execute(
+                "SELECT c.hash, min(c.index_text) FROM chunks c WHERE NOT EXISTS "
+                "(SELECT 1 FROM cache.vectors v WHERE v.model = ? AND v.hash = c.hash) GROUP BY c.hash",
+                (cache.model,),
+            ).fetchall()
+            report.embedded = len(missing)
+            report.embedded_from_cache = len(new_hashes - {h for h, _ in missing})
+            if missing:
+                encoder = encoder or get_encoder(
+                    info,
+                    settings.knowledge_embed_backend,
+                    settings.knowledge_path,
+                    settings.knowledge_embed_batch_size,
+                )
+                with progress.step(
+                    f"Embedding {len(missing)} chunk(s)", total=len(missing), unit="chunks"
+                ) as step:
+                    cache.embed(missing, encoder, on_progress=step.advance)
+            report.timings["embed"] = time.perf_counter() - t
+            t = time.perf_counter()
+            content_same = reuse and not plan.removed and not new_hashes and report.files_changed == 0
+            counts = _build_index(db, gen, settings, info, cache, current if content_same else None, progress)
+            db.execute("DETACH DATABASE cache")
+        finally:
+            cache.close()
+        counts["roots"] = db.execute("SELECT count(*) FROM roots").fetchone()[0]
+        counts["files"] = db.execute("SELECT count(*) FROM files").fetchone()[0]
     report.timings["index"] = time.perf_counter() - t
     meta = {
         **config,

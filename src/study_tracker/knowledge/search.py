@@ -118,9 +118,6 @@ class _Loaded:
         self._ids: tuple[list[str], list[str], dict[str, int]] | None = None
         self._masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
 
-    def close(self) -> None:
-        self.db.close()
-
     def __del__(self) -> None:
         db = getattr(self, "db", None)
         if db is not None:
