@@ -111,3 +111,88 @@ class ScheduledReview(Base):
     interval_days: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+# --- Roadmaps, milestones, drills (issue 6) -------------------------------------------------
+# An imported roadmap is a track of its own: its items (topics, subtopics, milestones, tasks,
+# resources) are rebuilt from the Markdown on every import, keyed by a stable ``key`` derived
+# from the heading path, while the user's progress lives in ``item_events`` keyed by
+# (roadmap, key) - so re-importing an edited file never loses a tick.
+
+
+class Roadmap(Base):
+    __tablename__ = "roadmaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(Text)  # the file name it was imported from
+    content_hash: Mapped[str] = mapped_column(String(64))
+    start_date: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RoadmapItem(Base):
+    __tablename__ = "roadmap_items"
+    __table_args__ = (Index("ix_roadmap_items_key", "roadmap_id", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))  # stable identity from the heading path
+    parent_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # topic | subtopic | milestone | task | resource
+    position: Mapped[int] = mapped_column(Integer)  # document order
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text, default="")
+    offset_days: Mapped[int | None] = mapped_column(Integer, nullable=True)  # from the roadmap start
+    duration_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checked_in_file: Mapped[bool] = mapped_column(default=False)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Items that disappear from the file are kept (flagged) so their progress is not lost.
+    removed: Mapped[bool] = mapped_column(default=False)
+
+
+class ItemEvent(Base):
+    """Append-only progress on a roadmap item: ticked, unticked, a deliverable link."""
+
+    __tablename__ = "item_events"
+    __table_args__ = (Index("ix_item_events_item", "roadmap_id", "item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"))
+    item_key: Mapped[str] = mapped_column(String(255))
+    done: Mapped[bool | None] = mapped_column(nullable=True)  # None: the event only sets a link
+    link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(String(16), default="user")  # user | file
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
+
+
+class DrillSession(Base):
+    __tablename__ = "drill_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group: Mapped[str] = mapped_column(String(64))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # track, type, skill
+    time_limit_s: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{track, day, index}] in order
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DrillResult(Base):
+    __tablename__ = "drill_results"
+    __table_args__ = (Index("ix_drill_results_date", "local_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("drill_sessions.id", ondelete="CASCADE"), index=True)
+    track: Mapped[str] = mapped_column(String(64))
+    day: Mapped[int] = mapped_column(Integer)
+    question_index: Mapped[int] = mapped_column(Integer)
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    grade: Mapped[int] = mapped_column(Integer)  # 1 Again, 2 Hard, 3 Good, 4 Easy (as review ratings)
+    seconds: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)
