@@ -379,6 +379,194 @@ def variants(ds: Dataset) -> dict[str, Callable[[], dict[str, dict[str, float]]]
             "minmax", 300, title_repeat=2
         )
         v["chunk-level rrf k=20 depth 100 (product)"] = lambda: chunk_level("rrf", rrf_k=20)
+
+        # --- document evidence in fusion (fusion.fuse_grouped): passage runs max-pooled to
+        # documents and fused there, blended with the passage-level fusion by doc_weight ---
+        def grouped(
+            doc_weight: float,
+            depth: int = 300,
+            method: str = "minmax",
+            pool: str = "max",
+            fill: str = "",
+            prf: tuple[int, float] | None = None,
+            bm25_doc: bool = False,
+            dedup: bool = False,
+            bm25_floor: str = "list",
+            prf_per_doc: bool = False,
+        ):
+            """Product-shaped: top ``depth`` chunks per retriever, fused with document evidence.
+
+            pool: "max" (fusion.fuse_grouped) or "top2" (mean of a doc's two best chunks in a list).
+            fill: "" none; "dense" every candidate chunk gets its exact dense score; "dense-docs"
+                every chunk of every candidate document gets its exact dense score.
+            prf: (chunks, beta) hybrid Rocchio from the top fused chunks, then fused again.
+            bm25_doc: BM25 over whole documents (not what the product indexes): each chunk of the
+                top ``depth`` documents carries its document's BM25 score.
+            dedup: as the product's ingest, index identical chunk texts once (NFCorpus has 40
+                pairs of identical documents) and credit a found document's identical twin at
+                its score, as ``study eval`` does; the bench otherwise keeps both copies.
+            bm25_floor: "zero": chunks matching no query term are dropped from the BM25 list, and a
+                list shorter than ``depth`` gets the known floor 0 (the product); "list": dropped,
+                and a missing chunk gets the list's lowest score (the product before this change).
+                (The older rows keep zero-score chunks in the list, which is about "zero".)
+            """
+            chunk_level("minmax")  # fills the chunk score matrices
+            P, B = chunk_cache["P"], chunk_cache["B"]
+            grp = ds.psg_doc.__getitem__
+            BD = bm() if bm25_doc else None
+            if dedup:
+                first: dict[str, int] = {}
+                for i, t in enumerate(ds.psg_texts):
+                    first.setdefault(t, i)
+                dup = np.ones(len(ds.psg_texts), dtype=bool)
+                dup[list(first.values())] = False
+                P = np.where(dup, -np.inf, P)
+                B = np.where(dup, -np.inf, B)
+                twins = ds.coll.duplicates()
+            ends = np.r_[ds.psg_starts[1:], len(ds.psg_doc)]
+
+            def dense_list(prow: np.ndarray, blist: dict[int, float]) -> dict[int, float]:
+                d = topn(prow, depth)
+                if fill == "dense":
+                    d = {i: float(prow[i]) for i in set(d) | set(blist)}
+                elif fill == "dense-docs":
+                    docs = {int(ds.psg_doc[i]) for i in set(d) | set(blist)}
+                    rows = [r for doc in docs for r in range(ds.psg_starts[doc], ends[doc])]
+                    d = {r: float(prow[r]) for r in rows}
+                return d
+
+            def fuse(d: dict[int, float], b: dict[int, float]) -> dict[int, float]:
+                if dedup:  # product-shaped BM25 list: only matching chunks, known floor when short
+                    floor = 0.0 if bm25_floor == "zero" and len(b) < depth else None
+                    return fusion.fuse_grouped(
+                        [d, b], grp, doc_weight=doc_weight, method=method, floors=[None, floor]
+                    )
+                if method.startswith("tmm"):  # theoretical min-max (Bruch et al.): bm25 >= 0, cos >= lo
+                    lo = float(method[3:] or -1)
+                    dm, bm = max(d.values(), default=1.0), max(b.values(), default=0.0) or 1.0
+                    d = {i: (x - lo) / (dm - lo) for i, x in d.items()}
+                    b = {i: x / bm for i, x in b.items()}
+                    # a missing id gets the list's lowest normalised score, as in minmax
+                    u = set(d) | set(b)
+                    d0, b0 = min(d.values(), default=0.0), min(b.values(), default=0.0)
+                    d = {i: d.get(i, d0) for i in u}
+                    b = {i: b.get(i, b0) for i in u}
+                    runs_ = [d, b]
+                    passages = {i: 0.5 * d[i] + 0.5 * b[i] for i in u}
+                    docs_ = [fusion.collapse(r.items(), grp) for r in runs_]
+                    dd = {g: 0.5 * docs_[0][g] + 0.5 * docs_[1][g] for g in docs_[0]}
+                    keep = max(1.0 - doc_weight, 1e-6)
+                    return {p: keep * sc + doc_weight * dd[int(grp(p))] for p, sc in passages.items()}
+                if pool == "bm25sum":  # dense max-pooled, BM25 summed over a document's chunks
+                    passages = fusion.fuse([d, b], method=method)
+                    bsum: dict[int, float] = {}
+                    for i, sc in b.items():
+                        bsum[int(grp(i))] = bsum.get(int(grp(i)), 0.0) + sc
+                    docs = fusion.fuse([fusion.collapse(d.items(), grp), bsum], method=method)
+                    keep = max(1.0 - doc_weight, 1e-6)
+                    return {p: keep * sc + doc_weight * docs[int(grp(p))] for p, sc in passages.items()}
+                if pool == "max":
+                    return fusion.fuse_grouped([d, b], grp, doc_weight=doc_weight, method=method)
+                passages = fusion.fuse([d, b], method=method)
+                pooled = []
+                for run in (d, b):
+                    by: dict[int, list[float]] = {}
+                    for i, sc in run.items():
+                        by.setdefault(int(grp(i)), []).append(sc)
+                    pooled.append({g: float(np.mean(sorted(x)[-2:])) for g, x in by.items()})
+                docs = fusion.fuse(pooled, method=method)
+                keep = max(1.0 - doc_weight, 1e-6)
+                return {p: keep * sc + doc_weight * docs[int(grp(p))] for p, sc in passages.items()}
+
+            run = {}
+            for qi, q in enumerate(ds.qids):
+                if bm25_doc:
+                    docb = topn(BD[qi], depth)
+                    b = {r: sc for doc, sc in docb.items() for r in range(ds.psg_starts[doc], ends[doc])}
+                else:
+                    b = topn(B[qi], depth)
+                if dedup:
+                    b = {i: sc for i, sc in b.items() if sc > 0 and np.isfinite(sc)}
+                fused = fuse(dense_list(P[qi], b), b)
+                if prf:
+                    if prf_per_doc:  # the best chunk of each of the top documents
+                        seen: dict[int, int] = {}
+                        for i, _ in fusion.top(fused, 50):
+                            seen.setdefault(int(grp(i)), i)
+                        fbk = list(seen.values())[: prf[0]]
+                    else:
+                        fbk = [i for i, _ in fusion.top(fused, prf[0])]
+                    q2 = fusion.rocchio(Q[qi], ds.psg_vecs[fbk], prf[1])
+                    fused = fuse(dense_list(ds.psg_vecs @ q2, b), b)
+                docs = fusion.collapse(fused.items(), lambda p: int(ds.psg_doc[p]))
+                found = {ds.doc_ids[i]: sc for i, sc in docs.items()}
+                if dedup:
+                    for doc_id, sc in list(found.items()):
+                        for twin in twins.get(doc_id, ()):
+                            found.setdefault(twin, sc)
+                run[q] = dict(fusion.top(found, CUT))
+            return run
+
+        # product-shaped (dedup, BM25 list of matching chunks only): "(product)" is the default
+        # settings at that document weight; "zero floor" is fusion_bm25_zero_floor=true
+        for dw in (0.0, 0.5, 1.0):
+            v[f"dedup dw={dw} d300 + PRF (3, 1.0) (product)"] = lambda dw=dw: grouped(
+                dw, prf=(3, 1.0), dedup=True
+            )
+            v[f"dedup dw={dw} d300 (product)"] = lambda dw=dw: grouped(dw, dedup=True)
+            v[f"dedup dw={dw} d300 + PRF (3, 1.0), bm25 zero floor"] = lambda dw=dw: grouped(
+                dw, prf=(3, 1.0), dedup=True, bm25_floor="zero"
+            )
+            v[f"dedup dw={dw} d300, bm25 zero floor"] = lambda dw=dw: grouped(
+                dw, dedup=True, bm25_floor="zero"
+            )
+        for dw in (0.0, 0.5):
+            v[f"dedup dw={dw} d300 + PRF (best chunk of top 3 docs, 1.0)"] = lambda dw=dw: grouped(
+                dw, prf=(3, 1.0), dedup=True, prf_per_doc=True
+            )
+        v["dedup dw=0.5 d300 + PRF (2, 1.0)"] = lambda: grouped(0.5, prf=(2, 1.0), dedup=True)
+        for dw in (0.5, 1.0):
+            v[f"doc-evidence minmax dw={dw} d300"] = lambda dw=dw: grouped(dw)
+            v[f"doc-evidence minmax dw={dw} d300 + PRF (3, 1.0)"] = lambda dw=dw: grouped(dw, prf=(3, 1.0))
+        v["doc-evidence minmax dw=0.25 d300"] = lambda: grouped(0.25)
+        v["doc-evidence minmax dw=0.75 d300"] = lambda: grouped(0.75)
+        v["doc-evidence minmax dw=1.0 d100"] = lambda: grouped(1.0, 100)
+        v["doc-evidence minmax dw=1.0 d1000"] = lambda: grouped(1.0, 1000)
+        v["doc-evidence zscore dw=1.0 d300"] = lambda: grouped(1.0, method="zscore")
+        v["doc-evidence rrf dw=1.0 d300"] = lambda: grouped(1.0, method="rrf")
+        v["doc-evidence minmax dw=1.0 d300 top2-mean pool"] = lambda: grouped(1.0, pool="top2")
+        v["doc-evidence minmax dw=0.5 d300 top2-mean pool"] = lambda: grouped(0.5, pool="top2")
+        v["doc-evidence minmax dw=1.0 d300 dense fill"] = lambda: grouped(1.0, fill="dense")
+        v["doc-evidence minmax dw=1.0 d300 dense fill docs"] = lambda: grouped(1.0, fill="dense-docs")
+        v["doc-evidence minmax dw=0.5 d300 dense fill docs"] = lambda: grouped(0.5, fill="dense-docs")
+        for lo in ("-1", "0"):
+            v[f"doc-evidence tmm(cos>={lo}) dw=0.5 d300"] = lambda lo=lo: grouped(0.5, method="tmm" + lo)
+            v[f"doc-evidence tmm(cos>={lo}) dw=0.5 d300 + PRF (3, 1.0)"] = lambda lo=lo: grouped(
+                0.5, method="tmm" + lo, prf=(3, 1.0)
+            )
+        for dw in (0.0, 0.25, 0.75):
+            v[f"doc-evidence minmax dw={dw} d300 + PRF (3, 1.0)"] = lambda dw=dw: grouped(dw, prf=(3, 1.0))
+        v["doc-evidence dw=0.5 d300 bm25 sum-pool + PRF (3, 1.0)"] = lambda: grouped(
+            0.5, pool="bm25sum", prf=(3, 1.0)
+        )
+        for dw in (0.5, 1.0):
+            v[f"doc-evidence dw={dw} d300, whole-doc bm25 (not product)"] = lambda dw=dw: grouped(
+                dw, bm25_doc=True
+            )
+            v[f"doc-evidence dw={dw} d300, whole-doc bm25 + PRF (3, 1.0) (not product)"] = lambda dw=dw: (
+                grouped(dw, bm25_doc=True, prf=(3, 1.0))
+            )
+        v["doc-evidence minmax dw=0.5 d300 + PRF (5, 0.5)"] = lambda: grouped(0.5, prf=(5, 0.5))
+        v["doc-evidence minmax dw=0.5 d1000 + PRF (3, 1.0)"] = lambda: grouped(0.5, 1000, prf=(3, 1.0))
+        v["doc-evidence zscore dw=0.5 d300 + PRF (3, 1.0)"] = lambda: grouped(
+            0.5, method="zscore", prf=(3, 1.0)
+        )
+        v["doc-evidence minmax dw=1.0 d300 dense fill docs + PRF (3, 1.0)"] = lambda: grouped(
+            1.0, fill="dense-docs", prf=(3, 1.0)
+        )
+        v["doc-evidence minmax dw=0.5 d300 dense fill docs + PRF (3, 1.0)"] = lambda: grouped(
+            0.5, fill="dense-docs", prf=(3, 1.0)
+        )
     return v
 
 

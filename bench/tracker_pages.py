@@ -10,8 +10,6 @@ measured in the same loop (the machine is shared: compare the ratio, not just th
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,18 +21,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from history_gen import generate  # noqa: E402
+from served import pct, serve, server_env  # noqa: E402
 
 END = "2026-11-22"
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> None:
@@ -51,29 +40,9 @@ def main() -> None:
         f"= {sum(counts.values())} rows in {time.perf_counter() - t:.1f}s"
     )
 
-    env = {
-        **os.environ,
-        "STUDY_DATA_DIR": str(data_dir),
-        "STUDY_TODAY": END,
-        "STUDY_TIMEZONE": "UTC",
-        "STUDY_INDEX_ON_START": "false",
-        "STUDY_LOG_LEVEL": "WARNING",
-    }
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "study_tracker", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    settings = {"STUDY_TODAY": END, "STUDY_TIMEZONE": "UTC", "STUDY_INDEX_ON_START": "false"}
+    with serve(data_dir, **settings) as base:
         with httpx.Client(base_url=base, timeout=10) as client:
-            for _ in range(300):
-                try:
-                    client.get("/api/groups")
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
             pages = [
                 "/?group=ml_specialist",
                 "/?group=swe",
@@ -94,9 +63,6 @@ def main() -> None:
         print(f"\n{'page':34} {'median ms':>10} {'p95 ms':>8}  ({args.requests} requests each, keep-alive)")
         for path, values in timings.items():
             print(f"{path:34} {statistics.median(values):10.1f} {pct(values, 95):8.1f}")
-    finally:
-        server.terminate()
-        server.wait()
 
     # Side by side: the command, a bare interpreter, and the bare import of the libraries the
     # command cannot do without (SQLAlchemy ORM, pydantic-settings, Typer, Rich, PyYAML).
@@ -109,6 +75,7 @@ def main() -> None:
             "import sqlalchemy.orm, pydantic_settings, typer, rich.table, yaml",
         ],
     }
+    env = server_env(data_dir, **settings)
     runs: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.cold_runs):
         for name, cmd in commands.items():

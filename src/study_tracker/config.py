@@ -122,6 +122,20 @@ class Settings(BaseSettings):
         description="Chunks taken from each retriever (dense, BM25) before hybrid fusion; deeper lists give "
         "more chunks a score from both retrievers (bench/README.md).",
     )
+    fusion_section_weight: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Hybrid search also fuses each section's best dense and best BM25 chunk scores (a section: the "
+        "chunks of one document under one heading path); a chunk's score is (1 - this) x its own fused score + "
+        "this x its section's; 0 fuses chunks alone.",
+    )
+    fusion_bm25_zero_floor: bool = Field(
+        False,
+        description="When BM25 finds fewer chunks than fusion_candidates, fuse as if every other chunk scored 0 "
+        "(its true BM25 score) instead of the list's lowest score: +0.005 nDCG@10 on NFCorpus, but then a lone weak "
+        "keyword match counts in full and can outrank the dense answer in a small knowledge base (bench/README.md).",
+    )
     fusion_feedback_chunks: int = Field(
         3,
         ge=0,
@@ -168,6 +182,51 @@ class Settings(BaseSettings):
         2.0,
         ge=0,
         description="First wait after a 429 or server error without a Retry-After header; doubles on each retry.",
+    )
+    # --- ask (grounded answers with citations; `study ask`, the Ask page) ---
+    ask_k: int = Field(
+        5, ge=1, le=20, description="Passages retrieved to answer a question (each a numbered source)."
+    )
+    ask_min_score: float = Field(
+        0.35,
+        ge=-1,
+        le=1,
+        description="'Nothing relevant' threshold: the cosine similarity between the question and the best "
+        "dense passage (all-MiniLM-L6-v2); below it the answer says nothing relevant was found. Calibrated on "
+        "bench/qa/calibration.jsonl (on- vs off-topic questions, bench/qa/calibrate.py; see README).",
+    )
+    ask_max_question_chars: int = Field(
+        1000, ge=10, description="Longest question accepted, in characters; longer ones are refused."
+    )
+    llm_enabled: bool = Field(
+        True,
+        description="Answer with the LLM by default when llm_base_url is set (false: extractive unless --llm).",
+    )
+    llm_base_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible API, e.g. http://localhost:11434/v1 (Ollama); "
+        "empty means no LLM: answers are extractive.",
+    )
+    llm_model: str = Field(
+        "", description="Model name sent to the LLM endpoint (e.g. llama3.2, gpt-4o-mini)."
+    )
+    llm_api_key_env: str = Field(
+        "STUDY_LLM_API_KEY",
+        description="NAME of the environment variable holding the LLM API key (the key itself is never a "
+        "setting); unset or empty sends no Authorization header, as local servers expect.",
+    )
+    llm_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds to wait for the LLM to connect and for each piece of its reply."
+    )
+    llm_retries: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="Retries of an LLM request that failed to connect, timed out or got 429/5xx.",
+    )
+    llm_temperature: float = Field(0.2, ge=0, le=2, description="Sampling temperature sent to the LLM.")
+    llm_max_tokens: int = Field(
+        600, ge=0, description="Longest LLM answer in tokens; 0 lets the server decide."
     )
 
     @property

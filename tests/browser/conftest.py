@@ -72,6 +72,22 @@ class Server:
         self.stop()
         self.start(today)
 
+    def ingest(self, folder: Path, files: dict[str, str]) -> None:
+        """Write ``files`` (name -> text) into a new ``folder`` and ingest it into this server's
+        data folder with `study ingest` (the real embedding model); call it before ``start``."""
+        folder.mkdir()
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        env = {**os.environ, "STUDY_DATA_DIR": str(self.data_dir), "HF_HUB_OFFLINE": "1"}
+        done = subprocess.run(
+            [sys.executable, "-m", "study_tracker", "ingest", str(folder), "-q"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,19 +24,7 @@ THREAD = (
 
 def test_search_page_finds_highlights_and_filters(server, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "notes"
-    folder.mkdir()
-    for name, text in NOTES.items():
-        (folder / name).write_text(text)
-    (folder / "threads.ndjson").write_text(THREAD)
-    env = {**os.environ, "STUDY_DATA_DIR": str(server.data_dir), "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "study_tracker", "ingest", str(folder), "-q"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
+    server.ingest(folder, {**NOTES, "threads.ndjson": THREAD})
     server.start(today="2026-11-22")
 
     page.goto(server.url + "/search")
@@ -53,7 +38,14 @@ def test_search_page_finds_highlights_and_filters(server, page, tmp_path: Path) 
     assert "ranking.md" in first.inner_text() and "Negative sampling" in first.inner_text()
     assert first.locator("mark").count() >= 1  # the passage is highlighted
     assert "q=" in page.url  # htmx pushed the query: the page can be bookmarked and reloaded
+    viewer = first.locator("header a").get_attribute("href")  # opened at the end (the source viewer)
 
     page.get_by_label("Pain points").select_option("true")
     page.wait_for_function("document.querySelectorAll('.search-hit').length === 1")
     assert "no idea what I am doing wrong" in page.locator(".search-hit").inner_text()
+
+    assert viewer and viewer.startswith("/sources/view?") and viewer.endswith("#passage")
+    page.goto(server.url + viewer)
+    mark = page.locator("mark#passage")
+    assert "logQ" in mark.inner_text() and "ranking.md" in page.locator(".source-view header").inner_text()
+    assert page.evaluate("document.getElementById('passage').getBoundingClientRect().top < innerHeight")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 
+import numpy as np
 import pytest
 
 from study_tracker.knowledge import fusion
@@ -114,3 +116,73 @@ def test_rocchio_moves_the_query_towards_feedback_and_stays_unit_length():
     assert np.allclose(out, np.array([1.0, 0.5, 0.5]) / np.sqrt(1.5))
     assert fusion.rocchio(q, fb[:0], beta=1.0) is q
     assert fusion.rocchio(q, fb, beta=0.0) is q
+
+
+# Two documents whose best dense passage and best BM25 passage differ (a1 vs a2): passage-level
+# fusion gives each of them one list's floor, document-level fusion credits document a with both.
+G_DENSE = {"a1": 0.9, "a2": 0.5, "b1": 0.7}
+G_BM25 = {"a2": 10.0, "b1": 8.0, "c1": 2.0}
+
+
+def _doc(passage: str) -> str:
+    return passage[0]
+
+
+def test_fuse_grouped_blends_passage_and_document_scores():
+    # passages (minmax): dense a1=1 a2=0 b1=.5, bm25 a2=1 b1=.75 c1=0 -> a1=.5 a2=.5 b1=.625 c1=0
+    # documents: dense a=.9->1 b=.7->0, bm25 a=10->1 b=8->.75 c=2->0 -> a=1 b=.375 c=0
+    fused = fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.5, weights=[0.5, 0.5])
+    assert fused == pytest.approx({"a1": 0.75, "a2": 0.75, "b1": 0.5, "c1": 0.0})
+    passage_only = fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.0, weights=[0.5, 0.5])
+    assert passage_only == fusion.fuse([G_DENSE, G_BM25], weights=[0.5, 0.5])
+    assert fusion.top(passage_only, 1)[0][0] == "b1"  # without document evidence b1 wins
+    assert fusion.top(fused, 1)[0][0] in {"a1", "a2"}
+
+
+def test_fuse_grouped_at_weight_one_ranks_documents_then_passages():
+    fused = fusion.fuse_grouped([G_DENSE, {"a2": 10.0, "a1": 9.0, "b1": 2.0}], _doc, doc_weight=1.0)
+    order = [p for p, _ in fusion.top(fused, 3)]
+    # passages: a1 = 1 + .875, a2 = 0 + 1; both of document a first, the better passage a1 leading
+    assert order == ["a1", "a2", "b1"]
+    assert fused["a1"] == pytest.approx(2.0, abs=1e-5)  # the document score: 1 + 1
+
+
+@pytest.mark.parametrize("doc_weight", [-0.1, 1.5])
+def test_fuse_grouped_rejects_weights_outside_0_1(doc_weight):
+    with pytest.raises(ValueError, match="doc_weight"):
+        fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=doc_weight)
+
+
+@pytest.mark.parametrize("method", fusion.METHODS)
+def test_fuse_grouped_equals_fusing_max_pooled_documents(method):
+    # the vectorised path against the definition: fuse(passages) blended with fuse(collapse(runs))
+    rng = random.Random(7)
+    dense = {f"{d}{i}": rng.random() for d in "abcdefgh" for i in range(3) if rng.random() < 0.7}
+    bm25 = {f"{d}{i}": float(rng.randint(0, 5)) for d in "abcdefghij" for i in range(3) if rng.random() < 0.6}
+    runs = [dense, bm25]
+    passages = fusion.fuse(runs, method=method, weights=[0.4, 0.6], rrf_k=10)
+    docs = fusion.fuse(
+        [fusion.collapse(r.items(), _doc) for r in runs], method=method, weights=[0.4, 0.6], rrf_k=10
+    )
+    got = fusion.fuse_grouped(runs, _doc, doc_weight=0.3, method=method, weights=[0.4, 0.6], rrf_k=10)
+    assert got == pytest.approx({p: 0.7 * s + 0.3 * docs[p[0]] for p, s in passages.items()})
+
+
+def test_floor_is_normalised_with_the_list_and_given_to_missing_ids():
+    # bm25 list b=12, d=10, a=2 with a known floor 0: minmax over {12, 10, 2, 0}
+    fused = fusion.fuse([DENSE, BM25], method="minmax", weights=[0.5, 0.5], floors=[None, 0.0])
+    assert fused["a"] == pytest.approx(0.5 * 1.0 + 0.5 * 2 / 12)
+    assert fused["c"] == pytest.approx(0.5 * 0.0 + 0.5 * 0.0)  # missing from bm25: its floor, 0
+    assert fused["d"] == pytest.approx(0.5 * 0.0 + 0.5 * 10 / 12)  # missing from dense: dense min
+    z = fusion.fuse([{"x": 1.0, "y": 3.0}], method="zscore", floors=[-1.0])
+    sd = np.std([1.0, 3.0, -1.0])
+    assert z == pytest.approx({"x": (1 - 1) / sd, "y": (3 - 1) / sd})
+    # rrf ranks only what is listed: a floor changes nothing
+    assert fusion.fuse([DENSE, BM25], method="rrf", floors=[None, 0.0]) == fusion.fuse(
+        [DENSE, BM25], method="rrf"
+    )
+
+
+def test_floors_must_match_the_runs():
+    with pytest.raises(ValueError, match="floors"):
+        fusion.fuse([DENSE, BM25], method="minmax", floors=[0.0])

@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import func, select
 
 from study_tracker.db.engine import session_scope
-from study_tracker.db.models import Completion
+from study_tracker.db.models import Completion, DrillResult, DrillSession, ItemEvent, Roadmap, RoadmapItem
+from study_tracker.roadmaps import service as roadmaps
 from study_tracker.tracker import service, transfer
 from study_tracker.tracker.errors import InvalidInput
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY, make_settings
 from tests.tracker.test_service import moment
+
+SAMPLES = __import__("pathlib").Path(__file__).parents[1] / "roadmaps" / "samples"
 
 
 @pytest.fixture
@@ -52,6 +55,64 @@ def populated(prepared):  # type: ignore[no-untyped-def]
         service.undo_last(
             session=s, group="ml_specialist", now=moment(TODAY + timedelta(days=1), 13), zone=UTC
         )
+        # Roadmaps: an import, a re-import that removed an item, ticks and a deliverable link.
+        text = (SAMPLES / "ml-phases.md").read_text(encoding="utf-8")
+        r = roadmaps.import_roadmap(
+            session=s,
+            text=text,
+            source_name="ml-phases.md",
+            start_date=TODAY,
+            slug=None,
+            now=moment(TODAY),
+            zone=UTC,
+        )
+        key = "phase-1-python-and-maths-foundations/finish-20-numpy-exercises"
+        roadmaps.set_item(
+            session=s, slug=r.slug, key=key, done=True, link=None, now=moment(TODAY, 12), zone=UTC
+        )
+        milestone = "phase-2-ml-fundamentals/project-house-price-predictor"
+        roadmaps.set_item(
+            session=s,
+            slug=r.slug,
+            key=milestone,
+            done=None,
+            link="https://example.org/house",
+            now=moment(TODAY, 13),
+            zone=UTC,
+        )
+        roadmaps.import_roadmap(
+            session=s,
+            text=text.replace("- [x] Set up a Python environment with Jupyter\n", ""),
+            source_name="ml-phases.md",
+            start_date=None,
+            slug=None,
+            now=moment(TODAY, 14),
+            zone=UTC,
+        )
+        # Drill rows as the drill service writes them (one session, one graded answer).
+        drill = DrillSession(
+            group="ml_specialist",
+            filters={"track": "ml_algorithms"},
+            time_limit_s=600,
+            questions=[{"track": "ml_algorithms", "day": 1, "index": 0}],
+            started_at=moment(TODAY, 15),
+            ended_at=moment(TODAY, 16),
+        )
+        s.add(drill)
+        s.flush()
+        s.add(
+            DrillResult(
+                session_id=drill.id,
+                track="ml_algorithms",
+                day=1,
+                question_index=0,
+                skills=["neural-networks"],
+                grade=3,
+                seconds=95,
+                answered_at=moment(TODAY, 15),
+                local_date=TODAY,
+            )
+        )
     return prepared
 
 
@@ -59,6 +120,9 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
     with session_scope(populated.db_url) as s:
         first = transfer.export_data(s, now=moment(TODAY))
     assert len(first["completions"]) == 3 and len(first["reviews"]) == 1 and len(first["undos"]) == 1
+    assert first["version"] == 2 and len(first["roadmaps"]) == 1 and len(first["item_events"]) == 2
+    assert sum(i["removed"] for i in first["roadmap_items"]) == 1
+    assert len(first["drill_sessions"]) == 1 and len(first["drill_results"]) == 1
 
     fresh = make_settings(tmp_path / "fresh")
     prepare(fresh)
@@ -71,6 +135,30 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
         assert again == first
         # Schedules are derived from the imported log.
         assert service.next_review_date(s, completion_id=1) == TODAY + timedelta(days=3)
+        # Roadmap progress is back as it was.
+        view = roadmaps.roadmap_view(session=s, slug=first["roadmaps"][0]["slug"], today=TODAY)
+        links = [m.item.link for m in view.milestones]
+        assert "https://example.org/house" in links and view.removed == 1
+        assert view.topics[0].tasks[0].done
+
+
+def test_version_1_documents_still_import(populated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(populated.db_url) as s:
+        doc = transfer.export_data(s, now=moment(TODAY))
+    old = {
+        k: v
+        for k, v in doc.items()
+        if k not in ("roadmaps", "roadmap_items", "item_events", "drill_sessions", "drill_results")
+    }
+    old["version"] = 1
+    fresh = make_settings(tmp_path / "fresh")
+    prepare(fresh)
+    with session_scope(fresh.db_url) as s:
+        counts = transfer.import_data(s, transfer.parse_export(json.dumps(old)))
+    assert counts["completions"] == 3 and counts["roadmaps"] == 0
+    with session_scope(fresh.db_url) as s:
+        assert s.scalar(select(func.count()).select_from(Roadmap)) == 0
+        assert transfer.has_history(s)
 
 
 @pytest.mark.parametrize(
@@ -80,6 +168,15 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
         (lambda d: d["reviews"][0].update(completion_id=77), "reviews.0.completion_id"),
         (lambda d: d["completions"][1].update(track="nope"), "completions.1.track"),
         (lambda d: d.update(format="something-else"), "format"),
+        (lambda d: d["roadmap_items"][0].update(roadmap_id=99), "roadmap_items.0.roadmap_id"),
+        (lambda d: d["roadmap_items"][0].update(kind="chapter"), "roadmap_items.0.kind"),
+        (lambda d: d["item_events"][0].update(roadmap_id=5), "item_events.0.roadmap_id"),
+        (lambda d: d["item_events"][0].update(source="robot"), "item_events.0.source"),
+        (lambda d: d["roadmaps"][0].update(slug="Not A Slug"), "roadmaps.0.slug"),
+        (lambda d: d["roadmap_items"][1].update(key=d["roadmap_items"][0]["key"]), "roadmap_items.1.key"),
+        (lambda d: d["drill_results"][0].update(session_id=42), "drill_results.0.session_id"),
+        (lambda d: d["drill_results"][0].update(grade=7), "drill_results.0.grade"),
+        (lambda d: d.update(version=1), "version"),
         (
             lambda d: d["completions"][0].update(completed_at="2026-11-22T10:00:00"),
             "completions.0.completed_at",
@@ -95,6 +192,8 @@ def test_invalid_import_names_the_field_and_writes_nothing(populated, mutate, fi
     assert field in info.value.message
     with session_scope(populated.db_url) as s:
         assert s.scalar(select(func.count()).select_from(Completion)) == 3
+        assert s.scalar(select(func.count()).select_from(RoadmapItem)) > 20
+        assert s.scalar(select(func.count()).select_from(ItemEvent)) == 2
 
 
 def test_backup_holds_a_database_copy_and_an_export(populated) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,11 @@ class Base(DeclarativeBase):
     pass
 
 
+# A ``meta`` key rewritten whenever an import replaces the log wholesale: caches of values
+# computed from the log (skill mastery) compare it, since an import can leave ids and counts alike.
+LOG_EPOCH_KEY = "log_epoch"
+
+
 class Meta(Base):
     __tablename__ = "meta"
 

@@ -2,9 +2,11 @@
 
 Pure functions over ``{id: score}`` mappings, with no index or model in sight, so ``search.py``
 and the benchmarks share the exact same arithmetic. The product's defaults live in the
-``fusion_*`` settings: min-max with equal weights over 300 candidates per retriever, plus one
-step of hybrid pseudo-relevance feedback (:func:`rocchio`), the winner of ``bench/quality.py``
-(every variant tried is in ``bench/README.md``).
+``fusion_*`` settings: min-max with equal weights over 300 candidate chunks per retriever, each
+chunk's score blended half and half with its section's fused score (:func:`fuse_grouped`; the
+search groups chunks by document and heading path), plus one step of hybrid pseudo-relevance
+feedback (:func:`rocchio`), the winner of ``bench/quality.py`` (every variant tried is in
+``bench/README.md``).
 
 Methods:
 
@@ -16,6 +18,8 @@ Methods:
 
 An id missing from one list contributes that list's lowest normalised score (0 for ``minmax``):
 the retriever did not rank it in its top candidates, so it is at best as good as the last one.
+When the true score of every missing id is known (a BM25 list shorter than asked for holds every
+passage with a matching term; the rest score 0), that ``floors`` score is normalised with the list.
 """
 
 from __future__ import annotations
@@ -66,24 +70,64 @@ def rrf(
 
 
 def weighted(
-    runs: Sequence[Mapping[K, float]], *, method: str = "minmax", weights: Sequence[float] | None = None
+    runs: Sequence[Mapping[K, float]],
+    *,
+    method: str = "minmax",
+    weights: Sequence[float] | None = None,
+    floors: Sequence[float | None] | None = None,
 ) -> dict[K, float]:
-    """Convex combination of per-list normalised scores; a missing id gets its list's minimum."""
-    weights = _weights(runs, weights)
+    """Convex combination of per-list normalised scores; a missing id gets its list's minimum
+    (or the list's known ``floors`` score, see :func:`fuse`)."""
+    keys, cols = _union(runs)
+    fused = _combine(cols, len(keys), method, _weights(runs, weights), floors=_floors(runs, floors))
+    return dict(zip(keys, fused.tolist(), strict=True))
+
+
+def _union(runs: Sequence[Mapping[K, float]]) -> tuple[list[K], list[tuple[np.ndarray, np.ndarray]]]:
+    """The ids of all runs (first-seen order) and, per run, (positions in that list, scores)."""
     pos: dict[K, int] = {}
     for run in runs:
         for key in run:
             pos.setdefault(key, len(pos))
-    total = np.zeros(len(pos))
-    # numpy over the union: the hybrid query path runs this on every search (a few hundred ids)
-    for run, w in zip(runs, weights, strict=True):
-        if not run:
+    cols = [
+        (
+            np.fromiter((pos[k] for k in run), dtype=np.int64, count=len(run)),
+            np.fromiter(run.values(), dtype=np.float64, count=len(run)),
+        )
+        for run in runs
+    ]
+    return list(pos), cols
+
+
+def _combine(
+    cols: Sequence[tuple[np.ndarray, np.ndarray]],
+    n: int,
+    method: str,
+    weights: Sequence[float],
+    rrf_k: float = 60.0,
+    floors: Sequence[float | None] = (),
+) -> np.ndarray:
+    """Fused scores of ``n`` ids from per-run (positions, scores): numpy over the union, because
+    the hybrid query path runs this several times per search over a few hundred ids."""
+    total = np.zeros(n)
+    for r, ((idx, vals), w) in enumerate(zip(cols, weights, strict=True)):
+        if not len(vals):
             continue
-        normed = _normalized(np.fromiter(run.values(), dtype=np.float64, count=len(run)), method)
-        col = np.full(len(pos), normed.min())
-        col[np.fromiter((pos[k] for k in run), dtype=np.int64, count=len(run))] = normed
+        floor = floors[r] if r < len(floors) else None
+        if method == "rrf":
+            col = np.zeros(n)
+            ranked = idx[np.argsort(-vals, kind="stable")]  # stable: ties keep their list order
+            col[ranked] = 1.0 / (rrf_k + np.arange(1, len(ranked) + 1))
+        elif floor is None:
+            normed = _normalized(vals, method)
+            col = np.full(n, normed.min())
+            col[idx] = normed
+        else:  # the ids not in this list are known to score ``floor``: normalise with it included
+            normed = _normalized(np.append(vals, floor), method)
+            col = np.full(n, normed[-1])
+            col[idx] = normed[:-1]
         total += w * col
-    return dict(zip(pos, total.tolist(), strict=True))
+    return total
 
 
 def fuse(
@@ -92,6 +136,7 @@ def fuse(
     method: str = "minmax",
     weights: Sequence[float] | None = None,
     rrf_k: float = 60.0,
+    floors: Sequence[float | None] | None = None,
 ) -> dict[K, float]:
     """Fuse several ``{id: score}`` runs into one (higher is better) by ``method``.
 
@@ -100,6 +145,9 @@ def fuse(
         method: ``rrf``, ``minmax``, ``zscore`` or ``dbsf`` (see the module docstring).
         weights: one weight per run; default equal weights.
         rrf_k: the ``k`` of reciprocal-rank fusion (larger flattens the rank curve).
+        floors: per run, the score every id missing from it is known to have (e.g. 0 for a BM25
+            list holding every matching passage), or None: unknown, the list's lowest score.
+            The score-fusion methods normalise with the floor included; ``rrf`` ignores it.
 
     Returns:
         ``{id: fused score}`` over the union of ids, unsorted (use :func:`top`).
@@ -110,7 +158,7 @@ def fuse(
     if method == "rrf":
         return rrf(runs, k=rrf_k, weights=weights)
     if method in METHODS:
-        return weighted(runs, method=method, weights=weights)
+        return weighted(runs, method=method, weights=weights, floors=floors)
     raise ValueError(f"Unknown fusion method {method!r}; expected one of {', '.join(METHODS)}.")
 
 
@@ -136,6 +184,74 @@ def collapse(hits: Iterable[tuple[K, float]], group: Callable[[K], Hashable]) ->
         if g not in out or score > out[g]:
             out[g] = score
     return out
+
+
+def fuse_grouped(
+    runs: Sequence[Mapping[K, float]],
+    group: Callable[[K], Hashable],
+    *,
+    doc_weight: float = 1.0,
+    method: str = "minmax",
+    weights: Sequence[float] | None = None,
+    rrf_k: float = 60.0,
+    floors: Sequence[float | None] | None = None,
+) -> dict[K, float]:
+    """Fuse passage runs with group evidence: ``(1 - doc_weight) * passage + doc_weight * group``.
+
+    ``passage`` is :func:`fuse` over the passage runs themselves; ``group`` is :func:`fuse` over
+    each run max-pooled to groups (``group(passage)``: its document, or its section), i.e. each
+    retriever's group score is its best passage among its candidates. Fusing groups means the
+    dense retriever's best passage and BM25's best passage of the same document both count, even
+    when they are different passages (each would otherwise get the other list's floor score);
+    passage evidence blended with document evidence is the classic recipe (Callan, 1994).
+
+    Args:
+        runs: one ``{passage: score}`` mapping per retriever.
+        group: passage -> its group (a hashable: document id, (document, heading) ...).
+        doc_weight: 0 is plain passage-level fusion, 1 ranks by the group score alone
+            (ties between passages of one group then keep their passage-level order).
+        method, weights, rrf_k, floors: as in :func:`fuse` (a floor holds for groups too: a
+            group missing from a complete list has no passage scoring above it).
+
+    Returns:
+        ``{passage: score}`` over the union of passages.
+
+    Raises:
+        ValueError: ``doc_weight`` outside 0..1, or as :func:`fuse`.
+    """
+    if not 0.0 <= doc_weight <= 1.0:
+        raise ValueError(f"doc_weight must be between 0 and 1; got {doc_weight!r}.")
+    if method not in METHODS:
+        raise ValueError(f"Unknown fusion method {method!r}; expected one of {', '.join(METHODS)}.")
+    weights, floors = _weights(runs, weights), _floors(runs, floors)
+    keys, cols = _union(runs)
+    passages = _combine(cols, len(keys), method, weights, rrf_k, floors)
+    if doc_weight <= 0:
+        return dict(zip(keys, passages.tolist(), strict=True))
+    doc_pos: dict[Hashable, int] = {}
+    doc_of = np.fromiter(
+        (doc_pos.setdefault(group(k), len(doc_pos)) for k in keys), dtype=np.int64, count=len(keys)
+    )
+    doc_cols = []
+    for idx, vals in cols:  # max-pool each run to groups (its best passage per group)
+        codes = doc_of[idx]
+        best = np.full(len(doc_pos), -np.inf)
+        np.maximum.at(best, codes, vals)
+        present = codes[np.sort(np.unique(codes, return_index=True)[1])]  # first-seen order, as ranks need
+        doc_cols.append((present, best[present]))
+    docs = _combine(doc_cols, len(doc_pos), method, weights, rrf_k, floors)
+    # At doc_weight 1 a 1e-6 share of the passage score still orders the passages of one
+    # document; it can only reorder documents whose fused scores differ by less than that.
+    keep = max(1.0 - doc_weight, 1e-6)
+    return dict(zip(keys, (keep * passages + doc_weight * docs[doc_of]).tolist(), strict=True))
+
+
+def _floors(runs: Sequence[Mapping], floors: Sequence[float | None] | None) -> Sequence[float | None]:
+    if floors is None:
+        return [None] * len(runs)
+    if len(floors) != len(runs):
+        raise ValueError(f"fusion floors: got {len(floors)} floors for {len(runs)} result lists.")
+    return floors
 
 
 def _weights(runs: Sequence[Mapping], weights: Sequence[float] | None) -> Sequence[float]:

@@ -68,30 +68,56 @@ def start(settings: Settings) -> subprocess.Popen | None:
         return None
     env = {**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"}
     log.info("preparing the knowledge base in the background (bundled guides, query encoder)")
-    return subprocess.Popen(
+    child = subprocess.Popen(
         [sys.executable, "-m", "study_tracker.knowledge.prepare"],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # a Ctrl-C to the server does not kill an index build half-way
     )
+    # Say "indexing" from now on, not only once the child has imported its modules and started.
+    from study_tracker.knowledge.jobs import PREPARE_JOB, JobStatus, jobs_dir, write_status
+
+    write_status(
+        jobs_dir(settings) / f"{PREPARE_JOB}.json",
+        JobStatus(id=PREPARE_JOB, kind="prepare", pid=child.pid, step="Starting"),
+    )
+    return child
 
 
 def main() -> int:
     """Index the bundled guides (waiting for any other ingest) and export the query encoder."""
     from study_tracker.knowledge.embed import resolve_model
     from study_tracker.knowledge.errors import KnowledgeError
+    from study_tracker.knowledge.jobs import PREPARE_JOB, JobStatus, jobs_dir, write_status
     from study_tracker.knowledge.onnx_encoder import OnnxEncoder
     from study_tracker.knowledge.sources import ensure_bundled_indexed
+    from study_tracker.knowledge.status_progress import StatusProgress
 
     settings = get_settings()
+    # Progress goes to the server's log (our stderr) and to a status file that Ask and Search
+    # read to say "still indexing (N%)" instead of "nothing indexed".
+    status = JobStatus(id=PREPARE_JOB, kind="prepare", pid=os.getpid(), step="Starting")
+    status_file = jobs_dir(settings) / f"{PREPARE_JOB}.json"
+    progress = StatusProgress(status_file, status, log=sys.stderr)
     try:
         if settings.knowledge_query_backend == "onnx":
+            progress.say("Preparing the query encoder")
             OnnxEncoder.for_model(resolve_model(settings.embedding_model), settings.knowledge_path)
-        report = ensure_bundled_indexed(settings, wait=True)
+        progress.say("Indexing the bundled study guides")
+        report = ensure_bundled_indexed(settings, wait=True, progress=progress)
     except KnowledgeError as exc:
         print(f"knowledge prepare: {exc}", file=sys.stderr)
+        status.state, status.error = "failed", str(exc)
+        write_status(status_file, status)
         return 1
+    except BaseException:
+        status.state, status.error = "failed", "the prepare process failed; see the server log"
+        write_status(status_file, status)
+        raise
+    status.state, status.percent, status.step = "done", 100, "Done"
+    write_status(status_file, status)
+    progress.line("the study guides are indexed; Ask and Search are ready")
     if report is not None and report.skipped:
         for path, why in report.skipped:
             print(f"knowledge prepare: skipped {path}: {why}", file=sys.stderr)

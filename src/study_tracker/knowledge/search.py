@@ -1,7 +1,8 @@
 """Search: a ``KnowledgeBase`` loads the live index once per process and answers in a few ms.
 
 ``search(q)`` is ``batch_search([q])[0]``. Dense and BM25 candidates are fused by
-``study_tracker.knowledge.fusion`` with the ``fusion_*`` settings. When an ingest swaps in a new
+``study_tracker.knowledge.fusion`` with the ``fusion_*`` settings, with section evidence
+(``fusion.fuse_grouped``: each row knows its section). When an ingest swaps in a new
 generation, the next query loads it (a stat of the pointer file per query decides).
 """
 
@@ -103,15 +104,22 @@ class _Loaded:
         self.row_kind = np.zeros(n, dtype=np.int8)
         self.row_file = np.zeros(n, dtype=np.int32)
         self.row_pain = np.zeros(n, dtype=bool)
-        for row, pain, kind, file_id in self.db.execute(
-            "SELECT c.row, c.pain, d.kind, d.file_id FROM chunks c "
-            "JOIN documents d ON d.id = c.document WHERE c.row IS NOT NULL"
+        # The section of each row (its document and heading path): hybrid fusion pools chunk scores
+        # per section, the unit a long passage was cut from (a whole record or abstract when the
+        # document has no headings), rather than per file, where one long guide is one document.
+        # SQLite numbers the sections itself: no heading string reaches Python (tens of MB at 100k).
+        row_section = [0] * n
+        for row, pain, kind, file_id, section in self.db.execute(
+            "SELECT c.row, c.pain, d.kind, d.file_id, DENSE_RANK() OVER (ORDER BY c.document, c.heading) "
+            "FROM chunks c JOIN documents d ON d.id = c.document WHERE c.row IS NOT NULL"
         ):
+            row_section[row] = section
             if kind not in self.kinds:
                 self.kinds.append(kind)
             self.row_kind[row] = self.kinds.index(kind)
             self.row_file[row] = file_id
             self.row_pain[row] = bool(pain)
+        self.row_section = row_section  # a list: fusion looks rows up one by one, faster than numpy
         self.files = {r[0]: r[1] for r in self.db.execute("SELECT id, path FROM files")}
         # Chunk and document ids of every row: only evaluation needs them all (retrieve, doc_id),
         # and at 100k chunks they cost tens of MB, so they are read on first use.
@@ -400,7 +408,7 @@ class KnowledgeBase:
         allowed = loaded.mask(flt)
         dense_runs, sparse_runs, query_vectors = self._runs(loaded, texts, mode, depth, allowed)
         if mode == "hybrid":
-            fused = [self._fuse(d, b) for d, b in zip(dense_runs, sparse_runs, strict=True)]
+            fused = [self._fuse(loaded, d, b, depth) for d, b in zip(dense_runs, sparse_runs, strict=True)]
             fused = self._feedback(loaded, fused, query_vectors, sparse_runs, depth, allowed)
         for j, i in enumerate(live):
             if mode == "hybrid":
@@ -411,13 +419,22 @@ class KnowledgeBase:
             results[i] = loaded.fetch(ranked)
         return results
 
-    def _fuse(self, dense: dict[int, float], sparse: dict[int, float]) -> dict[int, float]:
+    def _fuse(
+        self, loaded: _Loaded, dense: dict[int, float], sparse: dict[int, float], depth: int
+    ) -> dict[int, float]:
         s = self.settings
-        return fusion.fuse(
+        # BM25 returns only chunks sharing a term with the query: a list shorter than asked for
+        # holds all of them, so every other chunk's BM25 score is exactly 0, not "at most the last".
+        # Off by default: min-max then gives a lone weak match full weight (bench/README.md).
+        bm25_floor = 0.0 if s.fusion_bm25_zero_floor and len(sparse) < depth else None
+        return fusion.fuse_grouped(
             [dense, sparse],
+            loaded.row_section.__getitem__,
+            doc_weight=s.fusion_section_weight,
             method=s.fusion_method,
             weights=[s.fusion_dense_weight, s.fusion_bm25_weight],
             rrf_k=s.fusion_rrf_k,
+            floors=[None, bm25_floor],
         )
 
     def _feedback(
@@ -446,7 +463,9 @@ class KnowledgeBase:
         )
         out = list(fused)
         for j, (scores, rows) in zip(todo, loaded.dense.search(moved, depth, allowed), strict=True):
-            out[j] = self._fuse(dict(zip(rows.tolist(), scores.tolist(), strict=True)), sparse_runs[j])
+            out[j] = self._fuse(
+                loaded, dict(zip(rows.tolist(), scores.tolist(), strict=True)), sparse_runs[j], depth
+            )
         return out
 
     def _runs(

@@ -13,7 +13,7 @@ import os
 import re
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
@@ -49,6 +49,8 @@ class Question(Strict):
     # 1 = warm-up, 2 = interview standard, 3 = senior follow-up; longer reviews sample harder ones.
     level: int = Field(ge=1, le=3)
     key_points: list[NonEmpty] = Field(min_length=1)
+    # A question may narrow or widen its topic's skills; None means "the topic's skills".
+    skills: list[Slug] | None = Field(default=None, min_length=1)
 
 
 class Topic(Strict):
@@ -60,6 +62,10 @@ class Topic(Strict):
     skills: list[Slug] = Field(min_length=1)
     resources: list[Resource] = Field(default_factory=list)
     questions: list[Question] = Field(min_length=1)
+
+    def question_skills(self, question: Question) -> list[str]:
+        """A question's effective skills: its own tags, else its topic's."""
+        return list(question.skills or self.skills)
 
 
 class Track(Strict):
@@ -125,7 +131,9 @@ def _parse_yaml(path: Path) -> object:
     size and mtime loads in ~2 ms, which keeps `study today` under half a second."""
     stat = path.stat()
     key = hashlib.sha1(f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-    cached = _cache_dir() / f"{path.stem}-{key}.json"
+    # Named by folder and file (tracks/ and paths/ may hold files of the same name).
+    name = f"{path.parent.name}-{path.stem}"
+    cached = _cache_dir() / f"{name}-{key}.json"
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -136,7 +144,7 @@ def _parse_yaml(path: Path) -> object:
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(data, default=str), encoding="utf-8")
         os.replace(tmp, cached)
-        for stale in cached.parent.glob(f"{path.stem}-*.json"):  # copies of older versions of the file
+        for stale in cached.parent.glob(f"{name}-*.json"):  # copies of older versions of the file
             if stale != cached:
                 stale.unlink(missing_ok=True)
     except OSError:
@@ -144,15 +152,28 @@ def _parse_yaml(path: Path) -> object:
     return data
 
 
-def load_track_file(path: Path) -> Track:
+ContentModel = TypeVar("ContentModel", bound=BaseModel)
+
+
+def load_content_file(path: Path, model: type[ContentModel]) -> ContentModel:
+    """Parse a bundled YAML content file (through the JSON cache) and validate it as ``model``.
+
+    Raises:
+        CurriculumError: the file is unreadable, not YAML, or invalid; the message names the
+            file and, for an invalid value, the field (e.g. ``levels.0.months``).
+    """
     try:
-        return Track.model_validate(_parse_yaml(path))
+        return model.model_validate(_parse_yaml(path))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise CurriculumError(f"{path}: {where}: {first['msg']}") from exc
     except (OSError, yaml.YAMLError) as exc:
         raise CurriculumError(f"{path}: {exc}") from exc
+
+
+def load_track_file(path: Path) -> Track:
+    return load_content_file(path, Track)
 
 
 @functools.cache

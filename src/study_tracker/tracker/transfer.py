@@ -10,21 +10,36 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview, TrackSetting, Undo
+from study_tracker.db.models import (
+    LOG_EPOCH_KEY,
+    Completion,
+    DrillResult,
+    DrillSession,
+    GroupSetting,
+    ItemEvent,
+    Meta,
+    ReviewLog,
+    Roadmap,
+    RoadmapItem,
+    ScheduledReview,
+    TrackSetting,
+    Undo,
+)
 from study_tracker.tracker import settings_store
 from study_tracker.tracker.curriculum import GROUPS, load_tracks
 from study_tracker.tracker.errors import InvalidInput, invalid
 
 FORMAT = "study-tracker-export"
-VERSION = 1
+VERSION = 2  # 2 adds roadmaps, roadmap_items, item_events, drill_sessions, drill_results
 
 
 class _Row(BaseModel):
@@ -76,15 +91,83 @@ class UndoRow(_Row):
     undone_at: AwareDatetime
 
 
+class RoadmapRow(_Row):
+    id: int = Field(ge=1)
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    title: str
+    source_name: str
+    content_hash: str = Field(max_length=64)
+    start_date: date
+    imported_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class RoadmapItemRow(_Row):
+    id: int = Field(ge=1)
+    roadmap_id: int
+    key: str = Field(min_length=1, max_length=255)
+    parent_key: str | None = Field(default=None, max_length=255)
+    kind: Literal["topic", "subtopic", "milestone", "task", "resource"]
+    position: int = Field(ge=0)
+    title: str
+    body: str
+    offset_days: int | None = None
+    duration_days: int | None = Field(default=None, ge=1)
+    url: str | None = None
+    checked_in_file: bool
+    skills: list[str]
+    removed: bool
+
+
+class ItemEventRow(_Row):
+    id: int = Field(ge=1)
+    roadmap_id: int
+    item_key: str = Field(min_length=1, max_length=255)
+    done: bool | None = None
+    link: str | None = None
+    source: Literal["user", "file"]
+    at: AwareDatetime
+    local_date: date
+
+
+class DrillSessionRow(_Row):
+    id: int = Field(ge=1)
+    group: str
+    filters: dict[str, Any]
+    time_limit_s: int = Field(ge=0)
+    questions: list[dict[str, Any]]
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
+
+
+class DrillResultRow(_Row):
+    id: int = Field(ge=1)
+    session_id: int
+    track: str
+    day: int = Field(ge=1)
+    question_index: int = Field(ge=0)
+    skills: list[str]
+    grade: int = Field(ge=1, le=4)
+    seconds: int = Field(ge=0)
+    answered_at: AwareDatetime
+    local_date: date
+
+
 class Export(_Row):
     format: Literal["study-tracker-export"]
-    version: Literal[1]
+    version: Literal[1, 2]
     exported_at: AwareDatetime
     groups: list[GroupRow]
     tracks: list[TrackRow]
     completions: list[CompletionRow]
     reviews: list[ReviewRow]
     undos: list[UndoRow]
+    # Version 2; a version-1 document has none of these (an import leaves them empty).
+    roadmaps: list[RoadmapRow] = Field(default_factory=list)
+    roadmap_items: list[RoadmapItemRow] = Field(default_factory=list)
+    item_events: list[ItemEventRow] = Field(default_factory=list)
+    drill_sessions: list[DrillSessionRow] = Field(default_factory=list)
+    drill_results: list[DrillResultRow] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> Export:
@@ -100,6 +183,7 @@ class Export(_Row):
                 raise ValueError(f"undos.{i}.completion_id: no completion with id {u.completion_id}")
             if u.review_id is not None and u.review_id not in review_ids:
                 raise ValueError(f"undos.{i}.review_id: no review with id {u.review_id}")
+        self._roadmap_references()
         tracks = load_tracks()
         for i, g in enumerate(self.groups):
             if g.group not in GROUPS:
@@ -111,6 +195,47 @@ class Export(_Row):
             if c.track not in tracks:
                 raise ValueError(f"completions.{i}.track: unknown track {c.track!r}")
         return self
+
+    def _roadmap_references(self) -> None:
+        if self.version == 1 and (
+            self.roadmaps
+            or self.roadmap_items
+            or self.item_events
+            or self.drill_sessions
+            or self.drill_results
+        ):
+            raise ValueError("version: roadmaps and drills need a version-2 document")
+        _unique("roadmaps", "id", [r.id for r in self.roadmaps])
+        _unique("roadmaps", "slug", [r.slug for r in self.roadmaps])
+        _unique("roadmap_items", "id", [r.id for r in self.roadmap_items])
+        _unique("item_events", "id", [e.id for e in self.item_events])
+        _unique("drill_sessions", "id", [d.id for d in self.drill_sessions])
+        _unique("drill_results", "id", [d.id for d in self.drill_results])
+        roadmap_ids = {r.id for r in self.roadmaps}
+        keys: set[tuple[int, str]] = set()
+        for i, item in enumerate(self.roadmap_items):
+            if item.roadmap_id not in roadmap_ids:
+                raise ValueError(f"roadmap_items.{i}.roadmap_id: no roadmap with id {item.roadmap_id}")
+            if (item.roadmap_id, item.key) in keys:
+                raise ValueError(
+                    f"roadmap_items.{i}.key: {item.key!r} appears twice in roadmap {item.roadmap_id}"
+                )
+            keys.add((item.roadmap_id, item.key))
+        for i, e in enumerate(self.item_events):
+            if e.roadmap_id not in roadmap_ids:
+                raise ValueError(f"item_events.{i}.roadmap_id: no roadmap with id {e.roadmap_id}")
+        session_ids = {d.id for d in self.drill_sessions}
+        for i, r in enumerate(self.drill_results):
+            if r.session_id not in session_ids:
+                raise ValueError(f"drill_results.{i}.session_id: no drill session with id {r.session_id}")
+
+
+def _unique(table: str, column: str, values: list[Any]) -> None:
+    seen = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise ValueError(f"{table}.{i}.{column}: {v!r} appears twice")
+        seen.add(v)
 
 
 def _dump(row: object, model: type[_Row]) -> dict:  # type: ignore[type-arg]
@@ -134,6 +259,19 @@ def export_data(session: Session, *, now: datetime) -> dict:  # type: ignore[typ
         ],
         "reviews": [_dump(r, ReviewRow) for r in session.scalars(select(ReviewLog).order_by(ReviewLog.id))],
         "undos": [_dump(u, UndoRow) for u in session.scalars(select(Undo).order_by(Undo.id))],
+        "roadmaps": [_dump(r, RoadmapRow) for r in session.scalars(select(Roadmap).order_by(Roadmap.id))],
+        "roadmap_items": [
+            _dump(i, RoadmapItemRow) for i in session.scalars(select(RoadmapItem).order_by(RoadmapItem.id))
+        ],
+        "item_events": [
+            _dump(e, ItemEventRow) for e in session.scalars(select(ItemEvent).order_by(ItemEvent.id))
+        ],
+        "drill_sessions": [
+            _dump(d, DrillSessionRow) for d in session.scalars(select(DrillSession).order_by(DrillSession.id))
+        ],
+        "drill_results": [
+            _dump(d, DrillResultRow) for d in session.scalars(select(DrillResult).order_by(DrillResult.id))
+        ],
     }
 
 
@@ -154,7 +292,19 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
 
     The caller reschedules afterwards (pending reviews are derived from the log).
     """
-    for model in (ScheduledReview, Undo, ReviewLog, Completion, TrackSetting, GroupSetting):
+    for model in (
+        DrillResult,
+        DrillSession,
+        ItemEvent,
+        RoadmapItem,
+        Roadmap,
+        ScheduledReview,
+        Undo,
+        ReviewLog,
+        Completion,
+        TrackSetting,
+        GroupSetting,
+    ):
         session.execute(delete(model))
     session.add_all(GroupSetting(**g.model_dump()) for g in document.groups)
     session.add_all(TrackSetting(**t.model_dump()) for t in document.tracks)
@@ -164,6 +314,13 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
     session.add_all(ReviewLog(**r.model_dump()) for r in document.reviews)
     session.flush()
     session.add_all(Undo(**u.model_dump()) for u in document.undos)
+    session.add_all(Roadmap(**r.model_dump()) for r in document.roadmaps)
+    session.add_all(DrillSession(**d.model_dump()) for d in document.drill_sessions)
+    session.flush()
+    session.add_all(RoadmapItem(**i.model_dump()) for i in document.roadmap_items)
+    session.add_all(ItemEvent(**e.model_dump()) for e in document.item_events)
+    session.add_all(DrillResult(**d.model_dump()) for d in document.drill_results)
+    session.merge(Meta(key=LOG_EPOCH_KEY, value=uuid.uuid4().hex))
     session.flush()
     return {
         "groups": len(document.groups),
@@ -171,6 +328,11 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
         "completions": len(document.completions),
         "reviews": len(document.reviews),
         "undos": len(document.undos),
+        "roadmaps": len(document.roadmaps),
+        "roadmap items": len(document.roadmap_items),
+        "item events": len(document.item_events),
+        "drill sessions": len(document.drill_sessions),
+        "drill results": len(document.drill_results),
     }
 
 
@@ -201,4 +363,6 @@ def backup(*, db_url: str, data_dir: Path, export: dict, now: datetime) -> Path:
 
 
 def has_history(session: Session) -> bool:
-    return session.scalar(select(Completion.id).limit(1)) is not None
+    return any(
+        session.scalar(select(model.id).limit(1)) is not None for model in (Completion, Roadmap, DrillSession)
+    )

@@ -19,7 +19,14 @@ from study_tracker.web.routes import api, pages
 log = logging.getLogger(__name__)
 
 # Routers of the knowledge engine; each is optional so the tracker serves even without it.
-OPTIONAL_ROUTERS = ("study_tracker.web.routes.search",)
+OPTIONAL_ROUTERS = (
+    "study_tracker.web.routes.search",
+    "study_tracker.web.routes.ask",  # Ask: grounded answers with citations
+    "study_tracker.web.routes.sources",  # Sources: upload, add a folder, remove
+    "study_tracker.web.routes.viewer",  # Source viewer: a document with the passage marked
+    "study_tracker.web.routes.roadmaps",  # Roadmaps and milestones (issue 6)
+    "study_tracker.web.routes.skills",  # Skills, What next, Drill, Report (issue 6)
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

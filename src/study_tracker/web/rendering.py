@@ -39,6 +39,19 @@ def render_markdown(text: str) -> Markup:
     return Markup(clean)  # noqa: S704  (sanitized above)
 
 
+# Quoted answer text: raw HTML in it is shown as text, never passed through.
+_INLINE = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+
+def render_inline_markdown(text: str) -> Markup:
+    """One line of Markdown (emphasis, code, links) to sanitized HTML, without a paragraph around it."""
+    html = _INLINE.renderInline(text or "")
+    clean = nh3.clean(
+        html, attributes={"*": {"class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
+    )
+    return Markup(clean)  # noqa: S704  (sanitized above)
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 

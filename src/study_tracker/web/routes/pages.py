@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from study_tracker.config import Settings
+from study_tracker.roadmaps import guidance
 from study_tracker.tracker import service, settings_store, stats
 from study_tracker.tracker.curriculum import CONTENT_DIR, GROUPS, load_tracks, tracks_in_group
 from study_tracker.tracker.errors import InvalidInput, NotFound, TrackerError
@@ -39,13 +40,27 @@ def _see_other(url: str) -> RedirectResponse:
 def today_page(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     group = current_group(request)
     view = service.today_view(session, group=group, today=clock.today)
+    # The What-next panel reuses this view; its passages load later (htmx), never blocking Today.
+    next_up = guidance.what_next(session, now=clock.now, zone=clock.zone, groups=[group], views=[view])
     message = request.query_params.get("message")
-    return _remember_group(render(request, "today.html", {"view": view, "message": message}), request)
+    ctx = {"view": view, "message": message, "next_up": next_up}
+    return _remember_group(render(request, "today.html", ctx), request)
 
 
 @router.get("/tracks/{slug}/days/{day}")
 def topic_page(request: Request, slug: str, day: int, session: SessionDep) -> Response:
-    return render(request, "topic.html", _topic_context(session, slug, day))
+    ctx = _topic_context(session, slug, day)
+    ctx["related"] = _related(request, ctx["topic"])
+    return render(request, "topic.html", ctx)
+
+
+def _related(request: Request, topic) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
+    """The best passages for the topic, "From your materials" (None without the knowledge engine)."""
+    try:
+        from study_tracker.web.routes.ask import topic_passages
+    except ImportError:
+        return None
+    return topic_passages(request, title=topic.title, subtopics=topic.subtopics)
 
 
 def _topic_context(session: Session, slug: str, day: int) -> dict:  # type: ignore[type-arg]

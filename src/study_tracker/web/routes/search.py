@@ -28,6 +28,7 @@ from study_tracker.knowledge.errors import (
     KnowledgeError,
 )
 from study_tracker.knowledge.search import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
+from study_tracker.web.routes.viewer import viewer_link
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -104,6 +105,15 @@ def on_startup(settings: Settings) -> None:
         prepare_in_background(settings)
 
 
+def _message(exc: KnowledgeError, settings: Settings) -> str:
+    """The error, or "still being indexed (N%)" while the first-start indexing runs."""
+    if isinstance(exc, IndexNotBuilt | EncoderNotReady):
+        from study_tracker.web.routes.ask import indexing_message  # ask imports this module
+
+        return indexing_message(settings) or str(exc)
+    return str(exc)
+
+
 def _status(exc: KnowledgeError) -> int:
     if isinstance(exc, InvalidQuery):
         return 422
@@ -148,7 +158,7 @@ def api_search(
     except KnowledgeError as exc:
         if isinstance(exc, EncoderNotReady):
             prepare_in_background(kb.settings)
-        return JSONResponse({"detail": str(exc), "errors": []}, status_code=_status(exc))
+        return JSONResponse({"detail": _message(exc, kb.settings), "errors": []}, status_code=_status(exc))
     return JSONResponse(
         {
             "query": q,
@@ -212,7 +222,7 @@ def _view(hit: SearchHit, query: str) -> dict[str, Any]:
         "before": escape(before),
         "passage": _highlight(hit.text, query),
         "after": escape(after),
-        "link": _guide_link(hit) or _web_link(hit.meta.get("permalink")),
+        "link": _guide_link(hit) or _web_link(hit.meta.get("permalink")) or viewer_link(hit),
         "path": " › ".join(hit.heading_path) or hit.title,
     }
 
@@ -255,7 +265,9 @@ def search_page(
         except KnowledgeError as exc:
             if isinstance(exc, EncoderNotReady):
                 prepare_in_background(settings)
-            ctx["error"] = str(exc)  # shown above the (empty) results; htmx swaps only 2xx answers
+            ctx["error"] = _message(
+                exc, settings
+            )  # shown above the (empty) results; htmx swaps only 2xx answers
     if is_htmx(request):
         return render(request, "_search_results.html", ctx)
     ctx["sources"] = [] if q.strip() else list_sources(settings)

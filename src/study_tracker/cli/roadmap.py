@@ -1,0 +1,201 @@
+"""Roadmap commands: import a Markdown roadmap, list, show, tick items and set deliverable links."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from study_tracker import clock
+from study_tracker.cli.app import app
+from study_tracker.cli.tracker import console, err, fail, store
+from study_tracker.tracker.errors import TrackerError
+
+roadmap_app = typer.Typer(
+    help="Import Markdown roadmaps (phases, milestones, checklists) and follow your progress.",
+    no_args_is_help=True,
+)
+app.add_typer(roadmap_app, name="roadmap")
+
+STATE_MARK = {"done": "[green]✓ done[/]", "current": "[cyan]▶ now[/]", "overdue": "[red]overdue[/]"}
+
+
+def _dates(start: date | None, end: date | None) -> str:
+    return f"{start} → {end}" if start and end else "–"
+
+
+@roadmap_app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="The roadmap, a Markdown file.")],
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            help="Start date YYYY-MM-DD for dates from durations (default: today, or the stored one).",
+        ),
+    ] = None,
+    slug: Annotated[
+        str | None, typer.Option("--slug", help="Name in URLs (default: from the title).")
+    ] = None,
+    kb: Annotated[
+        bool, typer.Option("--kb/--no-kb", help="Also add the document to the knowledge base (default: yes).")
+    ] = True,
+) -> None:
+    """Import a roadmap, or update it in place when re-imported (progress is kept)."""
+    from study_tracker.roadmaps import library, service
+
+    start_date = None
+    if start is not None:
+        try:
+            start_date = date.fromisoformat(start)
+        except ValueError:
+            raise fail(f"--start must be a date like 2026-01-31, got {start!r}", 2) from None
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"{file}: cannot read ({exc.strerror or exc})", 2) from None
+    with store() as (session, settings):
+        try:
+            text = service.decode_upload(data, name=str(file))
+            result = service.import_roadmap(
+                session=session,
+                text=text,
+                source_name=file.name,
+                start_date=start_date,
+                slug=slug,
+                now=clock.now(settings),
+                zone=clock.local_zone(settings),
+            )
+        except TrackerError as exc:
+            raise fail(f"{file}: {exc.message}", 2) from None
+        view = service.roadmap_view(session=session, slug=result.slug, today=clock.today(settings))
+    verb = "Imported" if result.created else ("Unchanged" if result.unchanged else "Updated")
+    console.print(
+        f"[green]✓[/] {verb} [bold]{result.title}[/] as [bold]{result.slug}[/] (starts {result.start_date})."
+    )
+    c = result.counts
+    console.print(
+        f"  {c['topics']} topics, {c['subtopics']} subtopics, {c['milestones']} milestones, "
+        f"{c['tasks']} tasks, {c['resources']} resources"
+        + (f"; {c['removed']} items no longer in the file (their progress is kept)" if c["removed"] else "")
+    )
+    _print_topics(view)
+    for w in result.warnings:
+        err.print(f"[yellow]Warning:[/] {w}")
+    if kb:
+        path = library.save_copy(data_dir=settings.data_dir, slug=result.slug, text=text)
+        try:
+            report = library.ingest_now(path, settings=settings)
+        except Exception as exc:  # noqa: BLE001 - the roadmap is imported; the KB is a bonus
+            err.print(f"[yellow]Warning:[/] not added to the knowledge base: {exc}")
+        else:
+            console.print(f"  Added to the knowledge base ({report.chunks_total} passages indexed): {path}")
+
+
+def _print_topics(view) -> None:  # type: ignore[no-untyped-def]
+    if view.topics:
+        table = Table("topic", "dates", "state", "items", title="Topics", title_justify="left")
+        for t in view.topics:
+            items = f"{len(t.subtopics)} subtopics, {len(t.tasks)} tasks, {len(t.resources)} resources"
+            table.add_row(
+                t.item.title, _dates(t.item.start, t.item.end), STATE_MARK.get(t.state, t.state), items
+            )
+        console.print(table)
+    if view.milestones:
+        table = Table("milestone", "topic", "progress", "state", title="Milestones", title_justify="left")
+        for m in view.milestones:
+            done = sum(t.done for t in m.tasks)
+            table.add_row(
+                m.item.title, m.topic_title or "–", f"{done}/{len(m.tasks)}", m.state.replace("_", " ")
+            )
+        console.print(table)
+
+
+@roadmap_app.command("list")
+def list_cmd() -> None:
+    """List imported roadmaps with their progress."""
+    from study_tracker.roadmaps import service
+
+    with store() as (session, _settings):
+        rows = service.list_roadmaps(session=session)
+    if not rows:
+        console.print("No roadmaps yet: `study roadmap import FILE.md`.")
+        return
+    table = Table("slug", "title", "start", "progress", "file")
+    for r in rows:
+        table.add_row(
+            r.slug, r.title, str(r.start_date), f"{r.done}/{r.total} ({r.progress:.0%})", r.source_name
+        )
+    console.print(table)
+
+
+@roadmap_app.command("show")
+def show_cmd(
+    slug: Annotated[str, typer.Argument(help="The roadmap's slug (see `study roadmap list`).")],
+) -> None:
+    """Show a roadmap: topics with dates, milestones with their checklists, and item keys to tick."""
+    from study_tracker.roadmaps import service
+
+    with store() as (session, settings):
+        view = service.roadmap_view(session=session, slug=slug, today=clock.today(settings))
+    console.rule(f"{view.title} · {view.done}/{view.total} done ({view.progress:.0%})")
+    for t in view.topics:
+        mark = STATE_MARK.get(t.state, t.state)
+        console.print(f"\n[bold]{t.item.title}[/] {_dates(t.item.start, t.item.end)} {mark}  [dim]{t.key}[/]")
+        for s in t.subtopics:
+            console.print(f"  {'  ' * s.depth}• {s.title}")
+        for task in t.tasks:
+            console.print(
+                f"  {'  ' * task.depth}{'☑' if task.done else '☐'} {task.title}  [dim]{task.key}[/]"
+            )
+        for r in t.resources:
+            console.print(f"  🔗 {r.title}" + (f" <{r.url}>" if r.url else ""))
+    for m in view.milestones:
+        console.print(f"\n🏁 [bold]{m.item.title}[/] ({m.state.replace('_', ' ')})  [dim]{m.key}[/]")
+        if m.item.link:
+            console.print(f"  link: {m.item.link}")
+        for label, tasks in m.groups:
+            console.print(f"  [italic]{label}[/]")
+            for task in tasks:
+                link = f" → {task.link}" if task.link else ""
+                console.print(
+                    f"   {'  ' * task.depth}{'☑' if task.done else '☐'} {task.title}{link}  [dim]{task.key}[/]"
+                )
+    for task in view.tasks:
+        console.print(f"{'☑' if task.done else '☐'} {task.title}  [dim]{task.key}[/]")
+    if view.resources:
+        console.print("\n[bold]Resources[/]")
+        for r in view.resources:
+            console.print(f"  🔗 {r.title}" + (f" <{r.url}>" if r.url else ""))
+
+
+@roadmap_app.command("tick")
+def tick_cmd(
+    slug: Annotated[str, typer.Argument(help="The roadmap's slug.")],
+    key: Annotated[str, typer.Argument(help="The item's key (see `study roadmap show`).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Untick instead.")] = False,
+    link: Annotated[
+        str | None, typer.Option("--link", help="Deliverable link (http/https); '' clears it.")
+    ] = None,
+    link_only: Annotated[
+        bool, typer.Option("--link-only", help="Only set the link, leave the tick as it is.")
+    ] = False,
+) -> None:
+    """Tick (or untick) a topic, milestone or task; optionally attach a link to a deliverable."""
+    from study_tracker.roadmaps import service
+
+    with store() as (session, settings):
+        item = service.set_item(
+            session=session,
+            slug=slug,
+            key=key,
+            done=None if link_only else not undo,
+            link=link,
+            now=clock.now(settings),
+            zone=clock.local_zone(settings),
+        )
+    state = "done" if item.done else "not done"
+    console.print(f"[green]✓[/] {item.title}: {state}" + (f", link {item.link}" if item.link else "") + ".")

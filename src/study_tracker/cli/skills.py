@@ -1,0 +1,283 @@
+"""Guidance commands: career paths (`study path`), `study next`, `study drill`, `study report`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from study_tracker import clock
+from study_tracker.cli.app import app
+from study_tracker.cli.tracker import _groups, console, err, fail, store
+from study_tracker.tracker.curriculum import load_skills
+
+path_app = typer.Typer(help="Career paths: list them, show one, choose your goal.", no_args_is_help=True)
+app.add_typer(path_app, name="path")
+
+
+@path_app.command("list")
+def path_list() -> None:
+    """List the bundled career paths and mark the chosen goal."""
+    from study_tracker.roadmaps.paths import get_goal, load_paths
+
+    with store() as (session, _):
+        goal = get_goal(session)
+        table = Table("path", "title", "levels (months)", "goal")
+        for p in load_paths().values():
+            chosen = f"✓ {goal.level.id}" if goal and goal.path.slug == p.slug else ""
+            table.add_row(p.slug, p.title, ", ".join(p.level_ids), chosen)
+        console.print(table)
+
+
+@path_app.command("show")
+def path_show(
+    name: Annotated[str | None, typer.Argument(help="Path slug (default: your goal).")] = None,
+) -> None:
+    """Show a path's levels: tracks, skills with your mastery, milestones, interview topics."""
+    from study_tracker.roadmaps.mastery_log import skill_mastery
+    from study_tracker.roadmaps.paths import get_goal, get_path
+
+    with store() as (session, settings):
+        goal = get_goal(session)
+        if name is None and goal is None:
+            raise fail("no goal chosen: give a path name (see `study path list`) or `study path set NAME`", 2)
+        path = get_path(name) if name else goal.path  # type: ignore[union-attr]
+        scores = skill_mastery(session, now=clock.now(settings), zone=clock.local_zone(settings))
+        names = load_skills()
+        console.rule(f"{path.title}")
+        console.print(path.summary)
+        for lvl in path.levels:
+            mark = (
+                " [green](your goal)[/]"
+                if goal and goal.path.slug == path.slug and goal.level.id == lvl.id
+                else ""
+            )
+            console.print(f"\n[bold]{lvl.id} months · {lvl.title}[/]{mark}  target mastery {lvl.target:.2f}")
+            console.print(f"  {lvl.summary}")
+            console.print(f"  Tracks: {', '.join(lvl.tracks)}")
+            console.print("  Skills:")
+            for s in lvl.skills:
+                score = scores[s].score if s in scores else 0.0
+                flag = "[green]✓[/]" if score >= lvl.target else "[yellow]·[/]"
+                console.print(f"    {flag} {names[s].name} ({s}): {score:.2f}")
+            console.print("  Milestones:")
+            for m in lvl.milestones:
+                console.print(f"    - {m}")
+            console.print("  Interview topics:")
+            for t in lvl.interview_topics:
+                console.print(f"    - {t}")
+
+
+@path_app.command("set")
+def path_set(
+    name: Annotated[str, typer.Argument(help="Path slug from `study path list`.")],
+    level: Annotated[
+        str | None, typer.Option(help="Level by months of experience: 0-6, 6-12 or 12-24.")
+    ] = None,
+) -> None:
+    """Choose a career path (and level) as your goal."""
+    from study_tracker.roadmaps.paths import set_goal
+
+    with store() as (session, _):
+        goal = set_goal(session=session, path=name, level=level)
+        console.print(f"Goal: [bold]{goal.path.title}[/], {goal.level.id} months ({goal.level.title}).")
+
+
+@app.command("next")
+def next_cmd(
+    group: Annotated[
+        str | None, typer.Option("--group", "-g", help="swe or ml_specialist (default: both).")
+    ] = None,
+    passages: Annotated[
+        bool, typer.Option("--passages/--no-passages", help="Add the best passages from your knowledge base.")
+    ] = True,
+) -> None:
+    """What to study next, and why: reviews, next topics, then your weakest skill."""
+    from study_tracker.roadmaps.guidance import passages_for, what_next
+
+    groups = _groups(group)
+    with store() as (session, settings):
+        plan = what_next(session, now=clock.now(settings), zone=clock.local_zone(settings), groups=groups)
+        kb = None  # opened once, on the first suggestion that needs passages
+        if not plan.items:
+            console.print("[dim]Nothing to suggest: everything is done for today.[/]")
+        for i, item in enumerate(plan.items, 1):
+            console.print(f"\n[bold]{i}. {escape(item.title)}[/]  [dim]{item.kind}[/]")
+            console.print(f"   Why: {escape(item.reason)}")
+            if passages:
+                kb = kb or _open_kb(settings)
+                found = passages_for(item.query, item.subtopics, settings=settings, kb=kb)
+                if found.note:
+                    console.print(f"   [dim]{found.note}[/]")
+                for hit in found.hits:
+                    where = " › ".join(hit.heading_path) or hit.title or hit.source
+                    text = " ".join(hit.text.split())[:160]
+                    console.print(f"   · [cyan]{escape(str(where))}[/]: {escape(text)}")
+        if plan.more_reviews:
+            console.print(f"\n[dim]and {plan.more_reviews} more reviews due (`study review`).[/]")
+        if plan.weakest:
+            console.print("\nWeakest skills: " + ", ".join(f"{w.name} {w.score:.2f}" for w in plan.weakest))
+        for note in plan.notes:
+            console.print(f"[dim]{note}[/]")
+
+
+def _open_kb(settings):  # type: ignore[no-untyped-def]
+    try:
+        from study_tracker.knowledge.search import KnowledgeBase
+
+        return KnowledgeBase.open(settings, export=False)
+    except Exception:  # noqa: BLE001  (passages_for reports the knowledge base as unavailable)
+        return None
+
+
+GRADE_KEYS = {
+    "1": 1,
+    "2": 2,
+    "3": 3,
+    "4": 4,
+    "a": 1,
+    "again": 1,
+    "h": 2,
+    "hard": 2,
+    "g": 3,
+    "good": 3,
+    "e": 4,
+    "easy": 4,
+}
+
+
+def _read(prompt: str) -> str | None:
+    """One line from stdin (None at end of input), so a test can drive the drill through a pipe."""
+    console.print(prompt, end="")
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    return line.strip()
+
+
+def _mmss(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@app.command()
+def drill(
+    track: Annotated[str | None, typer.Option(help="Only this track (slug).")] = None,
+    type_: Annotated[
+        str | None,
+        typer.Option("--type", help="concept, tradeoff, derivation, estimation, scenario or coding."),
+    ] = None,
+    skill: Annotated[str | None, typer.Option(help="Only questions on this skill (id).")] = None,
+    count: Annotated[int, typer.Option(help="Questions to ask (1-30).")] = 5,
+    minutes: Annotated[int, typer.Option(help="Time limit for the whole drill (1-180).")] = 10,
+) -> None:
+    """An interview drill: a question, Enter to reveal key points, grade yourself, a summary at the end.
+
+    Grades: a/1 Again, h/2 Hard, g/3 Good, e/4 Easy; q ends the drill early.
+    """
+    from study_tracker.roadmaps import drill as drills
+
+    with store() as (session, settings):
+        zone = clock.local_zone(settings)
+        filters = drills.parse_filters(
+            {"track": track, "type": type_, "skill": skill, "count": count, "minutes": minutes}
+        )
+        started = drills.start_drill(session=session, filters=filters, now=clock.now(settings))
+        session.commit()  # answers are saved one by one: an interrupted drill keeps them
+        drill_id = started.id
+        total = len(started.questions)
+        console.rule(f"Drill #{drill_id}: {total} questions, {minutes} min")
+        for position in range(total):
+            view = drills.get_drill(session, drill_id=drill_id, now=clock.now(settings))
+            if view.finished:
+                break
+            pick = view.current
+            assert pick is not None
+            console.print(
+                f"\n[bold]Question {position + 1}/{total}[/] · {pick.track.title} day {pick.topic.day}: "
+                f"{escape(pick.topic.title)} · {pick.question.type} · ⏱ {_mmss(view.remaining_s)} left"
+            )
+            console.print(pick.question.prompt, markup=False)
+            if (
+                _read("[dim]Answer out loud or on paper, then press Enter to reveal the key points…[/] ")
+                is None
+            ):
+                break
+            for point in pick.question.key_points:
+                console.print(f"  • {point}", markup=False)
+            grade = None
+            while grade is None:
+                raw = _read("Grade: \\[a]gain, \\[h]ard, \\[g]ood, \\[e]asy (q to stop): ")
+                if raw is None or raw.lower() == "q":
+                    break
+                grade = GRADE_KEYS.get(raw.lower())
+                if grade is None:
+                    err.print(f"grade: must be a, h, g, e or 1-4, got {raw!r}")
+            if grade is None:
+                break
+            result = drills.answer(
+                session=session,
+                drill_id=drill_id,
+                position=position,
+                grade=grade,
+                now=clock.now(settings),
+                zone=zone,
+            )
+            session.commit()
+            if result is None:
+                console.print("[yellow]Time is up: that answer came after the limit and was not counted.[/]")
+                break
+            console.print(f"[dim]{drills.GRADES[grade]} in {result.seconds} s[/]")
+        view = drills.finish(session=session, drill_id=drill_id, now=clock.now(settings))
+        s = drills.summary(view)
+        console.rule("Summary")
+        table = Table("#", "question", "grade", "seconds")
+        for i, (pick, result) in enumerate(s.rows, 1):
+            label = f"{pick.track.title} day {pick.topic.day}: {pick.question.prompt[:70]}" if pick else "?"
+            table.add_row(
+                str(i),
+                label,
+                drills.GRADES[result.grade] if result else "–",
+                str(result.seconds) if result else "–",
+            )
+        console.print(table)
+        average = f", average grade {s.average_grade:.1f}/4" if s.average_grade is not None else ""
+        console.print(f"Answered {s.answered} of {s.asked} in {_mmss(s.seconds)}{average}.")
+        if s.weakest:
+            console.print(
+                "Weakest skills in this drill: " + ", ".join(f"{k} ({g:.1f})" for k, g in s.weakest[:3])
+            )
+
+
+@app.command()
+def report(
+    format_: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: print).")
+    ] = None,
+) -> None:
+    """A progress report for a mentor: streaks, completion, retention, skills, drills, milestones."""
+    from study_tracker.roadmaps import report as reports
+
+    if format_ not in reports.FORMATS:
+        raise fail(f"--format must be one of {', '.join(reports.FORMATS)}, got {format_!r}", 2)
+    if output is not None and output.is_dir():
+        raise fail(f"--output {output} is a folder: give a file name", 2)
+    with store() as (session, settings):
+        built = reports.build_report(session, now=clock.now(settings), zone=clock.local_zone(settings))
+        text = reports.export(built, format_)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, output)  # never leave a half-written report behind
+    except OSError as exc:
+        raise fail(f"--output {output}: {exc.strerror or exc}", 1) from None
+    console.print(f"Wrote {output} ({format_}).")

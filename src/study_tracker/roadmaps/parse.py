@@ -1,0 +1,474 @@
+"""A Markdown roadmap to a flat list of items (topics, subtopics, milestones, tasks, resources).
+
+How the document's structure is read (see ``blocks.py`` for headings and ``timing.py`` for
+durations):
+
+- **Title**: a single top-level ``#`` heading that opens the document; otherwise the file name.
+- **Topics**: the sections at the shallowest heading level that carries durations; without
+  durations, the shallowest level holding at least two sections. Sections above that level
+  group topics (their titles only go into the item keys). A document without usable headings
+  falls back to its top-level list items (each with nested items or a duration is a topic).
+- **Milestones**: sections whose title starts with project / milestone / capstone /
+  assignment / checkpoint (or names one and has no duration), and any section with
+  Objective / Steps / Deliverables parts (headings, bold lines or "Label:" leads). Their list
+  items become the milestone's checklist, grouped by part.
+- **Resources**: sections called Resources, Reading, References, Links, Books, Courses, Tools,
+  Materials, Videos...; every list item or table row in them; and, anywhere, a list item that is
+  essentially one link. Only http(s) addresses become links.
+- **Tasks**: ``- [ ]`` / ``- [x]`` items anywhere, with their state; nested checklists nest.
+- **Subtopics**: other list items and sub-sections of a topic.
+- Sections named Overview, Introduction, About, Contents, How to use, Notes, Summary... are
+  skipped (with a warning only if they held lists).
+
+Every item has a key from its heading path (numbering kept, durations and emoji dropped), so an
+edited file maps onto the same items and progress survives a re-import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ftfy
+
+from study_tracker.roadmaps.blocks import Block, Inline, ListItem, Section, label_of, parse_sections
+from study_tracker.roadmaps.timing import Timing, find_timing, strip_timing
+
+KINDS = ("topic", "subtopic", "milestone", "task", "resource")
+
+_MILESTONE_WORD = r"(?:mini[- ]?)?(?:project|milestone|capstone|assignment|checkpoint|portfolio piece)s?"
+MILESTONE_START = re.compile(rf"^\W*(?:\d+[.)]?\s*)?{_MILESTONE_WORD}\b", re.I)
+MILESTONE_ANY = re.compile(rf"\b{_MILESTONE_WORD}\b", re.I)
+RESOURCE_TITLE = re.compile(
+    r"^\W*(?:\d+[.)]?\s*)?(?:(?:key|useful|recommended|additional|further|learning|extra|core|suggested)\s+)?"
+    r"(?:resources?|readings?|references?|links?|books?|courses?|tools?|materials?|videos?|"
+    r"bibliography|sources|websites?|papers?)(?:\s+(?:and|&)\s+\w+)?\W*$",
+    re.I,
+)
+SKIP_TITLE = re.compile(
+    r"^\W*(?:overview|introduction|intro|about(?: this.*)?|table of contents|contents|toc|how to use.*|"
+    r"notes?|summary|conclusion|final (?:notes|thoughts|words)|tips|faq|license|changelog|credits)\W*$",
+    re.I,
+)
+CHECKBOX = re.compile(r"^\[( |x|X)\]\s+")
+MAX_TITLE = 300
+
+
+@dataclass
+class ParsedItem:
+    key: str
+    parent_key: str | None
+    kind: str
+    title: str
+    body: str = ""
+    timing: Timing | None = None
+    url: str | None = None
+    checked: bool = False
+
+
+@dataclass
+class ParsedRoadmap:
+    title: str | None
+    items: list[ParsedItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for i in self.items if i.kind == kind)
+
+
+def repair(text: str) -> str:
+    """Undo mojibake ("Ã©", "â€™"), normalise line ends and drop a byte-order mark."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return ftfy.fix_text(text, normalization="NFC")
+
+
+def slug(text: str, limit: int = 48) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = text.encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return text[:limit].rstrip("-")
+
+
+def _http(href: str) -> str | None:
+    return href if re.match(r"^https?://\S+$", href or "", re.I) else None
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.items: list[ParsedItem] = []
+        self.keys: set[str] = set()
+        self.warnings: list[str] = []
+        self.cursor: dict[str, float] = {}
+
+    def key(self, parent_path: str | None, title: str, kind: str, timing: Timing | None = None) -> str:
+        # Durations are left out of the key, so "Weeks 4-7" -> "Weeks 4-8" keeps the item's progress.
+        bare = title.replace(timing.phrase, "") if timing else title
+        seg = slug(bare) or slug(title) or f"{kind}-{len(self.items) + 1}"
+        key = f"{parent_path}/{seg}" if parent_path else seg
+        if len(key) > 240:
+            key = key[:200].rstrip("/-") + "-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+        base, n = key, 2
+        while key in self.keys:
+            key, n = f"{base}-{n}", n + 1
+        self.keys.add(key)
+        return key
+
+    def add(
+        self, kind: str, title: str, parent: ParsedItem | None, path: str | None, **kw: object
+    ) -> ParsedItem:
+        title = title.strip()[:MAX_TITLE] or kind
+        item = ParsedItem(
+            key=self.key(path, title, kind, kw.get("timing")),  # type: ignore[arg-type]
+            parent_key=parent.key if parent else None,
+            kind=kind,
+            title=title,
+            **kw,  # type: ignore[arg-type]
+        )
+        self.items.append(item)
+        return item
+
+    def timing(self, title: str) -> Timing | None:
+        t = find_timing(title, cursor=self.cursor)
+        if t is not None:
+            start = t.start if t.start is not None else self.cursor.get(t.unit, 0)
+            self.cursor[t.unit] = max(self.cursor.get(t.unit, 0), start + t.length)
+        return t
+
+
+def _is_resource_item(inline: Inline) -> bool:
+    """A list item that is essentially a link: "[Title](url)", "[Title](url) - short note"."""
+    if not inline.links:
+        return False
+    linked = sum(len(t) for t, _ in inline.links)
+    return linked >= 0.4 * len(inline.text) or len(inline.text) - linked <= 40
+
+
+def _item_title(inline: Inline) -> tuple[str, bool | None]:
+    """(title, checkbox state or None) of a list item."""
+    m = CHECKBOX.match(inline.text)
+    if m:
+        return inline.text[m.end() :], m[1] != " "
+    return inline.text, None
+
+
+def _flatten_text(items: Iterable[ListItem], depth: int = 0) -> list[str]:
+    out = []
+    for it in items:
+        out.append("  " * depth + "- " + it.inline.text)
+        out.extend(_flatten_text(it.children, depth + 1))
+    return out
+
+
+def _section_text(section: Section) -> str:
+    parts = []
+    for b in section.blocks:
+        if b.kind == "para" and b.inline:
+            parts.append(b.inline.text)
+        elif b.kind == "list":
+            parts.extend(_flatten_text(b.items))
+    return "\n".join(parts)
+
+
+def _has_parts(section: Section) -> bool:
+    """Steps / Deliverables parts (as sub-sections or "Label:" leads), not only a goal.
+
+    A phase often opens with "**Goal:** ..." alone; that states its aim, it does not make the
+    phase a project, so an Objective counts only next to another part.
+    """
+    labels = {c.label for c in section.children if c.label}
+    for b in section.blocks:
+        if b.kind == "para" and b.inline and label_of(b.inline.lead):
+            labels.add(label_of(b.inline.lead))
+        if b.kind == "list":
+            labels.update(label_of(it.inline.lead) for it in b.items if label_of(it.inline.lead))
+    return bool(labels - {"Objective"})
+
+
+def _holds_milestone(section: Section) -> bool:
+    """A sub-section is itself a project: this section is the phase that contains it."""
+    return any(
+        not c.label and (MILESTONE_START.match(c.title.text) or _has_parts(c)) for c in section.children
+    )
+
+
+def classify(section: Section) -> str:
+    """milestone | resource | skip | topic (by title and shape)."""
+    title = section.title.text
+    if RESOURCE_TITLE.match(title):
+        return "resource"
+    if SKIP_TITLE.match(title):
+        return "skip"
+    if _holds_milestone(section):
+        return "topic"
+    # A dated section ("Level 1: Foundation (0-6 months)") is a phase unless its title says project.
+    if find_timing(title) is not None and not MILESTONE_ANY.search(title):
+        return "topic"
+    if _has_parts(section):
+        return "milestone"
+    if MILESTONE_START.match(title) or (MILESTONE_ANY.search(title) and find_timing(title) is None):
+        return "milestone"
+    return "topic"
+
+
+def _walk_topic_level(root: Section) -> float | None:
+    """The heading level whose sections are the topics (see the module docstring)."""
+    levels: dict[float, int] = {}
+    dated: list[float] = []
+
+    def visit(s: Section) -> None:
+        for c in s.children:
+            kind = classify(c)
+            if kind == "topic" and not c.label:
+                levels[c.level] = levels.get(c.level, 0) + 1
+                if find_timing(c.title.text) is not None:
+                    dated.append(c.level)
+                visit(c)
+            elif kind in ("topic", "skip"):
+                continue
+
+    visit(root)
+    if dated:
+        return min(dated)
+    for level in sorted(levels):
+        if levels[level] >= 2:
+            return level
+    return min(levels) if levels else None
+
+
+class RoadmapParser:
+    def __init__(self) -> None:
+        self.b = _Builder()
+
+    # --- lists -----------------------------------------------------------------------------
+    def list_items(
+        self,
+        items: list[ListItem],
+        parent: ParsedItem | None,
+        path: str | None,
+        *,
+        default: str,
+        label: str = "",
+    ) -> None:
+        """Add each list item: a checkbox is a task, a link a resource, else ``default``."""
+        for it in items:
+            title, state = _item_title(it.inline)
+            if not title:
+                continue
+            if state is not None:
+                node = self.b.add(
+                    "task", title, parent, path or (parent.key if parent else None), checked=state, body=label
+                )
+                self.list_items(it.children, node, node.key, default="task", label=label)
+            elif default == "resource" or _is_resource_item(it.inline):
+                url = next((_http(h) for _, h in it.inline.links if _http(h)), None)
+                node = self.b.add("resource", title, parent, path, url=url)
+                self.list_items(it.children, parent, path, default="resource")
+            elif default == "task":
+                node = self.b.add("task", title, parent, path, body=label)
+                self.list_items(it.children, node, node.key, default="task", label=label)
+            else:
+                body = "\n".join([*it.extra, *_flatten_text(it.children)])
+                node = self.b.add(default, title, parent, path, body=body, timing=None)
+                # Checkboxes and links nested under a subtopic still count.
+                self._nested_extras(it.children, node)
+
+    def _nested_extras(self, items: list[ListItem], parent: ParsedItem) -> None:
+        for it in items:
+            title, state = _item_title(it.inline)
+            if state is not None:
+                node = self.b.add("task", title, parent, parent.key, checked=state)
+                self.list_items(it.children, node, node.key, default="task")
+            elif _is_resource_item(it.inline):
+                url = next((_http(h) for _, h in it.inline.links if _http(h)), None)
+                self.b.add("resource", title, parent, parent.key, url=url)
+            else:
+                self._nested_extras(it.children, parent)
+
+    def table_resources(
+        self, block: Block, parent: ParsedItem | None, path: str | None, all_rows: bool
+    ) -> None:
+        for row in block.rows:
+            link = next(((t, h) for cell in row for t, h in cell.links if _http(h)), None)
+            if link is None and not all_rows:
+                continue
+            title = (link[0] if link and link[0] else None) or next((c.text for c in row if c.text), "")
+            extra = " · ".join(c.text for c in row if c.text and c.text != title)
+            self.b.add("resource", title, parent, path, url=link[1] if link else None, body=extra)
+
+    # --- sections --------------------------------------------------------------------------
+    def resources(self, section: Section, parent: ParsedItem | None, path: str | None) -> None:
+        for block in section.blocks:
+            if block.kind == "list":
+                self.list_items(block.items, parent, path, default="resource")
+            elif block.kind == "table":
+                self.table_resources(block, parent, path, all_rows=True)
+            elif block.kind == "para" and block.inline:
+                for text, href in block.inline.links:
+                    if _http(href):
+                        self.b.add("resource", text or href, parent, path, url=href)
+        for child in section.children:
+            self.resources(child, parent, path)
+
+    def milestone(self, section: Section, parent: ParsedItem | None, path: str | None) -> None:
+        title = section.title.text
+        node = self.b.add("milestone", title, parent, path, timing=self.b.timing(title))
+        body: list[str] = []
+        label = ""
+
+        def take(blocks: list[Block], label: str) -> str:
+            for block in blocks:
+                if block.kind == "para" and block.inline:
+                    lead = label_of(block.inline.lead) if block.inline.lead else None
+                    if lead:
+                        label = lead
+                        rest = block.inline.text[len(block.inline.lead) :].lstrip(" :*")
+                        if rest:
+                            body.append(f"{label}: {rest}" if label == "Objective" else rest)
+                    else:
+                        body.append(block.inline.text)
+                elif block.kind == "list":
+                    for it in block.items:
+                        lead = label_of(it.inline.lead) if it.inline.lead else None
+                        if lead and not it.children:  # "- Objective: build a ..."
+                            rest = it.inline.text[len(it.inline.lead) :].lstrip(" :*")
+                            if lead == "Objective":
+                                body.append(f"Objective: {rest}")
+                            else:
+                                self.b.add("task", rest or lead, node, node.key, body=lead)
+                        elif lead:
+                            self.list_items(it.children, node, node.key, default="task", label=lead)
+                        elif label == "Objective":
+                            body.append("- " + it.inline.text)
+                        else:
+                            self.list_items([it], node, node.key, default="task", label=label)
+                elif block.kind == "table":
+                    self.table_resources(block, node, node.key, all_rows=False)
+            return label
+
+        label = take(section.blocks, label)
+        for child in section.children:
+            kind = "resource" if RESOURCE_TITLE.match(child.title.text) else None
+            if kind == "resource":
+                self.resources(child, node, node.key)
+            else:
+                take(child.blocks, child.label or child.title.text)
+                for grand in child.children:
+                    take(grand.blocks, grand.label or label)
+        node.body = "\n".join(body)
+
+    def topic(
+        self, section: Section, parent: ParsedItem | None, path: str | None, kind: str = "topic"
+    ) -> ParsedItem:
+        title = section.title.text
+        node = self.b.add(
+            kind, title, parent, path, timing=self.b.timing(title) if kind == "topic" else find_timing(title)
+        )
+        body = []
+        for block in section.blocks:
+            if block.kind == "para" and block.inline:
+                body.append(block.inline.text)
+            elif block.kind == "list":
+                self.list_items(block.items, node, node.key, default="subtopic")
+            elif block.kind == "table":
+                self.table_resources(block, node, node.key, all_rows=False)
+        node.body = "\n".join(body)
+        for child in section.children:
+            self.inner(child, node)
+        return node
+
+    def inner(self, section: Section, owner: ParsedItem) -> None:
+        """A section below a topic: milestone, resources, or a subtopic with its own items."""
+        kind = classify(section)
+        if kind == "resource":
+            self.resources(section, owner, owner.key)
+        elif kind == "milestone":
+            self.milestone(section, owner, owner.key)
+        elif kind == "skip":
+            return
+        else:
+            self.topic(section, owner, owner.key, kind="subtopic")
+
+    def container(self, section: Section, path: str | None, topic_level: float | None) -> None:
+        """A section above the topic level: its children are visited, its own lists kept."""
+        for block in section.blocks:
+            if block.kind == "list":
+                if topic_level is None and self._list_is_outline(block.items):
+                    self._list_topics(block.items, path)
+                else:
+                    self._loose_list(block.items, path)
+            elif block.kind == "table":
+                self.table_resources(block, None, path, all_rows=False)
+        for child in section.children:
+            kind = classify(child)
+            if kind == "skip":
+                if any(b.kind == "list" for b in child.blocks):
+                    self.b.warnings.append(
+                        f"skipped the section {child.title.text!r} (not roadmap structure)"
+                    )
+                continue
+            if kind == "resource":
+                self.resources(child, None, path)
+            elif kind == "milestone":
+                self.milestone(child, None, path)
+            elif topic_level is None or child.level >= topic_level:
+                self.topic(child, None, path)
+            else:
+                sub = (
+                    f"{path}/{slug(strip_timing(child.title.text))}"
+                    if path
+                    else slug(strip_timing(child.title.text))
+                )
+                self.container(child, sub or path, topic_level)
+
+    def _loose_list(self, items: list[ListItem], path: str | None) -> None:
+        """A list outside any topic: checkboxes and links count; plain bullets are prose."""
+        for it in items:
+            title, state = _item_title(it.inline)
+            if state is not None:
+                node = self.b.add("task", title, None, path, checked=state)
+                self.list_items(it.children, node, node.key, default="task")
+            elif _is_resource_item(it.inline):
+                url = next((_http(h) for _, h in it.inline.links if _http(h)), None)
+                self.b.add("resource", title, None, path, url=url)
+            else:
+                self._loose_list(it.children, path)
+
+    @staticmethod
+    def _list_is_outline(items: list[ListItem]) -> bool:
+        plain = [it for it in items if _item_title(it.inline)[1] is None]
+        return len(plain) >= 2 and any(it.children or find_timing(it.inline.text) for it in plain)
+
+    def _list_topics(self, items: list[ListItem], path: str | None) -> None:
+        for it in items:
+            title, state = _item_title(it.inline)
+            if state is not None or not (it.children or find_timing(title)):
+                self._loose_list([it], path)
+                continue
+            node = self.b.add(
+                "topic", title, None, path, timing=self.b.timing(title), body="\n".join(it.extra)
+            )
+            self.list_items(it.children, node, node.key, default="subtopic")
+
+
+def parse_roadmap(text: str) -> ParsedRoadmap:
+    """Read a Markdown roadmap (already decoded) into items; never raises on odd Markdown."""
+    root = parse_sections(repair(text))
+    title = None
+    top = root
+    if root.children and root.children[0].level == 1 and not root.blocks:
+        h1s = [c for c in root.children if c.level == 1]
+        if len(h1s) == 1 and not MILESTONE_START.match(h1s[0].title.text):
+            title = h1s[0].title.text
+            # The title section's children (and any siblings after it) hold the plan.
+            top = Section(
+                title=Inline(""),
+                level=0,
+                blocks=h1s[0].blocks,
+                children=[*h1s[0].children, *root.children[1:]],
+            )
+    parser = RoadmapParser()
+    parser.container(top, None, _walk_topic_level(top))
+    return ParsedRoadmap(title=title, items=parser.b.items, warnings=parser.b.warnings)

@@ -1,0 +1,465 @@
+"""Roadmap services: import a Markdown roadmap, view it, tick items, and say what comes next
+(the view objects and the item tree they are built from live in ``views``).
+
+Progress lives in ``item_events`` (append-only), keyed by (roadmap, item key); items are rebuilt
+from the file on every import. The state of an item is its latest event; with no event, the
+``[x]`` in the file. When a re-imported file changes a checkbox (``[ ]`` -> ``[x]`` or back), that
+change is recorded as a ``source="file"`` event, so it applies - and a later user tick still
+wins over it. A checkbox the file did not change leaves the user's own ticks alone.
+
+A milestone or topic is done when ticked; without a tick of its own, when it has tasks and all
+of them are done. Roadmap progress is the share of done topics, milestones and tasks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from study_tracker.clock import local_date
+from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
+from study_tracker.roadmaps.errors import RoadmapError
+from study_tracker.roadmaps.matching import match_skills
+from study_tracker.roadmaps.parse import ParsedRoadmap, parse_roadmap
+from study_tracker.roadmaps.parse import slug as make_slug
+from study_tracker.roadmaps.timing import add_units
+from study_tracker.roadmaps.views import (
+    COUNTED,
+    ImportResult,
+    ItemView,
+    NextItem,
+    RoadmapMilestones,
+    RoadmapSummary,
+    RoadmapTree,
+    RoadmapView,
+    get_roadmap,
+    load_tree,
+    load_trees,
+)
+from study_tracker.tracker.errors import NotFound
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MAX_LINK = 2000
+
+
+# --- import ------------------------------------------------------------------------------------
+def decode_upload(data: bytes, *, name: str, field_name: str = "file") -> str:
+    """Bytes of an uploaded or read file as text (UTF-8, with or without BOM; UTF-16 with BOM).
+
+    Raises:
+        RoadmapError: empty, binary or not decodable; names the field and the file.
+    """
+    if not data.strip():
+        raise RoadmapError.field(field_name, f"{name} is empty")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:4096]:
+        raise RoadmapError.field(field_name, f"{name} is not a text file (it holds binary data)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # cp1252 files are common enough: read them as such rather than refuse, ftfy fixes the rest.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise RoadmapError.field(
+                field_name, f"{name} is not UTF-8 text (byte {exc.start}: {exc.reason})"
+            ) from None
+
+
+def _validate_slug(slug: str) -> str:
+    if not SLUG.match(slug):
+        raise RoadmapError.field(
+            "slug",
+            f"{slug!r} must be 1-64 lowercase letters, digits or dashes, starting with a letter or digit",
+        )
+    return slug
+
+
+def _dates(parsed: ParsedRoadmap, start: date) -> dict[str, tuple[int, int]]:
+    """key -> (offset_days, duration_days) for items with a timing. A length without a position
+    ("2 weeks") starts where the latest dated item so far ends, whatever units that one used."""
+    out = {}
+    cursor = start
+    for item in parsed.items:
+        t = item.timing
+        if t is None:
+            continue
+        first = add_units(start, t.unit, t.start) if t.start is not None else cursor
+        after = add_units(first, t.unit, t.length)
+        if item.kind == "topic":
+            cursor = max(cursor, after)
+        out[item.key] = ((first - start).days, max(1, (after - first).days))
+    return out
+
+
+def import_roadmap(
+    *,
+    session: Session,
+    text: str,
+    source_name: str,
+    start_date: date | None,
+    slug: str | None,
+    now: datetime,
+    zone: tzinfo,
+    parsed: ParsedRoadmap | None = None,
+) -> ImportResult:
+    """Create a roadmap from Markdown, or update the one with the same slug in place.
+
+    Args:
+        text: the decoded document (see ``decode_upload``); mojibake is repaired here.
+        source_name: the file name, used in messages and as the title when there is no ``#`` title.
+        start_date: dates are derived from durations relative to it; default: the stored start
+            date on a re-import, else today.
+        slug: defaults to the slug of the title.
+        parsed: an already parsed document (benchmarks time parsing apart).
+
+    Returns:
+        What was created or updated, with counts and warnings.
+
+    Raises:
+        RoadmapError: no usable structure (field ``file``), or a bad ``slug``.
+    """
+    parsed = parsed or parse_roadmap(text)
+    name = Path(source_name).name or "roadmap"
+    if not any(parsed.count(k) for k in COUNTED):
+        raise RoadmapError.field(
+            "file",
+            f"{name}: no roadmap structure found. Expected headings or a list of phases, levels or "
+            "weeks, project sections, or '- [ ]' checklists.",
+        )
+    title = parsed.title or re.sub(r"[-_]+", " ", Path(name).stem).strip().title() or "Roadmap"
+    slug = (
+        _validate_slug(slug)
+        if slug
+        else (make_slug(title, 64) or make_slug(Path(name).stem, 64) or "roadmap")
+    )
+    roadmap = session.scalar(select(Roadmap).where(Roadmap.slug == slug))
+    created = roadmap is None
+    today = local_date(now, zone)
+    start = start_date or (roadmap.start_date if roadmap else today)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    unchanged = roadmap is not None and roadmap.content_hash == digest and roadmap.start_date == start
+    if roadmap is None:
+        roadmap = Roadmap(
+            slug=slug,
+            title=title,
+            source_name=name,
+            content_hash=digest,
+            start_date=start,
+            imported_at=now,
+            updated_at=now,
+        )
+        session.add(roadmap)
+        session.flush()
+    else:
+        roadmap.title, roadmap.source_name, roadmap.content_hash = title, name, digest
+        roadmap.start_date, roadmap.updated_at = start, now
+
+    existing = {
+        i.key: i for i in session.scalars(select(RoadmapItem).where(RoadmapItem.roadmap_id == roadmap.id))
+    }
+    dates = _dates(parsed, start)
+    children: dict[str, list[str]] = {}
+    for p in parsed.items:
+        if p.parent_key:
+            children.setdefault(p.parent_key, []).append(p.title)
+    seen = set()
+    for position, p in enumerate(parsed.items):
+        seen.add(p.key)
+        offset, duration = dates.get(p.key, (None, None))
+        texts = [p.title]
+        if p.kind in ("topic", "milestone"):
+            texts += children.get(p.key, [])
+        skills = match_skills(texts) if p.kind != "resource" else []
+        row = existing.get(p.key)
+        if row is None:
+            row = RoadmapItem(roadmap_id=roadmap.id, key=p.key, checked_in_file=p.checked)
+            session.add(row)
+        elif row.checked_in_file != p.checked:
+            session.add(
+                ItemEvent(
+                    roadmap_id=roadmap.id,
+                    item_key=p.key,
+                    done=p.checked,
+                    source="file",
+                    at=now,
+                    local_date=today,
+                )
+            )
+            row.checked_in_file = p.checked
+        row.parent_key, row.kind, row.position, row.title, row.body = (
+            p.parent_key,
+            p.kind,
+            position,
+            p.title,
+            p.body,
+        )
+        row.offset_days, row.duration_days, row.url, row.skills, row.removed = (
+            offset,
+            duration,
+            p.url,
+            skills,
+            False,
+        )
+    removed = 0
+    for key, row in existing.items():
+        if key not in seen:
+            row.removed = True
+            removed += 1
+    session.flush()
+    counts = {k + "s": parsed.count(k) for k in ("topic", "subtopic", "milestone", "task", "resource")}
+    counts["removed"] = removed
+    return ImportResult(
+        slug=slug,
+        title=title,
+        created=created,
+        unchanged=unchanged,
+        counts=counts,
+        warnings=list(parsed.warnings),
+        start_date=start,
+    )
+
+
+# --- reading -----------------------------------------------------------------------------------
+def list_roadmaps(*, session: Session) -> list[RoadmapSummary]:
+    """Every imported roadmap with its progress, by title."""
+    out = []
+    for tree in load_trees(session):
+        done, total = tree.progress()
+        counts: dict[str, int] = {}
+        for i in tree.items:
+            counts[i.kind + "s"] = counts.get(i.kind + "s", 0) + 1
+        r = tree.roadmap
+        out.append(
+            RoadmapSummary(
+                slug=r.slug,
+                title=r.title,
+                source_name=r.source_name,
+                start_date=r.start_date,
+                updated_at=r.updated_at,
+                progress=done / total if total else 0.0,
+                done=done,
+                total=total,
+                counts=counts,
+            )
+        )
+    return out
+
+
+def roadmap_view(*, session: Session, slug: str, today: date) -> RoadmapView:
+    """The whole roadmap: dated topics with their items, all milestones, loose tasks and resources.
+
+    Raises:
+        NotFound: no roadmap with that slug.
+    """
+    roadmap = get_roadmap(session, slug)
+    tree = load_tree(session, roadmap)
+    topics = [tree.topic(i, today) for i in tree.items if i.kind == "topic"]
+    milestones = [tree.milestone(i) for i in tree.items if i.kind == "milestone"]
+    loose = [i for i in tree.items if tree.owner(i) is None and i.kind in ("task", "resource")]
+    ends = [tree.dates(i)[1] for i in tree.items if i.kind == "topic" and i.offset_days is not None]
+    done, total = tree.progress()
+    return RoadmapView(
+        slug=roadmap.slug,
+        title=roadmap.title,
+        source_name=roadmap.source_name,
+        start_date=roadmap.start_date,
+        end_date=max((e for e in ends if e), default=None),
+        updated_at=roadmap.updated_at,
+        progress=done / total if total else 0.0,
+        done=done,
+        total=total,
+        topics=topics,
+        milestones=milestones,
+        tasks=[tree.view(i, tree._depth(i, i)) for i in loose if i.kind == "task"],
+        resources=[tree.view(i) for i in loose if i.kind == "resource"],
+        removed=tree.removed,
+    )
+
+
+def item_view(*, session: Session, slug: str, key: str) -> ItemView:
+    """One item with its current state (for the page fragment after a tick).
+
+    Raises:
+        NotFound: no such roadmap or item.
+    """
+    roadmap = get_roadmap(session, slug)
+    tree = load_tree(session, roadmap)
+    if key not in tree.by_key:
+        raise NotFound(f"roadmap {slug!r} has no item {key!r}")
+    return tree.view(tree.by_key[key])
+
+
+def validate_link(link: str, field_name: str = "link") -> str:
+    """An http(s) URL, trimmed; "" clears a link.
+
+    Raises:
+        RoadmapError: anything else, naming ``field_name``.
+    """
+    link = link.strip()
+    if not link:
+        return ""
+    if len(link) > MAX_LINK:
+        raise RoadmapError.field(field_name, f"must be at most {MAX_LINK} characters")
+    if not re.match(r"^https?://[^\s/?#]+\.?[^\s]*$", link, re.I) or re.search(r"\s", link):
+        raise RoadmapError.field(
+            field_name, "must be an http:// or https:// address, like https://github.com/you/project"
+        )
+    return link
+
+
+def set_item(
+    *, session: Session, slug: str, key: str, done: bool | None, link: str | None, now: datetime, zone: tzinfo
+) -> ItemView:
+    """Tick or untick an item and/or set its deliverable link ("" clears it); one event.
+
+    Returns:
+        The item's new state.
+
+    Raises:
+        NotFound: no such roadmap or item (items removed from the file cannot be changed).
+        RoadmapError: neither ``done`` nor ``link`` given, or a link that is not http(s).
+    """
+    roadmap = get_roadmap(session, slug)
+    item = session.scalar(
+        select(RoadmapItem).where(RoadmapItem.roadmap_id == roadmap.id, RoadmapItem.key == key)
+    )
+    if item is None or item.removed:
+        raise NotFound(f"roadmap {slug!r} has no item {key!r}")
+    if done is None and link is None:
+        raise RoadmapError.field("done", "give done (true/false) or a link")
+    if link is not None:
+        link = validate_link(link)
+    if done is not None and item.kind == "resource":
+        raise RoadmapError.field("done", "resources are links to read, not items to tick")
+    session.add(
+        ItemEvent(
+            roadmap_id=roadmap.id,
+            item_key=key,
+            done=done,
+            link=link,
+            source="user",
+            at=now,
+            local_date=local_date(now, zone),
+        )
+    )
+    session.flush()
+    return item_view(session=session, slug=slug, key=key)
+
+
+def milestone_progress(*, session: Session) -> list[RoadmapMilestones]:
+    """Per roadmap: every milestone with its checklist, state and progress (report, milestones page)."""
+    out = []
+    for tree in load_trees(session):
+        ms = [tree.milestone(i) for i in tree.items if i.kind == "milestone"]
+        done = sum(m.state == "done" for m in ms)
+        out.append(
+            RoadmapMilestones(
+                slug=tree.roadmap.slug,
+                title=tree.roadmap.title,
+                progress=done / len(ms) if ms else 0.0,
+                done=done,
+                total=len(ms),
+                milestones=ms,
+            )
+        )
+    return out
+
+
+def _topic_reason(tree: RoadmapTree, item: RoadmapItem, today: date) -> str:
+    start, end = tree.dates(item)
+    if start is None or end is None:
+        return "next open topic in order"
+    if start <= today <= end:
+        return f"scheduled now: day {(today - start).days + 1} of {(end - start).days + 1}, until {end}"
+    if today > end:
+        return f"overdue: planned to end on {end}"
+    return f"coming up: starts on {start}"
+
+
+def next_items(*, session: Session, today: date) -> list[NextItem]:
+    """Per roadmap, the topic to work on (the one scheduled today, else the earliest overdue one,
+    else the next dated one, else the first open one in document order) and the next open
+    milestone (preferably of that topic), each with a reason."""
+    out = []
+    for tree in load_trees(session):
+        r = tree.roadmap
+        topics = [i for i in tree.items if i.kind == "topic" and not tree.done(i)]
+        dated = sorted(
+            (i for i in topics if i.offset_days is not None), key=lambda i: (i.offset_days, i.position)
+        )
+        # What the plan says for today, then what was left behind, then what comes next.
+        current = [i for i in dated if tree.topic_state(i, today) == "current"]
+        overdue = [i for i in dated if tree.topic_state(i, today) == "overdue"]
+        pick = (current or overdue or dated or topics or [None])[0]
+        if pick is not None:
+            start, end = tree.dates(pick)
+            out.append(
+                NextItem(
+                    r.slug,
+                    r.title,
+                    "topic",
+                    pick.key,
+                    pick.title,
+                    _topic_reason(tree, pick, today),
+                    list(pick.skills or []),
+                    start,
+                    end,
+                )
+            )
+        open_ms = [i for i in tree.items if i.kind == "milestone" and not tree.done(i)]
+        if pick is not None:  # prefer a milestone of the chosen topic, then any in document order
+            mine = [m for m in open_ms if (o := tree.owner(m)) is not None and o.key == pick.key]
+            open_ms = mine + [m for m in open_ms if m not in mine]
+        if open_ms:
+            m = open_ms[0]
+            view = tree.milestone(m)
+            done = sum(t.done for t in view.tasks)
+            reason = (
+                f"{done} of {len(view.tasks)} checklist items done" if view.tasks else "next open milestone"
+            )
+            start, end = tree.dates(m)
+            out.append(
+                NextItem(
+                    r.slug, r.title, "milestone", m.key, m.title, reason, list(m.skills or []), start, end
+                )
+            )
+    return out
+
+
+def items_for_skills(*, session: Session, skills: Iterable[str]) -> list[NextItem]:
+    """Open topics, subtopics and milestones tagged with any of ``skills`` (document order per
+    roadmap); ``reason`` names the matching skills."""
+    wanted = set(skills)
+    out = []
+    for tree in load_trees(session):
+        for i in tree.items:
+            if i.kind not in ("topic", "subtopic", "milestone") or tree.done(i):
+                continue
+            shared = sorted(wanted & set(i.skills or []))
+            if shared:
+                start, end = tree.dates(i)
+                out.append(
+                    NextItem(
+                        tree.roadmap.slug,
+                        tree.roadmap.title,
+                        i.kind,
+                        i.key,
+                        i.title,
+                        "practises " + ", ".join(shared),
+                        list(i.skills),
+                        start,
+                        end,
+                    )
+                )
+    return out
