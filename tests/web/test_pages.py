@@ -172,3 +172,32 @@ def test_bad_form_input(client, settings, path, form, status, message) -> None: 
     assert message in r.text
     assert settings_store.config_path(settings.data_dir, "ml_specialist").read_text() == before
     assert "Completed" not in client.get("/?group=ml_specialist").text
+
+
+def test_after_a_long_break_today_lists_the_oldest_reviews_and_offers_the_rest(client, settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from study_tracker.db.engine import session_scope
+    from study_tracker.tracker import service
+    from study_tracker.web.routes.pages import REVIEWS_SHOWN
+
+    start = datetime(2026, 9, 1, 9, tzinfo=UTC)
+    with session_scope(settings.db_url) as session:
+        # each completion leaves a 1-day review overdue
+        topics = [("coding_patterns", d) for d in range(1, 29)] + [("system_design", d) for d in range(1, 29)]
+        for i, (track, day) in enumerate(topics[: REVIEWS_SHOWN + 5]):
+            service.complete_topic(
+                session=session,
+                track=track,
+                day=day,
+                difficulty=3,
+                notes="",
+                now=start + timedelta(days=i),
+                zone=UTC,
+            )
+    due = REVIEWS_SHOWN + 5
+    page = client.get("/?group=swe").text
+    assert len(re.findall(r'href="/reviews/\d+"', page)) == REVIEWS_SHOWN
+    assert f"Show all {due} due reviews" in page and "5 more, oldest first" in page
+    everything = client.get("/?group=swe&reviews=all").text
+    assert len(re.findall(r'href="/reviews/\d+"', everything)) == due and "Show all" not in everything

@@ -311,30 +311,41 @@ class TodayView:
 def due_reviews(session: Session, *, group: str, today: date, until: date | None = None) -> list[DueReview]:
     """Reviews due on or before ``until`` (default today): overdue first, oldest first."""
     until = until or today
+    # Columns, not entities: a long break leaves thousands due, and building ORM objects (and
+    # parsing each FSRS card's JSON state) for them was most of Today's time.
     rows = session.execute(
-        select(ScheduledReview, Completion)
+        select(
+            ScheduledReview.completion_id,
+            ScheduledReview.track,
+            ScheduledReview.day,
+            ScheduledReview.due_date,
+            ScheduledReview.step,
+            ScheduledReview.interval_days,
+            Completion.local_date,
+        )
         .join(Completion, Completion.id == ScheduledReview.completion_id)
         .where(ScheduledReview.group == group, ScheduledReview.due_date <= until)
         .order_by(ScheduledReview.due_date, Completion.completed_at, Completion.id)
     ).all()
     out = []
-    for sched, completion in rows:
-        track = load_tracks().get(sched.track)
-        topic = track.topic(sched.day) if track else None
+    tracks = load_tracks()
+    for completion_id, slug, day, due_date, step, interval_days, completed_on in rows:
+        track = tracks.get(slug)
+        topic = track.topic(day) if track else None
         if track is None or topic is None:
             continue  # a track removed from the bundle keeps its log but has nothing to show
         out.append(
             DueReview(
-                completion_id=sched.completion_id,
+                completion_id=completion_id,
                 track=track,
-                day=sched.day,
+                day=day,
                 topic=topic,
-                due_date=sched.due_date,
-                step=sched.step,
-                interval_days=sched.interval_days,
-                rtype=review_type(sched.interval_days),
-                completed_on=completion.local_date,
-                overdue_days=max(0, (today - sched.due_date).days),
+                due_date=due_date,
+                step=step,
+                interval_days=interval_days,
+                rtype=review_type(interval_days),
+                completed_on=completed_on,
+                overdue_days=max(0, (today - due_date).days),
             )
         )
     return out

@@ -19,6 +19,7 @@ from study_tracker.web.deps import GROUP_COOKIE, Clock, current_group, get_clock
 from study_tracker.web.rendering import render, render_markdown
 
 router = APIRouter(default_response_class=HTMLResponse)
+REVIEWS_SHOWN = 25  # due reviews listed on Today before "Show all"
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
@@ -43,7 +44,14 @@ def today_page(request: Request, session: SessionDep, clock: ClockDep) -> Respon
     # The What-next panel reuses this view; its passages load later (htmx), never blocking Today.
     next_up = guidance.what_next(session, now=clock.now, zone=clock.zone, groups=[group], views=[view])
     message = request.query_params.get("message")
-    ctx = {"view": view, "message": message, "next_up": next_up}
+    ctx = {
+        "view": view,
+        "message": message,
+        "next_up": next_up,
+        # after a long break hundreds are due: list the oldest, the rest on request
+        "reviews_shown": REVIEWS_SHOWN,
+        "all_reviews": request.query_params.get("reviews") == "all",
+    }
     return _remember_group(render(request, "today.html", ctx), request)
 
 
