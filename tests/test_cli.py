@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +10,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from study_tracker.cli import app
+from tests.cli_helpers import study
 
 runner = CliRunner()
 
@@ -33,17 +31,6 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     for part in path:
         cmd = cmd.commands[part]  # type: ignore[attr-defined]
     assert (cmd.help or "").strip(), f"`study {' '.join(path)}` has no help text"
-
-
-def study(data_dir: Path, *args: str, today: str = "2026-11-22") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TIMEZONE": "UTC", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "study_tracker", "--today", today, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_tracker_flow_from_the_shell(tmp_path: Path) -> None:

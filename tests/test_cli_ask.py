@@ -4,13 +4,11 @@ field, and (with the real model on a tiny corpus) answers, sources, JSON, LLM st
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import study
 from tests.fake_llm import FakeLLM
 
 NOTES = {
@@ -20,20 +18,6 @@ NOTES = {
     "training.md": "# Training\n\n## Dropout\n\nDropout randomly zeroes activations during training, which "
     "stops units from co-adapting and so reduces overfitting. It is switched off at test time.\n",
 }
-
-
-def study(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full = {
-        **os.environ,
-        "STUDY_DATA_DIR": str(data_dir),
-        "STUDY_INDEX_ON_START": "false",
-        "STUDY_LLM_BASE_URL": "",
-        "COLUMNS": "200",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "study_tracker", *args], capture_output=True, text=True, env=full, timeout=300
-    )
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,14 +12,8 @@ from study_tracker.knowledge.ingest import ingest_paths
 from study_tracker.knowledge.prepare import needs_preparing, settings_env
 from study_tracker.knowledge.sources import ensure_bundled_indexed
 from study_tracker.knowledge.store import KnowledgeStore
+from tests.cli_helpers import study
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
-
-
-def study(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_INDEX_ON_START": "false", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "study_tracker", *args], capture_output=True, text=True, env=env, timeout=300
-    )
 
 
 def test_commands_on_an_empty_knowledge_base(tmp_path: Path) -> None:

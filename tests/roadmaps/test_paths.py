@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ from study_tracker.db.models import Meta
 from study_tracker.roadmaps.paths import get_goal, load_path_file, load_paths, set_goal
 from study_tracker.tracker.curriculum import CurriculumError, load_skills, load_tracks
 from study_tracker.tracker.errors import InvalidInput
+from tests.cli_helpers import study
 
 PATHS = load_paths()
 
@@ -105,17 +103,6 @@ def test_bad_goal_names_the_field_and_keeps_the_old_one(
     assert exc.value.errors[0].field == field
     goal = get_goal(session)
     assert goal is not None and (goal.path.slug, goal.level.id) == ("machine-learning-engineer", "12-24")
-
-
-def study(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TIMEZONE": "UTC", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "study_tracker", "--today", "2026-11-22", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_path_commands(tmp_path: Path) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from study_tracker.roadmaps import service as roadmaps
 from study_tracker.roadmaps.paths import set_goal
 from study_tracker.tracker import service
 from study_tracker.tracker.errors import InvalidInput
+from tests.cli_helpers import study
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 ROADMAP = """# Agents <script>alert(1)</script> roadmap
@@ -110,17 +108,6 @@ def test_export_refuses_an_unknown_format(session: Session) -> None:
     with pytest.raises(InvalidInput) as exc:
         reports.export(build(session), "pdf")
     assert exc.value.errors[0].field == "format"
-
-
-def study(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STUDY_DATA_DIR": str(data_dir), "STUDY_TIMEZONE": "UTC", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "study_tracker", "--today", "2026-11-22", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_report_command(tmp_path: Path) -> None:

@@ -30,19 +30,17 @@ from study_tracker.db.models import (
     Undo,
 )
 from study_tracker.roadmaps.mastery import (
-    COMPLETION_SIGNAL,
-    COMPLETION_WEIGHT,
-    DRILL_WEIGHT,
     HALF_LIFE_DAYS,
     PRIOR_WEIGHT,
-    RECALL_SIGNAL,
-    REVIEW_WEIGHT,
     Evidence,
     SkillMastery,
     TopicSums,
     card_evidence,
     card_recall,
+    completion_evidence,
     decays_for,
+    drill_evidence,
+    review_evidence,
     score_skills,
     sum_topic,
 )
@@ -230,9 +228,7 @@ def _states(
 
 def _drill_evidence(reader: _Reader, rows: Any) -> Iterable[Evidence]:
     for rid, slug, day, skills, grade, on in rows:
-        yield Evidence(
-            "drill", rid, slug, day, tuple(skills), reader.day(on), RECALL_SIGNAL[grade], DRILL_WEIGHT, grade
-        )
+        yield drill_evidence(ref=rid, track=slug, day=day, skills=skills, on=reader.day(on), grade=grade)
 
 
 def _read_all(session: Session, fp: _Fingerprint, *, url: str, today: date, now: datetime) -> _Log:
@@ -263,20 +259,12 @@ def _read_all(session: Session, fp: _Fingerprint, *, url: str, today: date, now:
             continue
         items = grouped[skills]
         items.append(
-            Evidence(
-                "completion",
-                cid,
-                slug,
-                day,
-                skills,
-                reader.day(on),
-                COMPLETION_SIGNAL[difficulty],
-                COMPLETION_WEIGHT,
-                difficulty,
+            completion_evidence(
+                ref=cid, track=slug, day=day, skills=skills, on=reader.day(on), difficulty=difficulty
             )
         )
         items += [
-            Evidence("review", rid, slug, day, skills, r_on, RECALL_SIGNAL[rating], REVIEW_WEIGHT, rating)
+            review_evidence(ref=rid, track=slug, day=day, skills=skills, on=r_on, rating=rating)
             for rid, rating, r_on in reviews
         ]
     for ev in _drill_evidence(reader, _drill_rows(session, after=0, upto=fp.drills[0])):
@@ -354,17 +342,7 @@ def _extend(session: Session, prev: _Log, fp: _Fingerprint, *, now: datetime) ->
                 continue
             difficulty, on = new_completions[cid]
             added[skills].append(
-                Evidence(
-                    "completion",
-                    cid,
-                    slug,
-                    day,
-                    skills,
-                    on,
-                    COMPLETION_SIGNAL[difficulty],
-                    COMPLETION_WEIGHT,
-                    difficulty,
-                )
+                completion_evidence(ref=cid, track=slug, day=day, skills=skills, on=on, difficulty=difficulty)
             )
         elif was_card != (state is not None):
             return None  # counted one way before and the other now: simplest to recompute
@@ -374,7 +352,7 @@ def _extend(session: Session, prev: _Log, fp: _Fingerprint, *, now: datetime) ->
             added[skills].append(cards[cid].evidence)
             continue
         added[skills] += [
-            Evidence("review", rid, slug, day, skills, r_on, RECALL_SIGNAL[rating], REVIEW_WEIGHT, rating)
+            review_evidence(ref=rid, track=slug, day=day, skills=skills, on=r_on, rating=rating)
             for rid, rating, r_on in reviews
         ]
     for ev in _drill_evidence(reader, new_d):
