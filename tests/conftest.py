@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -69,3 +70,30 @@ def client(settings: Settings):  # type: ignore[no-untyped-def]
 
     with TestClient(create_app(settings)) as c:
         yield c
+
+
+# --- PostgreSQL (tests marked ``postgres``): one real server for the run, a fresh database per test ---
+
+
+@pytest.fixture(scope="session")
+def pg_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def pg_settings(pg_uri: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_uri, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = pg_uri.replace("postgresql://", "postgresql+psycopg://", 1).replace("/postgres?", f"/{name}?", 1)
+    settings = make_settings(tmp_path / "data", database_url=url)
+    yield settings
+    get_engine(url).dispose()

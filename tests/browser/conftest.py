@@ -104,8 +104,11 @@ def browser():  # type: ignore[no-untyped-def]
         pytest.fail(
             f"Debian chromium not found at {CHROMIUM}: `make test` installs it (apt-get install chromium)"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() polls for 5 s by default, less than a page load takes on a busy 2-core machine;
+    # give assertions the same patience as actions (30 s).
+    expect.set_options(timeout=30_000)
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield b

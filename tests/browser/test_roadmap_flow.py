@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -26,8 +28,13 @@ ROADMAP = """# LLM apps roadmap
 """
 
 
-def chart_data(page) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    page.wait_for_selector("#skills-chart[data-rendered='true']")  # ECharts drew it
+def chart_data(page, errors: list[str]) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    try:
+        page.wait_for_selector("#skills-chart[data-rendered='true']")  # ECharts drew it
+    except PlaywrightTimeout:
+        raise AssertionError(
+            f"the Skills chart was not drawn on {page.url}; errors in the page: {errors}"
+        ) from None
     return json.loads(page.locator("#skills-data").text_content())  # type: ignore[no-any-return]
 
 
@@ -37,6 +44,9 @@ def mastery_of(data: dict, skill: str) -> float:  # type: ignore[type-arg]
 
 def test_roadmap_drill_and_skills(server, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     server.start(today="2026-11-22")
+    errors: list[str] = []  # reported if the chart is not drawn
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
 
     # Import a roadmap through the Roadmaps page's upload form.
     source = tmp_path / "llm-apps.md"
@@ -68,8 +78,8 @@ def test_roadmap_drill_and_skills(server, page, tmp_path: Path) -> None:  # type
     page.get_by_label("Career path").select_option("machine-learning-engineer")
     page.get_by_label("Level (months of experience)").select_option("6-12")
     page.get_by_role("button", name="Set as my goal").click()
-    assert "Goal: Machine Learning Engineer, 6-12 months" in page.locator("#flash").inner_text()
-    before = chart_data(page)
+    expect(page.locator("#flash")).to_contain_text("Goal: Machine Learning Engineer, 6-12 months")
+    before = chart_data(page, errors)
     assert mastery_of(before, "attention") == 0.0
     assert set(before["target"]) == {0.65}
 
@@ -82,19 +92,21 @@ def test_roadmap_drill_and_skills(server, page, tmp_path: Path) -> None:  # type
     start_text = page.locator("#timer").inner_text()
     page.wait_for_function(f"document.getElementById('timer').textContent !== '{start_text}'")
     for n, grade in enumerate(["Good", "Easy", "Good"], 1):
-        assert f"Question {n} of 3" in page.locator(".drill-head").inner_text()
+        # expect() waits for the page the grade redirects to
+        expect(page.locator(".drill-head")).to_contain_text(f"Question {n} of 3")
         page.get_by_text("Reveal the key points").click()
-        assert page.locator("#keypoints li").first.is_visible()
+        expect(page.locator("#keypoints li").first).to_be_visible()
         page.get_by_role("button", name=grade, exact=True).click()
     summary = page.locator("#drill")
-    assert "Answered 3 of 3" in summary.inner_text()
-    assert summary.locator("#drill-results tr").count() == 4  # header + 3 questions
+    expect(summary).to_contain_text("Answered 3 of 3")
+    expect(summary.locator("#drill-results tr")).to_have_count(4)  # header + 3 questions
 
     # The Skills chart now shows attention's mastery from the drill.
     page.get_by_role("button", name="See your skills").click()
-    after = chart_data(page)
+    after = chart_data(page, errors)
     assert mastery_of(after, "attention") == pytest.approx((0.8 + 1.0 + 0.8) / 4, abs=1e-3)
     row = page.locator("tr[data-skill=attention]")
     assert row.locator("td.mastery").inner_text() == f"{mastery_of(after, 'attention'):.2f}"
     row.locator("summary").click()
-    assert row.locator("ul.evidence li").count() == 3 and "drill Easy" in row.inner_text()
+    expect(row.locator("ul.evidence li")).to_have_count(3)
+    expect(row).to_contain_text("drill Easy")

@@ -54,3 +54,41 @@ def test_roadmap_import_errors_name_the_file(tmp_path: Path) -> None:
     out = study(data, "roadmap", "tick", "nope", "x")
     assert out.returncode == 1 and "no roadmap named 'nope'" in out.stderr
     assert "No roadmaps yet" in study(data, "roadmap", "list").stdout
+
+
+def test_roadmap_start_and_remove(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    sample = SAMPLES / "ml-phases.md"
+    assert study(data, "roadmap", "import", str(sample), "--start", "2026-11-02", "--no-kb").returncode == 0
+    assert (
+        study(
+            data, "roadmap", "import", str(SAMPLES / "projects.md"), "--slug", "portfolio", "--no-kb"
+        ).returncode
+        == 0
+    )
+
+    out = study(data, "roadmap", "start", ML, "2027-01-04")
+    assert out.returncode == 0, out.stderr
+    assert (
+        "now starts 2027-01-04 and ends 2027-03-28" in out.stdout and "2027-01-25 → 2027-02-21" in out.stdout
+    )
+    assert "2027-01-04" in study(data, "roadmap", "list").stdout
+    out = study(data, "roadmap", "start", ML, "04/01/2027")
+    assert out.returncode == 2 and "start_date" in out.stderr and "04/01/2027" in out.stderr
+    out = study(data, "roadmap", "start", "nope", "2027-01-04")
+    assert out.returncode == 1 and "no roadmap named 'nope'" in out.stderr
+
+    # Without --yes and without a terminal to ask on, nothing is removed.
+    out = study(data, "roadmap", "remove", ML)
+    assert out.returncode == 2 and "--yes" in out.stderr
+    assert ML in study(data, "roadmap", "list").stdout
+    copy = data / "roadmaps" / f"{ML}.md"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")  # as `import --kb` keeps it
+    out = study(data, "roadmap", "remove", ML, "--yes")
+    assert out.returncode == 0, out.stderr
+    assert f"Removed Machine Learning Engineer Roadmap ({ML})" in out.stdout and not copy.exists()
+    listing = study(data, "roadmap", "list").stdout
+    assert ML not in listing and "portfolio" in listing
+    out = study(data, "roadmap", "remove", ML, "--yes")
+    assert out.returncode == 1 and f"no roadmap named '{ML}'" in out.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from study_tracker.config import Settings
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
 from study_tracker.roadmaps import library, service
 from study_tracker.roadmaps.errors import RoadmapError
@@ -279,3 +280,139 @@ def test_the_document_goes_to_the_knowledge_base(prepared, tmp_path) -> None:  #
     kb = KnowledgeBase.open(prepared, encoder=WordHashEncoder())
     hit = kb.search("house price predictor deliverables", mode="bm25", k=1)[0]
     assert hit.source == str(path)
+
+
+# --- start date and removal --------------------------------------------------------------------
+DEC1 = date(2026, 12, 1)
+
+
+def _dated(view: service.RoadmapView) -> dict[str, tuple[date, date]]:
+    """Every dated item on the page: topics, their subtopics and milestones."""
+    items = [t.item for t in view.topics] + [s for t in view.topics for s in t.subtopics]
+    items += [m.item for m in view.milestones]
+    return {i.key: (i.start, i.end) for i in items if i.start is not None and i.end is not None}
+
+
+def test_set_start_date_moves_every_dated_item_by_the_same_delta(session) -> None:  # type: ignore[no-untyped-def]
+    text = load("ml-phases.md")
+    imp(session, text)
+    tick(session, NUMPY)
+    before = service.roadmap_view(session=session, slug=ML, today=TODAY)
+
+    def states(today: date) -> list[str]:
+        return [t.state for t in service.roadmap_view(session=session, slug=ML, today=today).topics]
+
+    assert states(DEC1) == ["done", "current", "upcoming"]
+    later = NOW + timedelta(days=1)
+    roadmap = service.set_start_date(session=session, slug=ML, start_date=date(2027, 1, 4), now=later)
+    assert roadmap.start_date == date(2027, 1, 4) and roadmap.updated_at == later
+    after = service.roadmap_view(session=session, slug=ML, today=TODAY)
+    delta = date(2027, 1, 4) - START
+    moved = _dated(after)
+    assert len(moved) == len(_dated(before)) >= 3
+    assert moved == {k: (s + delta, e + delta) for k, (s, e) in _dated(before).items()}
+    assert after.end_date == before.end_date + delta  # type: ignore[operator]
+    assert (after.done, after.total) == (before.done, before.total)  # progress untouched
+    # Phase 2, under way on 1 December before the move, now starts in February (Phase 1 is ticked).
+    assert states(DEC1) == ["done", "upcoming", "upcoming"]
+    # A re-import without a start date keeps the moved one.
+    assert imp(session, text, start=None, now=later + timedelta(days=1)).start_date == date(2027, 1, 4)
+
+
+@pytest.mark.parametrize(
+    ("slug", "value", "error", "field"),
+    [
+        ("nope", date(2027, 1, 4), NotFound, None),
+        (ML, "2027-01-04", RoadmapError, "start_date"),
+        (ML, datetime(2027, 1, 4, tzinfo=UTC), RoadmapError, "start_date"),
+        (ML, date(9999, 12, 1), RoadmapError, "start_date"),  # the plan would end after 9999-12-31
+    ],
+    ids=["unknown-slug", "string", "datetime", "overflow"],
+)
+def test_set_start_date_refuses_and_changes_nothing(session, slug, value, error, field) -> None:  # type: ignore[no-untyped-def]
+    imp(session, load("ml-phases.md"))
+    with pytest.raises(error) as info:
+        service.set_start_date(session=session, slug=slug, start_date=value, now=NOW)
+    if field:
+        assert info.value.errors[0].field == field
+    assert session.scalar(select(Roadmap.start_date).where(Roadmap.slug == ML)) == START
+
+
+def _rows(session, roadmap_id: int) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    def count(model, column) -> int:  # type: ignore[no-untyped-def]
+        return session.scalar(select(func.count()).select_from(model).where(column == roadmap_id))
+
+    return (
+        count(Roadmap, Roadmap.id),
+        count(RoadmapItem, RoadmapItem.roadmap_id),
+        count(ItemEvent, ItemEvent.roadmap_id),
+    )
+
+
+def test_delete_removes_the_roadmap_its_items_and_events_only(session) -> None:  # type: ignore[no-untyped-def]
+    imp(session, load("ml-phases.md"))
+    imp(session, load("projects.md"), name="projects.md", slug="portfolio")
+    tick(session, NUMPY)
+    tick(session, "project-2-recommendation-engine", slug="portfolio")
+    ml_id = session.scalar(select(Roadmap.id).where(Roadmap.slug == ML))
+    other_id = session.scalar(select(Roadmap.id).where(Roadmap.slug == "portfolio"))
+    other_before = _rows(session, other_id)
+    assert _rows(session, ml_id)[1:] > (0, 0) and other_before[1:] > (0, 0)
+
+    service.delete_roadmap(session=session, slug=ML)
+    session.commit()
+    session.expire_all()
+    assert _rows(session, ml_id) == (0, 0, 0)  # cascaded by the database
+    assert _rows(session, other_id) == other_before
+    assert [r.slug for r in service.list_roadmaps(session=session)] == ["portfolio"]
+    assert service.roadmap_view(session=session, slug="portfolio", today=TODAY).done == 2
+    with pytest.raises(NotFound):
+        service.roadmap_view(session=session, slug=ML, today=TODAY)
+    with pytest.raises(NotFound):
+        service.delete_roadmap(session=session, slug=ML)
+    # The slug is free again: a new import starts from scratch.
+    again = imp(session, load("ml-phases.md"), now=NOW + timedelta(days=1))
+    assert again.created and service.roadmap_view(session=session, slug=ML, today=TODAY).done == 1
+
+
+def test_remove_copy_takes_the_document_out_of_the_knowledge_base(prepared) -> None:  # type: ignore[no-untyped-def]
+    from study_tracker.knowledge.search import KnowledgeBase
+    from study_tracker.knowledge.sources import list_sources
+    from tests.knowledge.kb_helpers import WordHashEncoder
+
+    path = library.save_copy(data_dir=prepared.data_dir, slug=ML, text=load("ml-phases.md"))
+    library.ingest_now(path, settings=prepared, encoder=WordHashEncoder())
+    assert str(path) in [s.path for s in list_sources(prepared)]
+
+    assert library.remove_copy(settings=prepared, slug=ML) is True
+    assert not path.exists() and str(path) not in [s.path for s in list_sources(prepared)]
+    kb = KnowledgeBase.open(prepared, encoder=WordHashEncoder())
+    assert all(h.source != str(path) for h in kb.search("house price predictor", mode="bm25", k=20))
+
+
+def test_remove_copy_of_a_document_never_indexed(prepared) -> None:  # type: ignore[no-untyped-def]
+    path = library.save_copy(data_dir=prepared.data_dir, slug="notes", text="# Notes\n- [ ] a task\n")
+    assert library.remove_copy(settings=prepared, slug="notes") is False
+    assert not path.exists()
+    assert library.remove_copy(settings=prepared, slug="notes") is False  # nothing left: still fine
+
+
+@pytest.mark.postgres
+def test_delete_cascades_on_postgres(pg_settings: Settings) -> None:
+    from study_tracker.db.engine import session_scope
+    from study_tracker.tracker.startup import prepare
+
+    settings = pg_settings
+
+    prepare(settings)
+    with session_scope(settings.db_url) as s:
+        imp(s, load("ml-phases.md"))
+        imp(s, load("projects.md"), name="projects.md", slug="portfolio")
+        tick(s, NUMPY)
+        ml_id = s.scalar(select(Roadmap.id).where(Roadmap.slug == ML))
+        other_id = s.scalar(select(Roadmap.id).where(Roadmap.slug == "portfolio"))
+        other_before = _rows(s, other_id)
+    with session_scope(settings.db_url) as s:
+        service.delete_roadmap(session=s, slug=ML)
+    with session_scope(settings.db_url) as s:
+        assert _rows(s, ml_id) == (0, 0, 0) and _rows(s, other_id) == other_before

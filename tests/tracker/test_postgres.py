@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, timedelta
-from pathlib import Path
 
 import pytest
 
-from study_tracker.db.engine import current_revision, get_engine, session_scope
+from study_tracker.db.engine import current_revision, session_scope
 from study_tracker.tracker import service, stats, transfer
 from study_tracker.tracker.startup import prepare
-from tests.conftest import TODAY, make_settings
+from tests.conftest import TODAY
 from tests.tracker.test_service import moment
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def pg_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import pgserver
-
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-
-
-@pytest.fixture
-def pg_settings(pg_uri: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_uri, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = pg_uri.replace("postgresql://", "postgresql+psycopg://", 1).replace("/postgres?", f"/{name}?", 1)
-    settings = make_settings(tmp_path / "data", database_url=url)
-    yield settings
-    get_engine(url).dispose()
 
 
 def test_tracker_flow_on_postgres(pg_settings) -> None:  # type: ignore[no-untyped-def]

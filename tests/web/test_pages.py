@@ -201,3 +201,30 @@ def test_after_a_long_break_today_lists_the_oldest_reviews_and_offers_the_rest(c
     assert f"Show all {due} due reviews" in page and "5 more, oldest first" in page
     everything = client.get("/?group=swe&reviews=all").text
     assert len(re.findall(r'href="/reviews/\d+"', everything)) == due and "Show all" not in everything
+
+
+def test_a_form_post_is_committed_before_its_redirect_is_sent(settings) -> None:  # type: ignore[no-untyped-def]
+    """The browser follows the 303 at once: the write must be visible by then (FastAPI runs a
+    dependency's code after ``yield`` after the response unless its scope is "function")."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import func, select
+
+    from study_tracker.db.engine import session_scope
+    from study_tracker.db.models import Completion
+    from study_tracker.web.app import create_app
+
+    app = create_app(settings)
+    rows_when_sent: list[int] = []
+
+    async def spy(scope, receive, send):  # type: ignore[no-untyped-def]
+        async def watched_send(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start" and scope.get("method") == "POST":
+                with session_scope(settings.db_url) as s:
+                    rows_when_sent.append(s.scalar(select(func.count()).select_from(Completion)))
+            await send(message)
+
+        await app(scope, receive, watched_send)
+
+    with TestClient(spy) as c:
+        r = c.post("/tracks/ml_algorithms/days/1/complete", data={"difficulty": "3"}, follow_redirects=False)
+    assert r.status_code == 303 and rows_when_sent == [1]

@@ -161,3 +161,88 @@ def test_api_item_bad_input(client, handed, payload, status, field) -> None:  # 
 def test_unknown_roadmap_is_404(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/roadmaps/nope").status_code == 404
     assert client.get("/api/roadmaps/nope").status_code == 404
+
+
+def test_start_date_form_and_api_move_the_plan(client, handed) -> None:  # type: ignore[no-untyped-def]
+    upload(client, start_date="2026-11-02")
+    page = client.get(f"/roadmaps/{ML}").text
+    assert f'action="/roadmaps/{ML}/start"' in page and 'name="start_date"' in page
+    assert 'value="2026-11-02"' in page
+    r = client.post(f"/roadmaps/{ML}/start", data={"start_date": "2027-01-04"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/roadmaps/{ML}?message=")
+    page = client.get(r.headers["location"]).text
+    assert "Start date set to 2027-01-04" in page and 'value="2027-01-04"' in page
+    assert "2027-01-25 → 2027-02-21" in page  # Phase 2 (weeks 4-7), moved with the start
+
+    r = client.patch(f"/api/roadmaps/{ML}", json={"start_date": "2026-12-07"})
+    assert r.status_code == 200, r.text
+    view = r.json()
+    assert view["start_date"] == "2026-12-07" and view["topics"][1]["item"]["start"] == "2026-12-28"
+    assert client.get(f"/api/roadmaps/{ML}").json()["start_date"] == "2026-12-07"
+
+
+@pytest.mark.parametrize(
+    ("slug", "value", "status", "field"),
+    [
+        (ML, "31/12/2026", 422, "start_date"),
+        (ML, "", 422, "start_date"),
+        (ML, "2026-02-30", 422, "start_date"),
+        ("nope", "2027-01-04", 404, None),
+        ("nope", "bad", 404, None),
+    ],
+    ids=["bad-date", "empty", "no-such-day", "unknown-slug", "unknown-slug-and-bad-date"],
+)
+def test_start_date_form_bad_input(client, handed, slug, value, status, field) -> None:  # type: ignore[no-untyped-def]
+    upload(client, start_date="2026-11-02")
+    r = client.post(f"/roadmaps/{slug}/start", data={"start_date": value}, follow_redirects=False)
+    assert r.status_code == status
+    if field:
+        assert f"<code>{field}</code>" in r.text and 'aria-invalid="true"' in r.text
+        assert "Phase 2: ML Fundamentals" in r.text  # the roadmap page again, with the error
+    assert client.get(f"/api/roadmaps/{ML}").json()["start_date"] == "2026-11-02"  # unchanged
+
+
+@pytest.mark.parametrize(
+    ("slug", "payload", "status", "field"),
+    [
+        (ML, {"start_date": "tomorrow"}, 422, "start_date"),
+        (ML, {"start_date": ""}, 422, "start_date"),
+        (ML, {"start_date": 1767225600}, 422, "start_date"),  # a timestamp is not a date
+        (ML, {}, 422, "start_date"),
+        (ML, {"start_date": "2027-01-04", "title": "x"}, 422, "title"),
+        ("nope", {"start_date": "2027-01-04"}, 404, None),
+    ],
+    ids=["bad-date", "empty", "timestamp", "missing", "extra-field", "unknown-slug"],
+)
+def test_api_start_date_bad_input(client, handed, slug, payload, status, field) -> None:  # type: ignore[no-untyped-def]
+    upload(client, start_date="2026-11-02")
+    r = client.patch(f"/api/roadmaps/{slug}", json=payload)
+    assert r.status_code == status, r.text
+    if field:
+        assert field in [e["field"] for e in r.json()["errors"]]
+    assert client.get(f"/api/roadmaps/{ML}").json()["start_date"] == "2026-11-02"  # unchanged
+
+
+def test_remove_from_the_page_and_the_api(client, handed, settings) -> None:  # type: ignore[no-untyped-def]
+    upload(client)
+    upload(client, name="projects.md", slug="portfolio")
+    copy = settings.data_dir / "roadmaps" / f"{ML}.md"
+    assert copy.exists()
+    page = client.get(f"/roadmaps/{ML}").text
+    assert f'action="/roadmaps/{ML}/delete"' in page and "confirm(this.dataset.confirm)" in page
+    assert 'data-confirm="Remove Machine Learning Engineer Roadmap and all its progress?' in page
+
+    r = client.post(f"/roadmaps/{ML}/delete", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/roadmaps?message=")
+    listing = client.get(r.headers["location"]).text
+    assert "Removed Machine Learning Engineer Roadmap" in listing and f'href="/roadmaps/{ML}"' not in listing
+    assert not copy.exists()  # never indexed here (the hand-off is recorded), so only the file goes
+    assert client.get(f"/roadmaps/{ML}").status_code == 404
+    assert client.post(f"/roadmaps/{ML}/delete").status_code == 404
+    assert [r["slug"] for r in client.get("/api/roadmaps").json()] == ["portfolio"]
+
+    assert client.delete("/api/roadmaps/portfolio").status_code == 204
+    assert client.get("/api/roadmaps").json() == []
+    assert not (settings.data_dir / "roadmaps" / "portfolio.md").exists()
+    r = client.delete("/api/roadmaps/portfolio")
+    assert r.status_code == 404 and "portfolio" in r.json()["detail"]

@@ -1,4 +1,5 @@
-"""Roadmap commands: import a Markdown roadmap, list, show, tick items and set deliverable links."""
+"""Roadmap commands: import a Markdown roadmap, list, show, tick items, set deliverable links, move
+the start date, remove."""
 
 from __future__ import annotations
 
@@ -199,3 +200,57 @@ def tick_cmd(
         )
     state = "done" if item.done else "not done"
     console.print(f"[green]✓[/] {item.title}: {state}" + (f", link {item.link}" if item.link else "") + ".")
+
+
+@roadmap_app.command("start")
+def start_cmd(
+    slug: Annotated[str, typer.Argument(help="The roadmap's slug.")],
+    start: Annotated[str, typer.Argument(help="The new start date, YYYY-MM-DD.", metavar="YYYY-MM-DD")],
+) -> None:
+    """Move a roadmap to a new start date: every dated topic moves with it, progress is kept."""
+    from study_tracker.roadmaps import service
+
+    try:
+        start_date = date.fromisoformat(start)
+    except ValueError:
+        raise fail(f"start_date: must be a date like 2026-01-31, got {start!r}", 2) from None
+    with store() as (session, settings):
+        service.set_start_date(session=session, slug=slug, start_date=start_date, now=clock.now(settings))
+        view = service.roadmap_view(session=session, slug=slug, today=clock.today(settings))
+    console.print(
+        f"[green]✓[/] {view.title} now starts {view.start_date}"
+        + (f" and ends {view.end_date}." if view.end_date else ".")
+    )
+    _print_topics(view)
+
+
+@roadmap_app.command("remove")
+def remove_cmd(
+    slug: Annotated[str, typer.Argument(help="The roadmap's slug.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove a roadmap with all its progress, and its document from the knowledge base."""
+    import sys
+
+    from study_tracker.knowledge.errors import KnowledgeError
+    from study_tracker.roadmaps import library, service
+
+    with store() as (session, settings):
+        title = service.roadmap_view(session=session, slug=slug, today=clock.today(settings)).title
+    if not yes:
+        if not sys.stdin.isatty():
+            raise fail(f"not removing {slug}: confirm with --yes (stdin is not a terminal to ask on)", 2)
+        if not typer.confirm(f"Remove {title} ({slug}) and all its progress? This cannot be undone"):
+            raise fail("nothing removed", 1)
+    with store() as (session, settings):
+        service.delete_roadmap(session=session, slug=slug)
+    console.print(f"[green]✓[/] Removed {title} ({slug}) with its progress.")
+    try:
+        if library.remove_copy(settings=settings, slug=slug):
+            console.print("  Its document was taken out of the knowledge base too.")
+    except KnowledgeError as exc:
+        path = library.copy_path(settings.data_dir, slug)
+        err.print(
+            f"[yellow]Warning:[/] the knowledge base still holds {path} ({exc}); "
+            f"remove it later with `study sources remove {path}`."
+        )

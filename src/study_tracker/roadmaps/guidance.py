@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
 from study_tracker.config import Settings
+from study_tracker.roadmaps import service as roadmap_service
 from study_tracker.roadmaps.mastery import SkillMastery
 from study_tracker.roadmaps.mastery_log import skill_mastery
 from study_tracker.roadmaps.paths import Goal, get_goal
+from study_tracker.roadmaps.views import NextItem
 from study_tracker.tracker import service
 from study_tracker.tracker.curriculum import GROUPS, load_skills, load_tracks
 
@@ -91,40 +93,20 @@ def weakest_skills(scores: dict[str, SkillMastery], goal: Goal | None, *, limit:
     return weak[:limit]
 
 
-def _roadmaps() -> Any:
-    try:
-        from study_tracker.roadmaps import service as roadmap_service
-    except ImportError:  # the roadmap importer is optional for guidance
-        return None
-    return roadmap_service
-
-
-def _attr(obj: Any, *names: str, default: Any = None) -> Any:
-    for name in names:
-        value = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-        if value is not None:
-            return value
-    return default
-
-
-def _roadmap_suggestions(session: Session, items: Sequence[Any], why: str | None = None) -> list[Suggestion]:
-    """Roadmap items (``roadmaps.service.NextItem``) as suggestions; ``why`` replaces the opening of the reason."""
+def _roadmap_suggestions(items: Sequence[NextItem], why: str | None = None) -> list[Suggestion]:
+    """Roadmap items as suggestions; ``why`` replaces the opening of the reason."""
     out = []
     for item in items:
-        kind = "milestone" if _attr(item, "kind") == "milestone" else "roadmap"
-        opening = "Next open milestone" if kind == "milestone" else "Current roadmap topic"
-        prefix = f"{why or opening}: "
-        slug = _attr(item, "roadmap_slug", "slug", default="")
-        title = str(_attr(item, "title", default="?"))
-        roadmap_title = _attr(item, "roadmap_title", default=slug)
+        kind = "milestone" if item.kind == "milestone" else "roadmap"
+        opening = why or ("Next open milestone" if kind == "milestone" else "Current roadmap topic")
         out.append(
             Suggestion(
                 kind=kind,
-                title=f"{roadmap_title}: {title}",
-                reason=f"{prefix}{_attr(item, 'reason', default='')}".rstrip(": "),
-                url=str(_attr(item, "url_path", "href", default=f"/roadmaps/{slug}")),
-                query=title,
-                skills=list(_attr(item, "skills", default=[]) or []),
+                title=f"{item.roadmap_title}: {item.title}",
+                reason=f"{opening}: {item.reason}".rstrip(": "),
+                url=item.url,
+                query=item.title,
+                skills=list(item.skills),
             )
         )
     return out
@@ -203,12 +185,7 @@ def what_next(
                         )
                     )
 
-    roadmaps = _roadmaps()
-    if roadmaps is not None and hasattr(roadmaps, "next_items"):
-        items += _roadmap_suggestions(
-            session,
-            roadmaps.next_items(session=session, today=today),
-        )
+    items += _roadmap_suggestions(roadmap_service.next_items(session=session, today=today))
 
     goal = get_goal(session)
     scores = skill_mastery(session, now=now, zone=zone)
@@ -219,7 +196,7 @@ def what_next(
     untaught = []
     listed = {item.url: item for item in items}
     for weak in weakest:
-        found = _skill_suggestions(session, weak, goal, groups, roadmaps)
+        found = _skill_suggestions(session, weak, goal, groups)
         if not found:
             untaught.append(weak)
             continue
@@ -243,7 +220,6 @@ def _skill_suggestions(
     weak: WeakSkill,
     goal: Goal | None,
     groups: Sequence[str],
-    roadmaps: Any,
 ) -> list[Suggestion]:
     """The first bundled topic on the skill in each track (up to two) and roadmap items tagged with it."""
     target = f" (target {weak.target:.2f} for {goal.path.title} {goal.level.id} months)" if goal else ""
@@ -272,10 +248,9 @@ def _skill_suggestions(
             )
         if len(out) >= SKILL_TOPICS:
             break
-    if roadmaps is not None and hasattr(roadmaps, "items_for_skills"):
-        out += _roadmap_suggestions(
-            session, roadmaps.items_for_skills(session=session, skills=[weak.skill]), reason
-        )
+    out += _roadmap_suggestions(
+        roadmap_service.items_for_skills(session=session, skills=[weak.skill]), reason
+    )
     return out
 
 

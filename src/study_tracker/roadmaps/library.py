@@ -1,4 +1,5 @@
-"""The imported roadmap as a knowledge-base document: a copy under <data_dir>/roadmaps, then ingest.
+"""The imported roadmap as a knowledge-base document: a copy under <data_dir>/roadmaps, then ingest
+(and, when the roadmap is removed, out of the index and deleted: ``remove_copy``).
 
 The CLI ingests in its own process. The web server must not load torch, so it hands the copy to
 a background child process (the knowledge engine's job runner when present, which the Sources
@@ -65,3 +66,26 @@ def ingest_in_background(path: Path, *, settings: Settings) -> str:
     )
     log.info("ingesting %s in the background (pid %s)", path, child.pid)
     return str(child.pid)
+
+
+def remove_copy(*, settings: Settings, slug: str, lock_timeout: float | None = 60) -> bool:
+    """Take a deleted roadmap's document out of the knowledge base and delete its copy.
+
+    A roadmap imported with ``--no-kb`` (or whose ingest never ran) is not in the index: that is
+    fine, only the file goes. Returns whether the index held the document.
+
+    Raises:
+        KnowledgeError: the index could not be changed (e.g. ``IngestBusy``); the copy is then
+            kept so that the index never cites a missing file.
+    """
+    from study_tracker.knowledge.errors import IndexNotBuilt, SourceNotFound
+    from study_tracker.knowledge.sources import remove_sources
+
+    path = copy_path(settings.data_dir, slug)
+    try:
+        remove_sources([path], settings=settings, lock_timeout=lock_timeout)
+        indexed = True
+    except (SourceNotFound, IndexNotBuilt):
+        indexed = False
+    path.unlink(missing_ok=True)
+    return indexed

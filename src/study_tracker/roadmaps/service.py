@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
@@ -228,6 +228,55 @@ def import_roadmap(
         warnings=list(parsed.warnings),
         start_date=start,
     )
+
+
+# --- editing -----------------------------------------------------------------------------------
+def set_start_date(*, session: Session, slug: str, start_date: date, now: datetime) -> Roadmap:
+    """Move the whole plan to a new start date.
+
+    Items store offsets from the start (see ``RoadmapTree.dates``), so every dated topic, subtopic
+    and milestone moves by the same number of days and progress is untouched; a later re-import
+    without ``--start`` keeps this date.
+
+    Returns:
+        The updated roadmap row.
+
+    Raises:
+        NotFound: no roadmap with that slug.
+        RoadmapError: ``start_date`` is not a date, or the plan would end after the last
+            representable day (field ``start_date``).
+    """
+    if not isinstance(start_date, date) or isinstance(start_date, datetime):
+        raise RoadmapError.field("start_date", f"must be a date like 2026-01-31, got {start_date!r}")
+    roadmap = get_roadmap(session, slug)
+    spans = session.scalars(
+        select(RoadmapItem.offset_days + func.coalesce(RoadmapItem.duration_days, 1)).where(
+            RoadmapItem.roadmap_id == roadmap.id, RoadmapItem.offset_days.is_not(None)
+        )
+    ).all()
+    try:
+        start_date + timedelta(days=max(spans, default=0))
+    except OverflowError:
+        raise RoadmapError.field(
+            "start_date", f"{start_date} is too late: the plan would end after year 9999"
+        ) from None
+    roadmap.start_date, roadmap.updated_at = start_date, now
+    session.flush()
+    return roadmap
+
+
+def delete_roadmap(*, session: Session, slug: str) -> None:
+    """Delete a roadmap with its items and progress events (the foreign keys cascade).
+
+    The copy in the knowledge base is not touched here: see ``library.remove_copy``.
+
+    Raises:
+        NotFound: no roadmap with that slug.
+    """
+    roadmap = get_roadmap(session, slug)
+    # The database removes items and events (ON DELETE CASCADE; SQLite runs with foreign_keys=ON).
+    session.delete(roadmap)
+    session.flush()
 
 
 # --- reading -----------------------------------------------------------------------------------

@@ -131,14 +131,6 @@ class NextItem:
     def url(self) -> str:
         return f"/roadmaps/{self.roadmap}#item-{self.key}"
 
-    @property
-    def roadmap_slug(self) -> str:
-        return self.roadmap
-
-    @property
-    def url_path(self) -> str:
-        return self.url
-
 
 @dataclass(frozen=True)
 class RoadmapMilestones:

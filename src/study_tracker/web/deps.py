@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
@@ -23,6 +24,12 @@ def get_session(request: Request) -> Iterator[Session]:
     """A session committed when the handler returns normally, rolled back on any error."""
     with session_scope(get_settings(request).db_url) as session:
         yield session
+
+
+# scope="function": commit before the response is sent. FastAPI otherwise runs the code after
+# ``yield`` once the response is out, so a browser following a 303 after a form post could read
+# the page before the write was committed (seen as flaky pages on a busy machine).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
-from sqlalchemy.orm import Session
 
 from study_tracker.config import Settings
 from study_tracker.tracker import service, settings_store, stats, transfer
 from study_tracker.tracker.curriculum import GROUPS, Topic, Track, load_tracks
 from study_tracker.tracker.errors import Conflict
-from study_tracker.web.deps import Clock, get_clock, get_session, get_settings
+from study_tracker.web.deps import Clock, SessionDep, get_clock, get_settings
 from study_tracker.web.schemas import (
     CompletionCreate,
     CompletionPublic,
@@ -26,7 +25,6 @@ from study_tracker.web.schemas import (
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 GroupQuery = Annotated[str, Query(description="swe or ml_specialist")]

@@ -15,13 +15,12 @@ from study_tracker.roadmaps import guidance
 from study_tracker.tracker import service, settings_store, stats
 from study_tracker.tracker.curriculum import CONTENT_DIR, GROUPS, load_tracks, tracks_in_group
 from study_tracker.tracker.errors import InvalidInput, NotFound, TrackerError
-from study_tracker.web.deps import GROUP_COOKIE, Clock, current_group, get_clock, get_session, get_settings
+from study_tracker.web.deps import GROUP_COOKIE, Clock, SessionDep, current_group, get_clock, get_settings
 from study_tracker.web.rendering import render, render_markdown
 
 router = APIRouter(default_response_class=HTMLResponse)
 REVIEWS_SHOWN = 25  # due reviews listed on Today before "Show all"
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

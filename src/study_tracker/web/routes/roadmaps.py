@@ -1,7 +1,8 @@
 """Roadmaps and milestones pages, their htmx fragments, and the /api/roadmaps endpoints.
 
 Handlers parse the request and call ``roadmaps.service``; an upload is also copied to
-<data_dir>/roadmaps/<slug>.md and handed to a background ingest (the server never embeds).
+<data_dir>/roadmaps/<slug>.md and handed to a background ingest (the server never embeds); a
+removal takes that copy out of the knowledge base again.
 """
 
 from __future__ import annotations
@@ -21,13 +22,12 @@ from study_tracker.config import Settings
 from study_tracker.roadmaps import library, service
 from study_tracker.roadmaps.errors import RoadmapError
 from study_tracker.tracker.errors import TrackerError
-from study_tracker.web.deps import Clock, get_clock, get_session, get_settings
+from study_tracker.web.deps import Clock, SessionDep, get_clock, get_settings
 from study_tracker.web.rendering import is_htmx, render
 
 log = logging.getLogger(__name__)
 router = APIRouter(default_response_class=HTMLResponse)
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
@@ -61,6 +61,24 @@ def _start_date(value: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise RoadmapError.field("start_date", f"must be a date like 2026-01-31, got {value!r}") from None
+
+
+def _required_start_date(value: str) -> date:
+    parsed = _start_date(value)
+    if parsed is None:
+        raise RoadmapError.field("start_date", "is required: a date like 2026-01-31")
+    return parsed
+
+
+def _remove_from_kb(settings: Settings, slug: str) -> str:
+    """Take a deleted roadmap's document out of the knowledge base; returns a note for the user."""
+    try:
+        indexed = library.remove_copy(settings=settings, slug=slug, lock_timeout=2)
+    except Exception as exc:  # noqa: BLE001 - the roadmap is gone; the knowledge base is a bonus
+        log.warning("could not remove roadmap %s from the knowledge base: %s", slug, exc)
+        path = library.copy_path(settings.data_dir, slug)
+        return f" The knowledge base could not be updated ({exc}); remove {path} on the Sources page later."
+    return " Its document was taken out of the knowledge base too." if indexed else ""
 
 
 def _import(
@@ -137,6 +155,35 @@ def roadmap_page(request: Request, slug: str, session: SessionDep, clock: ClockD
     view = service.roadmap_view(session=session, slug=slug, today=clock.today)
     ctx = {"view": view, "message": request.query_params.get("message"), "today": clock.today}
     return render(request, "roadmap.html", ctx)
+
+
+@router.post("/roadmaps/{slug}/start")
+def start_form(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    clock: ClockDep,
+    start_date: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        new = _required_start_date(start_date)
+        service.set_start_date(session=session, slug=slug, start_date=new, now=clock.now)
+    except RoadmapError as exc:
+        session.rollback()
+        view = service.roadmap_view(session=session, slug=slug, today=clock.today)  # 404 if unknown
+        ctx = {"view": view, "today": clock.today, "errors": exc.errors, "start_value": start_date}
+        return render(request, "roadmap.html", ctx, status_code=exc.status)
+    message = f"Start date set to {new}; every dated topic moved with it."
+    return RedirectResponse(f"/roadmaps/{slug}?message={quote(message)}", status_code=303)
+
+
+@router.post("/roadmaps/{slug}/delete")
+def delete_form(slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Response:
+    title = service.roadmap_view(session=session, slug=slug, today=clock.today).title
+    service.delete_roadmap(session=session, slug=slug)
+    session.commit()  # the roadmap is gone before the knowledge base is touched
+    message = f"Removed {title} with its progress." + _remove_from_kb(settings, slug)
+    return RedirectResponse(f"/roadmaps?message={quote(message)}", status_code=303)
 
 
 @router.get("/milestones")
@@ -223,6 +270,12 @@ class ItemUpdate(BaseModel):
     link: str | None = Field(default=None, max_length=service.MAX_LINK)
 
 
+class RoadmapUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # A string parsed at the edge (pydantic would also take a Unix timestamp as a date).
+    start_date: str = Field(max_length=40)
+
+
 @router.get("/api/roadmaps", tags=["api"], response_class=JSONResponse)
 def api_list(session: SessionDep) -> list[dict[str, Any]]:
     return [_plain(r) for r in service.list_roadmaps(session=session)]
@@ -245,6 +298,23 @@ async def api_upload(
 @router.get("/api/roadmaps/{slug}", tags=["api"], response_class=JSONResponse)
 def api_view(slug: str, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
     return _plain(service.roadmap_view(session=session, slug=slug, today=clock.today))
+
+
+@router.patch("/api/roadmaps/{slug}", tags=["api"], response_class=JSONResponse)
+def api_update(
+    slug: str, session: SessionDep, clock: ClockDep, update: Annotated[RoadmapUpdate, Body()]
+) -> dict[str, Any]:
+    start = _required_start_date(update.start_date)
+    service.set_start_date(session=session, slug=slug, start_date=start, now=clock.now)
+    return _plain(service.roadmap_view(session=session, slug=slug, today=clock.today))
+
+
+@router.delete("/api/roadmaps/{slug}", tags=["api"], status_code=204, response_class=Response)
+def api_delete(slug: str, session: SessionDep, settings: SettingsDep) -> Response:
+    service.delete_roadmap(session=session, slug=slug)
+    session.commit()
+    _remove_from_kb(settings, slug)
+    return Response(status_code=204)
 
 
 @router.post("/api/roadmaps/{slug}/items", tags=["api"], response_class=JSONResponse)

@@ -17,12 +17,11 @@ from study_tracker.roadmaps.mastery import SkillMastery
 from study_tracker.roadmaps.mastery_log import skill_mastery
 from study_tracker.tracker.curriculum import QuestionType, load_skills, load_tracks
 from study_tracker.tracker.errors import InvalidInput, TrackerError
-from study_tracker.web.deps import Clock, current_group, get_clock, get_session, get_settings
+from study_tracker.web.deps import Clock, SessionDep, current_group, get_clock, get_settings
 from study_tracker.web.rendering import is_htmx, render, render_markdown
 
 router = APIRouter(default_response_class=HTMLResponse)
 
-SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
