@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from study_tracker.knowledge.ingest import ingest_paths
 from study_tracker.knowledge.search import KnowledgeBase
+from study_tracker.web import knowledge_views
 from study_tracker.web.routes import search
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
 
@@ -157,7 +158,8 @@ def test_server_never_exports_the_query_encoder(tmp_path: Path, monkeypatch) -> 
 
 def test_permalinks_become_links_only_when_they_are_web_addresses() -> None:
     assert (
-        search._web_link("https://www.reddit.com/r/x/comments/1/") == "https://www.reddit.com/r/x/comments/1/"
+        knowledge_views.web_link("https://www.reddit.com/r/x/comments/1/")
+        == "https://www.reddit.com/r/x/comments/1/"
     )
-    assert search._web_link("javascript:alert(1)") is None
-    assert search._web_link(None) is None
+    assert knowledge_views.web_link("javascript:alert(1)") is None
+    assert knowledge_views.web_link(None) is None

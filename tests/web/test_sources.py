@@ -21,7 +21,7 @@ from study_tracker.knowledge.ingest import ingest_paths
 from study_tracker.knowledge.sources import list_sources
 from study_tracker.knowledge.status_progress import StatusProgress
 from study_tracker.knowledge.store import KnowledgeStore
-from study_tracker.web.routes.sources import safe_name
+from study_tracker.knowledge.uploads import safe_name
 from tests.knowledge.kb_helpers import WordHashEncoder
 
 NOTE = b"# Caching\n\n## Write-behind\n\nA write-behind cache acknowledges writes from memory and flushes later.\n"

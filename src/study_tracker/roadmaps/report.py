@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
 from study_tracker.db.models import DrillResult, DrillSession
+from study_tracker.roadmaps import service as roadmap_service
 from study_tracker.roadmaps.guidance import weakest_skills
 from study_tracker.roadmaps.mastery_log import skill_mastery
 from study_tracker.roadmaps.paths import Goal, get_goal
 from study_tracker.tracker import stats
 from study_tracker.tracker.curriculum import GROUPS, load_skills
+from study_tracker.tracker.errors import InvalidInput
 
 FORMATS = ("md", "html")
 
@@ -51,8 +53,6 @@ class Report:
 
 def _milestones(session: Session) -> list[dict[str, Any]]:
     """Every milestone of every imported roadmap, with its state and deliverable link."""
-    from study_tracker.roadmaps import service as roadmap_service
-
     return [
         {
             "roadmap": rm.title,
@@ -201,7 +201,5 @@ def to_html(report: Report) -> str:
 def export(report: Report, fmt: str) -> str:
     """The report in ``fmt`` (md or html)."""
     if fmt not in FORMATS:
-        from study_tracker.tracker.errors import InvalidInput
-
         raise InvalidInput.field("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
     return to_markdown(report) if fmt == "md" else to_html(report)

@@ -18,7 +18,6 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field
 
 from study_tracker.config import Settings
-from study_tracker.knowledge import jobs
 from study_tracker.knowledge.errors import (
     EncoderNotReady,
     IndexMismatch,
@@ -27,14 +26,13 @@ from study_tracker.knowledge.errors import (
     KnowledgeError,
 )
 from study_tracker.knowledge.search import SearchHit
-from study_tracker.web.routes.search import (
-    _guide_link,
-    _settings,
-    _web_link,
+from study_tracker.web.deps import get_settings
+from study_tracker.web.knowledge_views import (
     get_knowledge_base,
+    indexing_message,
+    passage_link,
     prepare_in_background,
 )
-from study_tracker.web.routes.viewer import viewer_link
 
 router = APIRouter()
 
@@ -77,17 +75,6 @@ class AskFailed(Exception):
         return JSONResponse({"detail": self.message, "errors": errors}, status_code=self.status)
 
 
-def indexing_message(settings: Settings) -> str | None:
-    """The "still being indexed (N%)" message while the first-start prepare runs, else None."""
-    running = jobs.preparing(settings)
-    if running is None:
-        return None
-    return (
-        f"The study guides are still being indexed ({running.percent}%, {running.step}); "
-        "Ask works as soon as that is done: try again in a moment."
-    )
-
-
 def _failure(exc: KnowledgeError, settings: Settings) -> AskFailed:
     """The status code and message for an engine error."""
     from study_tracker.knowledge.answer import InvalidQuestion, LLMNotConfigured
@@ -116,7 +103,7 @@ def _prepare(request: Request, body: AskRequest) -> tuple[Any, dict[str, Any]]:
     """The knowledge base and keyword arguments for the answer functions, or AskFailed."""
     from study_tracker.knowledge.answer import choose_llm
 
-    settings = _settings(request)
+    settings = get_settings(request)
     try:
         llm = choose_llm(settings, body.llm)
     except KnowledgeError as exc:
@@ -133,7 +120,7 @@ def api_ask(request: Request, body: AskRequest) -> Response:
     """Answer a question with numbered sources (``Answer.to_dict()``); extractive without an LLM."""
     from study_tracker.knowledge.answer import answer_question
 
-    settings = _settings(request)
+    settings = get_settings(request)
     try:
         kb, kwargs = _prepare(request, body)
         answer = answer_question(kb, body.question, **kwargs)
@@ -151,7 +138,7 @@ def _sse(event: dict[str, Any]) -> str:
 def _stream(request: Request, body: AskRequest, html: bool) -> Response:
     from study_tracker.knowledge.answer import stream_answer
 
-    settings = _settings(request)
+    settings = get_settings(request)
     try:
         kb, kwargs = _prepare(request, body)
         events = stream_answer(kb, body.question, **kwargs)
@@ -271,7 +258,7 @@ def source_view(source: dict[str, Any]) -> dict[str, Any]:
         "title": hit.title or hit.source.rsplit("/", 1)[-1],
         "path": " › ".join(hit.heading_path) or hit.title,
         "passage": _marked(hit.text, source.get("spans", [])),
-        "link": _guide_link(hit) or _web_link(hit.meta.get("permalink")) or viewer_link(hit),
+        "link": passage_link(hit),
         "where": f"{hit.source}:{hit.start}-{hit.end}",
         "hit": hit,
     }
@@ -331,7 +318,7 @@ async def _ask_page(request: Request, form: Any) -> Response:
     from study_tracker.knowledge.answer import answer_question
     from study_tracker.web.rendering import render
 
-    settings = _settings(request)
+    settings = get_settings(request)
     question = str(form.get("q", ""))
     history = _form_history(form)
     use_llm = {"true": True, "on": True, "false": False}.get(str(form.get("llm", "")))
@@ -363,33 +350,3 @@ async def _ask_page(request: Request, form: Any) -> Response:
             ctx["indexing"] = None
     ctx.setdefault("next_history", history)
     return render(request, "ask.html", ctx, status_code=status)
-
-
-# --- passages for the topic pages ---
-
-
-def topic_passages(request: Request, *, title: str, subtopics: Sequence[str]) -> dict[str, Any]:
-    """The topic page's "From your materials": up to 3 passage views, or a short note. Never raises."""
-    from study_tracker.knowledge.related import related_passages
-
-    settings = _settings(request)
-    try:
-        result = related_passages(get_knowledge_base(request), title=title, subtopics=subtopics)
-    except Exception:  # noqa: BLE001 - the topic page must render whatever happens here
-        return {"passages": [], "note": "Passages from your materials are unavailable right now."}
-    note = result.note
-    if not result.hits and note is None:
-        note = "Nothing in your materials matches this topic yet."
-    if result.not_ready:
-        note = indexing_message(settings) or note
-    passages = [
-        {
-            "title": h.title or h.source.rsplit("/", 1)[-1],
-            "path": " › ".join(h.heading_path) or h.title,
-            "text": h.text if len(h.text) <= 400 else h.text[:400].rsplit(" ", 1)[0] + " …",
-            "link": _guide_link(h) or _web_link(h.meta.get("permalink")) or viewer_link(h),
-            "source": h.source,
-        }
-        for h in result.hits
-    ]
-    return {"passages": passages, "note": note, "took_ms": result.took_ms}

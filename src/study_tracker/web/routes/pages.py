@@ -63,8 +63,8 @@ def topic_page(request: Request, slug: str, day: int, session: SessionDep) -> Re
 
 def _related(request: Request, topic) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
     """The best passages for the topic, "From your materials" (None without the knowledge engine)."""
-    try:
-        from study_tracker.web.routes.ask import topic_passages
+    try:  # on use: the tracker pages must serve even when the knowledge engine cannot be imported
+        from study_tracker.web.knowledge_views import topic_passages
     except ImportError:
         return None
     return topic_passages(request, title=topic.title, subtopics=topic.subtopics)

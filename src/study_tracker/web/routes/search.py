@@ -1,25 +1,21 @@
 """Knowledge search: the Search page (htmx fragment for live results) and ``GET /api/search``.
 
-The ``KnowledgeBase`` is created once per app (``get_knowledge_base``) and reloads by itself when
-an ingest swaps in a new index. ``on_startup`` prepares the bundled guides and the ONNX query
-encoder in a child process so the server never loads torch.
+The ``KnowledgeBase`` is created once per app (``knowledge_views.get_knowledge_base``) and reloads
+by itself when an ingest swaps in a new index. ``on_startup`` prepares the bundled guides and the
+ONNX query encoder in a child process so the server never loads torch.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import subprocess
-import threading
 import time
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup, escape
 
-from study_tracker.config import Settings, get_settings
+from study_tracker.config import Settings
 from study_tracker.knowledge.errors import (
     EncoderNotReady,
     IndexMismatch,
@@ -28,76 +24,19 @@ from study_tracker.knowledge.errors import (
     KnowledgeError,
 )
 from study_tracker.knowledge.search import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
-from study_tracker.web.routes.viewer import viewer_link
+from study_tracker.web.deps import get_settings
+from study_tracker.web.knowledge_views import (
+    KnowledgeDep,
+    get_knowledge_base,
+    indexing_message,
+    passage_link,
+    prepare_in_background,
+)
 
 router = APIRouter()
-log = logging.getLogger(__name__)
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Kind = Literal["markdown", "text", "html", "pdf", "json", "reddit"]
-_KB_LOCK = threading.Lock()
-
-
-def _settings(request: Request) -> Settings:
-    return getattr(request.app.state, "settings", None) or get_settings()
-
-
-_BASES: dict[Path, KnowledgeBase] = {}
-
-
-def _knowledge_base(settings: Settings) -> KnowledgeBase:
-    """One ``KnowledgeBase`` per knowledge folder in this process."""
-    key = settings.knowledge_path.resolve()
-    with _KB_LOCK:
-        kb = _BASES.get(key)
-        if kb is None or kb.settings != settings:
-            kb = _BASES[key] = KnowledgeBase.open(settings, export=False)
-        return kb
-
-
-def get_knowledge_base(request: Request) -> KnowledgeBase:
-    """The app's ``KnowledgeBase`` (``app.state.knowledge_base`` if set, else one per knowledge folder)."""
-    kb = getattr(request.app.state, "knowledge_base", None)
-    return kb if kb is not None else _knowledge_base(_settings(request))
-
-
-KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
-
-
-_PREPARING: dict[Path, subprocess.Popen[bytes]] = {}
-
-
-def prepare_in_background(settings: Settings) -> None:
-    """Index the bundled guides and export the query encoder in a child process, if needed.
-
-    At most one child per knowledge folder; a thread waits for it, logs a failure, and then
-    loads the index and the ONNX session so the first query does not pay for them.
-    """
-    from study_tracker.knowledge import prepare
-
-    key = settings.knowledge_path.resolve()
-
-    def run() -> None:  # the dry run stats the guides: keep it off the event loop
-        try:
-            with _KB_LOCK:
-                running = _PREPARING.get(key)
-                if running is not None and running.poll() is None:
-                    return
-                child = prepare.start(settings)
-                if child is not None:
-                    _PREPARING[key] = child
-            if child is not None and child.wait() != 0:
-                log.error(
-                    "preparing the knowledge base failed (exit %s); see the messages above", child.returncode
-                )
-                return
-            _knowledge_base(settings).warm_up()
-        except KnowledgeError:
-            pass  # nothing indexed yet: the page says how to add material
-        except Exception:  # noqa: BLE001 - search must not take the tracker down
-            log.exception("could not prepare the knowledge base")
-
-    threading.Thread(target=run, name="knowledge-prepare", daemon=True).start()
 
 
 def on_startup(settings: Settings) -> None:
@@ -108,8 +47,6 @@ def on_startup(settings: Settings) -> None:
 def _message(exc: KnowledgeError, settings: Settings) -> str:
     """The error, or "still being indexed (N%)" while the first-start indexing runs."""
     if isinstance(exc, IndexNotBuilt | EncoderNotReady):
-        from study_tracker.web.routes.ask import indexing_message  # ask imports this module
-
         return indexing_message(settings) or str(exc)
     return str(exc)
 
@@ -190,26 +127,6 @@ def _highlight(text: str, query: str) -> Markup:
     return Markup("").join(out)
 
 
-def _guide_link(hit: SearchHit) -> str | None:
-    """A link to the bundled guide page for hits from the packaged guides."""
-    from study_tracker.knowledge.sources import bundled_guides_path
-
-    path = Path(hit.source)
-    if path.parent != bundled_guides_path():
-        return None
-    from study_tracker.tracker.curriculum import guide_anchor
-
-    anchor = ""
-    if len(hit.heading_path) > 1:
-        anchor = "#" + guide_anchor(0, hit.heading_path[-1]).removeprefix("day-0-")
-    return f"/guides/{path.name}{anchor}"
-
-
-def _web_link(url: object) -> str | None:
-    """A permalink from ingested data, only if it is a web address (never ``javascript:`` and the like)."""
-    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-
-
 def _view(hit: SearchHit, query: str) -> dict[str, Any]:
     before = hit.context_before
     if hit.start > CONTEXT_CHARS and " " in before:
@@ -222,7 +139,7 @@ def _view(hit: SearchHit, query: str) -> dict[str, Any]:
         "before": escape(before),
         "passage": _highlight(hit.text, query),
         "after": escape(after),
-        "link": _guide_link(hit) or _web_link(hit.meta.get("permalink")) or viewer_link(hit),
+        "link": passage_link(hit),
         "path": " › ".join(hit.heading_path) or hit.title,
     }
 
@@ -241,7 +158,7 @@ def search_page(
     from study_tracker.knowledge.sources import list_sources
     from study_tracker.web.rendering import is_htmx, render
 
-    settings = _settings(request)
+    settings = get_settings(request)
     pain = {"true": True, "false": False}.get(pain_point)
     ctx: dict[str, Any] = {
         "q": q,

@@ -190,7 +190,7 @@ def next_passages(
     if not title.strip():
         raise InvalidInput.field("title", "is required")
     try:
-        from study_tracker.web.routes.ask import topic_passages
+        from study_tracker.web.knowledge_views import topic_passages
     except ImportError:
         related = {"passages": [], "note": "The knowledge base is not available in this installation."}
     else:

@@ -1,35 +1,21 @@
 """The source viewer page: ``GET /sources/view`` shows an indexed document with a passage marked.
 
-Search results and Ask sources link here (``viewer_link``) when they have no better place to go
-(a bundled guide page, a Reddit permalink). The text comes from the index (``knowledge/viewer.py``);
-this module never reads files.
+Search results and Ask sources link here (``knowledge_views.viewer_link``) when they have no
+better place to go (a bundled guide page, a Reddit permalink). The text comes from the index
+(``knowledge/viewer.py``); this module never reads files.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from study_tracker.config import Settings, get_settings
-from study_tracker.knowledge.search import SearchHit
+from study_tracker.web.deps import get_settings
+from study_tracker.web.knowledge_views import web_link
 
 router = APIRouter()
-
-
-def viewer_link(hit: SearchHit) -> str:
-    """The viewer URL of a hit, scrolled to the passage (``doc`` only when the file holds records)."""
-    params: dict[str, Any] = {"source": hit.source}
-    if hit.doc_id != hit.source:
-        params["doc"] = hit.doc_id
-    params.update(start=hit.start, end=hit.end)
-    return f"/sources/view?{urlencode(params)}#passage"
-
-
-def _settings(request: Request) -> Settings:
-    return getattr(request.app.state, "settings", None) or get_settings()
 
 
 _STATE_NOTES = {
@@ -51,14 +37,13 @@ def source_page(
     """An indexed document with the passage ``start..end`` in ``<mark id="passage">``."""
     from study_tracker.knowledge.viewer import load_passage
     from study_tracker.web.rendering import render
-    from study_tracker.web.routes.search import _web_link
 
-    p = load_passage(settings=_settings(request), source=source, start=start, end=end, doc_id=doc)
+    p = load_passage(settings=get_settings(request), source=source, start=start, end=end, doc_id=doc)
     ctx = {
         "p": p,
         "name": p.source.rsplit("/", 1)[-1],
         "path": " › ".join(p.heading_path),
         "state_note": _STATE_NOTES.get(p.file_state),
-        "permalink": _web_link(p.meta.get("permalink")),
+        "permalink": web_link(p.meta.get("permalink")),
     }
     return render(request, "source_view.html", ctx)
