@@ -126,9 +126,14 @@ class Settings(BaseSettings):
         0.5,
         ge=0,
         le=1,
-        description="Hybrid search also fuses each section's best dense and best BM25 chunk scores (a section: the "
+        description="Hybrid search also fuses each section's dense and BM25 scores (a section: the "
         "chunks of one document under one heading path); a chunk's score is (1 - this) x its own fused score + "
         "this x its section's; 0 fuses chunks alone.",
+    )
+    fusion_section_bm25: bool = Field(
+        True,
+        description="A section's BM25 evidence comes from BM25 over the whole section's text (its own index) "
+        "rather than from its best chunk: BM25 sees all of a short document's terms at once (bench/README.md).",
     )
     fusion_bm25_zero_floor: bool = Field(
         False,

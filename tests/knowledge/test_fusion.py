@@ -186,3 +186,24 @@ def test_floor_is_normalised_with_the_list_and_given_to_missing_ids():
 def test_floors_must_match_the_runs():
     with pytest.raises(ValueError, match="floors"):
         fusion.fuse([DENSE, BM25], method="minmax", floors=[0.0])
+
+
+def test_group_runs_replace_a_retrievers_max_pooled_group_scores():
+    # BM25 scored whole groups itself: b=20 (both its passages' terms), a=5, z=1 (no candidate
+    # passage of z). Groups (minmax): dense a=.9->1 b=.7->0; bm25 b=1 a=4/19 z=0 -> a=.605 b=.5.
+    own = {"b": 20.0, "a": 5.0, "z": 1.0}
+    w = [0.5, 0.5]
+    fused = fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.5, weights=w, group_runs=[None, own])
+    passages = fusion.fuse([G_DENSE, G_BM25], weights=w)
+    groups = {"a": 0.5 * 1 + 0.5 * 4 / 19, "b": 0.5 * 0 + 0.5 * 1, "c": 0.5 * 0 + 0.5 * 0}
+    assert fused == pytest.approx({p: 0.5 * s + 0.5 * groups[p[0]] for p, s in passages.items()})
+    assert "z1" not in fused  # a group only BM25's own list has brings no passage with it
+    # None entries (and no group_runs) max-pool that run, as before
+    assert fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.5, group_runs=[None, None]) == (
+        fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.5)
+    )
+
+
+def test_group_runs_must_match_the_runs():
+    with pytest.raises(ValueError, match="group_runs"):
+        fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.5, group_runs=[None])

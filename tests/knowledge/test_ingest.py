@@ -339,3 +339,51 @@ def test_hybrid_feedback_pulls_up_chunks_like_the_top_results(tmp_path: Path, me
         assert without["second"] == without["third"]
     assert with_feedback["second"] > with_feedback["third"]
     assert with_feedback["second"] - with_feedback["third"] > without["second"] - without["third"]
+
+
+def test_every_section_is_indexed_whole_with_its_heading_once(tmp_path: Path, corpus: Path) -> None:
+    from study_tracker.knowledge.ingest import _section_texts
+    from study_tracker.knowledge.store import connect_catalog
+
+    long_md = corpus / "long.md"
+    long_md.write_text(
+        "# Queues\n\n## Backpressure\n\n"
+        + " ".join(f"Producers slow down when queue {i} is full." for i in range(60))
+        + "\n"
+    )
+    s = kb_settings(tmp_path, knowledge_chunk_tokens=64)
+    ingest([corpus], s)
+    gen = KnowledgeStore(s.knowledge_path).require_current()
+    db = connect_catalog(gen.catalog_path, readonly=True)
+    n_sections = db.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT document, heading FROM chunks)"
+    ).fetchone()[0]
+    long_chunks = db.execute("SELECT count(*) FROM chunks WHERE heading = ?", ('["Queues", "Backpressure"]',))
+    assert long_chunks.fetchone()[0] > 3  # the section is cut into several chunks...
+    texts = _section_texts(db)
+    db.close()
+    assert gen.meta()["counts"]["sections"] == len(texts) == n_sections
+    long_text = next(t for t in texts if "Backpressure" in t)
+    assert long_text.count("Queues > Backpressure") == 1  # ...and indexed as one text, heading once
+    assert all(f"queue {i} is full." in long_text for i in range(60))
+    kb = KnowledgeBase.open(s, encoder=WordHashEncoder())
+    found = kb.retrieve_sections(["producers backpressure"], k=3)[0]
+    assert list(found)[0] == (str(long_md), ("Queues", "Backpressure"))
+    # a source filter reaches the section index too
+    only_caching = kb.retrieve_sections(["producers write"], k=5, filters={"source": "caching.md"})[0]
+    assert {doc for doc, _ in only_caching} == {str(corpus / "caching.md")}
+
+
+def test_an_index_without_the_section_index_is_rebuilt_from_the_cache(tmp_path: Path, corpus: Path) -> None:
+    s = kb_settings(tmp_path)
+    first = ingest([corpus], s)
+    gen = KnowledgeStore(s.knowledge_path).require_current()
+    meta = gen.meta()
+    del meta["index_layout"], meta["sections_sparse"]  # what an index built before layout 2 holds
+    (gen.path / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexMismatch, match="index_layout"):
+        KnowledgeBase.open(s, encoder=WordHashEncoder()).search("raft")
+    enc = WordHashEncoder()
+    report = ingest([], s, enc)
+    assert not report.up_to_date and enc.encoded == 0 and report.chunks_indexed == first.chunks_indexed
+    assert KnowledgeBase.open(s, encoder=WordHashEncoder()).retrieve_sections(["raft leader"])[0]

@@ -195,6 +195,7 @@ def fuse_grouped(
     weights: Sequence[float] | None = None,
     rrf_k: float = 60.0,
     floors: Sequence[float | None] | None = None,
+    group_runs: Sequence[Mapping[Hashable, float] | None] | None = None,
 ) -> dict[K, float]:
     """Fuse passage runs with group evidence: ``(1 - doc_weight) * passage + doc_weight * group``.
 
@@ -212,6 +213,9 @@ def fuse_grouped(
             (ties between passages of one group then keep their passage-level order).
         method, weights, rrf_k, floors: as in :func:`fuse` (a floor holds for groups too: a
             group missing from a complete list has no passage scoring above it).
+        group_runs: per retriever, its own ``{group: score}`` for whole groups (BM25 over whole
+            sections), used instead of its best passage per group; None (or a None entry):
+            max-pool that retriever's passage run.
 
     Returns:
         ``{passage: score}`` over the union of passages.
@@ -232,9 +236,18 @@ def fuse_grouped(
     doc_of = np.fromiter(
         (doc_pos.setdefault(group(k), len(doc_pos)) for k in keys), dtype=np.int64, count=len(keys)
     )
+    if group_runs is not None and len(group_runs) != len(runs):
+        raise ValueError(f"fusion group_runs: got {len(group_runs)} for {len(runs)} result lists.")
     doc_cols = []
-    for idx, vals in cols:  # max-pool each run to groups (its best passage per group)
-        codes = doc_of[idx]
+    for r, (idx, vals) in enumerate(cols):
+        own = group_runs[r] if group_runs is not None else None
+        if own is not None:  # the retriever scored whole groups itself
+            codes = np.fromiter(
+                (doc_pos.setdefault(g, len(doc_pos)) for g in own), dtype=np.int64, count=len(own)
+            )
+            doc_cols.append((codes, np.fromiter(own.values(), dtype=np.float64, count=len(own))))
+            continue
+        codes = doc_of[idx]  # max-pool the run to groups (its best passage per group)
         best = np.full(len(doc_pos), -np.inf)
         np.maximum.at(best, codes, vals)
         present = codes[np.sort(np.unique(codes, return_index=True)[1])]  # first-seen order, as ranks need

@@ -233,15 +233,19 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default pattern: queries must s
 
 
 class BM25Index(SparseIndex):
-    """BM25 (bm25s, Lucene variant) with English stop words and Snowball English stemming."""
+    """BM25 (bm25s, Lucene variant) with English stop words and Snowball English stemming.
+
+    ``folder``: where in the generation it is saved; the chunk index is ``bm25``, the index over
+    whole sections ``bm25_sections``.
+    """
 
     name = "bm25"
-    FOLDER = "bm25"
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str = "bm25") -> None:
         import Stemmer
         from bm25s.stopwords import STOPWORDS_EN
 
+        self.folder = folder
         self.stemmer = Stemmer.Stemmer("english")
         self.stopwords = frozenset(STOPWORDS_EN)
         self.retriever = None
@@ -277,7 +281,7 @@ class BM25Index(SparseIndex):
         return out
 
     def save(self, folder: Path) -> list[Path]:
-        target = folder / self.FOLDER
+        target = folder / self.folder
         target.mkdir(parents=True, exist_ok=True)
         if self.retriever is not None and self.n_docs:
             self.retriever.save(str(target), show_progress=False)
@@ -288,8 +292,8 @@ class BM25Index(SparseIndex):
     def load(cls, folder: Path, params: dict[str, Any]) -> BM25Index:
         import bm25s
 
-        obj = cls()
-        target = folder / cls.FOLDER
+        obj = cls(params.get("folder", "bm25"))
+        target = folder / obj.folder
         obj.n_docs = json.loads((target / "count.json").read_text())["n_docs"]
         if obj.n_docs:
             # mmap: the score matrix stays in the page cache instead of the server's heap
@@ -297,7 +301,13 @@ class BM25Index(SparseIndex):
         return obj
 
     def describe(self) -> dict[str, Any]:
-        return {"backend": self.name, "library": "bm25s", "stemmer": "english", "stopwords": "en"}
+        return {
+            "backend": self.name,
+            "library": "bm25s",
+            "stemmer": "english",
+            "stopwords": "en",
+            "folder": self.folder,
+        }
 
 
 _DENSE = {"faiss": FaissIndex}

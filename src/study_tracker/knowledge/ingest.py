@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -46,7 +47,13 @@ from study_tracker.knowledge.plan import (
     scan,
 )
 from study_tracker.knowledge.progress import Progress
-from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
+from study_tracker.knowledge.store import (
+    SECTION_ORDER,
+    SECTIONS_FOLDER,
+    Generation,
+    KnowledgeStore,
+    connect_catalog,
+)
 
 
 @dataclass
@@ -80,12 +87,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+# The files a generation holds; 2 added the section BM25 index. An older index is rebuilt (from
+# the embedding cache: nothing is embedded again).
+INDEX_LAYOUT = 2
+
+
 def index_config(settings: Settings, info: ModelInfo) -> dict[str, Any]:
     """What an index must have been built with to be reused (a mismatch forces a rebuild)."""
     return {
         "model_id": info.model_id,
         "dim": info.dim,
         "chunker_version": CHUNKER_VERSION,
+        "index_layout": INDEX_LAYOUT,
         "chunk_tokens": min(settings.knowledge_chunk_tokens, info.max_seq_length),
         "chunk_overlap": settings.knowledge_chunk_overlap,
     }
@@ -520,6 +533,26 @@ def _apply(
     _fill_counts(report, meta)
 
 
+def _section_texts(db: sqlite3.Connection) -> list[str]:
+    """The indexed text of each section (its chunks joined), in search's section order.
+
+    Every chunk of a section starts with the same heading-path line; it is kept once, so a section
+    cut into many chunks does not count its heading many times over.
+    """
+    rows = db.execute(
+        f"SELECT document, heading, index_text FROM chunks WHERE row IS NOT NULL ORDER BY {SECTION_ORDER}, row"
+    )
+    texts = []
+    for _, chunks in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        parts = [r[2].split("\n", 1) for r in chunks]
+        header = parts[0][0]
+        if len(parts) > 1 and all(len(p) == 2 and p[0] == header for p in parts):
+            texts.append("\n".join([header, *(p[1] for p in parts)]))
+        else:
+            texts.append("\n".join("\n".join(p) for p in parts))
+    return texts
+
+
 def _build_index(
     db: sqlite3.Connection,
     gen: Generation,
@@ -551,10 +584,11 @@ def _build_index(
         old = link_from.meta()
         for p in link_from.path.rglob("*"):
             rel = p.relative_to(link_from.path)
-            if p.is_file() and rel.parts[0] in ("dense.faiss", "bm25"):
+            if p.is_file() and rel.parts[0] in ("dense.faiss", "bm25", SECTIONS_FOLDER):
                 (gen.path / rel).parent.mkdir(parents=True, exist_ok=True)
                 os.link(p, gen.path / rel)
-        counts["_backends"] = {"dense": old["dense"], "sparse": old["sparse"]}
+        counts["sections"] = old["counts"]["sections"]
+        counts["_backends"] = {k: old[k] for k in ("dense", "sparse", "sections_sparse")}
         return counts
     vectors = np.empty((n, info.dim), dtype=np.float32)
     got = 0
@@ -585,5 +619,20 @@ def _build_index(
         step.advance()
     del texts
     sparse.save(gen.path)
-    counts["_backends"] = {"dense": dense.describe(), "sparse": sparse.describe()}
+    # BM25 over whole sections as well: BM25's statistics are made for documents, and a passage cut
+    # from an abstract misses the terms of the other half (bench/README.md, round 3). Sections are
+    # numbered in the order search.py numbers them (SECTION_ORDER), so section i is row i here.
+    sections = create_sparse("bm25", folder=SECTIONS_FOLDER)
+    texts = _section_texts(db)
+    counts["sections"] = len(texts)
+    with progress.step(f"Indexing BM25 over {len(texts)} section(s)", total=1, unit="indexes") as step:
+        sections.build(texts)
+        step.advance()
+    del texts
+    sections.save(gen.path)
+    counts["_backends"] = {
+        "dense": dense.describe(),
+        "sparse": sparse.describe(),
+        "sections_sparse": sections.describe(),
+    }
     return counts

@@ -25,7 +25,7 @@ from study_tracker.knowledge import fusion
 from study_tracker.knowledge.documents import KINDS
 from study_tracker.knowledge.embed import Encoder
 from study_tracker.knowledge.errors import EncoderNotReady, IndexMismatch, InvalidQuery
-from study_tracker.knowledge.store import Generation, KnowledgeStore, connect_catalog
+from study_tracker.knowledge.store import SECTION_ORDER, Generation, KnowledgeStore, connect_catalog
 
 MODES = ("hybrid", "dense", "bm25")
 CONTEXT_CHARS = 200  # text shown around a passage so the highlight reads in context
@@ -95,6 +95,7 @@ class _Loaded:
         try:
             self.dense = load_dense(gen.path, self.meta["dense"])
             self.sparse = load_sparse(gen.path, self.meta["sparse"])
+            self.sections = load_sparse(gen.path, self.meta["sections_sparse"])
         except BaseException:
             self.db.close()
             raise
@@ -110,7 +111,7 @@ class _Loaded:
         # SQLite numbers the sections itself: no heading string reaches Python (tens of MB at 100k).
         row_section = [0] * n
         for row, pain, kind, file_id, section in self.db.execute(
-            "SELECT c.row, c.pain, d.kind, d.file_id, DENSE_RANK() OVER (ORDER BY c.document, c.heading) "
+            f"SELECT c.row, c.pain, d.kind, d.file_id, DENSE_RANK() OVER (ORDER BY {SECTION_ORDER}) - 1 "
             "FROM chunks c JOIN documents d ON d.id = c.document WHERE c.row IS NOT NULL"
         ):
             row_section[row] = section
@@ -125,6 +126,7 @@ class _Loaded:
         # and at 100k chunks they cost tens of MB, so they are read on first use.
         self._ids: tuple[list[str], list[str], dict[str, int]] | None = None
         self._masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
+        self._section_masks: OrderedDict[Filters, np.ndarray] = OrderedDict()
 
     def __del__(self) -> None:
         db = getattr(self, "db", None)
@@ -171,6 +173,32 @@ class _Loaded:
             if len(self._masks) > 64:
                 self._masks.popitem(last=False)
         return allowed
+
+    def section_keys(self) -> list[tuple[str, tuple[str, ...]]]:
+        """``(doc_id, heading_path)`` of every section, by section number (for evaluation and tests)."""
+        with self.db_lock:
+            return [
+                (doc_id, tuple(json.loads(heading)))
+                for doc_id, heading, _ in self.db.execute(
+                    f"SELECT DISTINCT d.doc_id, c.heading, DENSE_RANK() OVER (ORDER BY {SECTION_ORDER}) AS s "
+                    "FROM chunks c JOIN documents d ON d.id = c.document WHERE c.row IS NOT NULL ORDER BY s"
+                ).fetchall()
+            ]
+
+    def section_mask(self, filters: Filters | None, allowed: np.ndarray | None) -> np.ndarray | None:
+        """Sections with at least one row allowed by ``filters`` (None: all sections)."""
+        if allowed is None:
+            return None
+        with self.db_lock:
+            hit = self._section_masks.get(filters)
+        if hit is None:
+            hit = np.zeros(self.sections.n_docs, dtype=bool)
+            hit[np.asarray(self.row_section, dtype=np.int64)[allowed]] = True
+            with self.db_lock:
+                self._section_masks[filters] = hit
+                if len(self._section_masks) > 64:
+                    self._section_masks.popitem(last=False)
+        return hit
 
     def fetch(self, ranked: Sequence[tuple[int, float]]) -> list[SearchHit]:
         """Hits for ``(row, score)`` pairs, in that order."""
@@ -301,7 +329,7 @@ class KnowledgeBase:
         if diff:
             raise IndexMismatch(
                 f"The knowledge index in {self.store.root} was built with different {', '.join(diff)} "
-                "(another embedding model or chunker); run `study ingest --rebuild` to rebuild it."
+                "(another embedding model, chunker or index layout); run `study ingest --rebuild` to rebuild it."
             )
 
     def encoder(self):
@@ -353,6 +381,19 @@ class KnowledgeBase:
         runs = self._runs(loaded, list(queries), mode, k, allowed)[0 if mode == "dense" else 1]
         chunk_ids = loaded.ids()[0]
         return [{chunk_ids[r]: s for r, s in run.items()} for run in runs]
+
+    def retrieve_sections(
+        self, queries: Sequence[str], k: int = 100, filters: Filters | Mapping[str, Any] | None = None
+    ) -> list[dict[tuple[str, tuple[str, ...]], float]]:
+        """BM25 over whole sections per query, ``{(doc_id, heading_path): score}``: the section
+        evidence hybrid search fuses when ``fusion_section_bm25`` is on."""
+        loaded = self._current()
+        flt = Filters.of(filters)
+        keys = loaded.section_keys()
+        runs = self._section_runs(
+            loaded, list(queries), k, loaded.section_mask(flt, loaded.mask(flt)), force=True
+        )
+        return [{keys[sec]: score for sec, score in (run or {}).items()} for run in runs]
 
     def doc_id(self, chunk_id: str) -> str:
         """The document id of a chunk id from this index."""
@@ -408,8 +449,12 @@ class KnowledgeBase:
         allowed = loaded.mask(flt)
         dense_runs, sparse_runs, query_vectors = self._runs(loaded, texts, mode, depth, allowed)
         if mode == "hybrid":
-            fused = [self._fuse(loaded, d, b, depth) for d, b in zip(dense_runs, sparse_runs, strict=True)]
-            fused = self._feedback(loaded, fused, query_vectors, sparse_runs, depth, allowed)
+            section_runs = self._section_runs(loaded, texts, depth, loaded.section_mask(flt, allowed))
+            fused = [
+                self._fuse(loaded, d, b, sb, depth)
+                for d, b, sb in zip(dense_runs, sparse_runs, section_runs, strict=True)
+            ]
+            fused = self._feedback(loaded, fused, query_vectors, sparse_runs, section_runs, depth, allowed)
         for j, i in enumerate(live):
             if mode == "hybrid":
                 ranked = fusion.top(fused[j], k)
@@ -420,7 +465,12 @@ class KnowledgeBase:
         return results
 
     def _fuse(
-        self, loaded: _Loaded, dense: dict[int, float], sparse: dict[int, float], depth: int
+        self,
+        loaded: _Loaded,
+        dense: dict[int, float],
+        sparse: dict[int, float],
+        sections: dict[int, float] | None,
+        depth: int,
     ) -> dict[int, float]:
         s = self.settings
         # BM25 returns only chunks sharing a term with the query: a list shorter than asked for
@@ -435,7 +485,26 @@ class KnowledgeBase:
             weights=[s.fusion_dense_weight, s.fusion_bm25_weight],
             rrf_k=s.fusion_rrf_k,
             floors=[None, bm25_floor],
+            group_runs=[None, sections],
         )
+
+    def _section_runs(
+        self,
+        loaded: _Loaded,
+        texts: list[str],
+        depth: int,
+        allowed: np.ndarray | None,
+        *,
+        force: bool = False,
+    ) -> list[dict[int, float] | None]:
+        """BM25 over whole sections, the BM25 evidence of each section in hybrid fusion (or None
+        per query: each section's best chunk stands in for it)."""
+        if not force and (not self.settings.fusion_section_bm25 or self.settings.fusion_section_weight <= 0):
+            return [None] * len(texts)
+        return [
+            dict(zip(rows.tolist(), scores.tolist(), strict=True))
+            for scores, rows in loaded.sections.search(texts, depth, allowed)
+        ]
 
     def _feedback(
         self,
@@ -443,6 +512,7 @@ class KnowledgeBase:
         fused: list[dict[int, float]],
         query_vectors: np.ndarray,
         sparse_runs: list[dict[int, float]],
+        section_runs: list[dict[int, float] | None],
         depth: int,
         allowed: np.ndarray | None,
     ) -> list[dict[int, float]]:
@@ -464,7 +534,11 @@ class KnowledgeBase:
         out = list(fused)
         for j, (scores, rows) in zip(todo, loaded.dense.search(moved, depth, allowed), strict=True):
             out[j] = self._fuse(
-                loaded, dict(zip(rows.tolist(), scores.tolist(), strict=True)), sparse_runs[j], depth
+                loaded,
+                dict(zip(rows.tolist(), scores.tolist(), strict=True)),
+                sparse_runs[j],
+                section_runs[j],
+                depth,
             )
         return out
 

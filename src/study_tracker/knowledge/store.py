@@ -7,7 +7,8 @@ Layout::
       gen-<n>/             one complete, immutable index
         catalog.sqlite     roots, files, documents (original text) and chunks (offsets, cleaned text)
         dense.faiss        FAISS index, row i = chunk with row i
-        bm25/              bm25s index
+        bm25/              bm25s index over chunks, row i = chunk with row i
+        bm25_sections/     bm25s index over whole sections, row i = section i (SECTION_ORDER)
         meta.json          model, dimension, chunker version, counts, backends (written last)
       embeddings.sqlite    embedding cache (shared by all generations)
       onnx/                exported query encoders
@@ -58,6 +59,13 @@ CREATE INDEX IF NOT EXISTS documents_file ON documents(file_id);
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document);
 CREATE INDEX IF NOT EXISTS chunks_row ON chunks(row);
 """
+
+
+# A section is the chunks of one document under one heading path (the whole record or abstract
+# when the document has no headings). Search numbers sections 0, 1, ... in this order of the
+# chunks table's columns, and the section BM25 index holds section i at row i.
+SECTION_ORDER = "document, heading"
+SECTIONS_FOLDER = "bm25_sections"
 
 
 def connect_catalog(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
