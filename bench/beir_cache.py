@@ -71,27 +71,30 @@ def doc_vectors(coll: BeirCollection) -> tuple[list[str], np.ndarray]:
     return ids, cached(f"{coll.name}.doc", ids, [coll.doc_text(d) for d in ids])
 
 
-def product_chunks(coll: BeirCollection) -> tuple[list[str], list[str]]:
-    """The product's own chunks of each doc (core ``Chunker``, settings defaults): (doc id, index_text).
+def product_chunks(coll: BeirCollection, tokens: int | None = None) -> tuple[list[str], list[str]]:
+    """The product's own chunks of each doc (core ``Chunker``): (doc id, index_text).
 
-    These are exactly the texts ingest embeds and BM25-indexes for a JSONL record with a title, so
-    their vectors can also seed the embedding cache of ``study eval``. Cached per chunker version.
+    ``tokens``: the chunk size; None is the product's default (``knowledge_chunk_tokens``; rounds
+    1 and 2 of quality.py were measured at 256). These are exactly the texts ingest embeds and
+    BM25-indexes for a JSONL record with a title, so their vectors can also seed the embedding
+    cache of ``study eval``. Cached per chunker version and size.
     """
+    from study_tracker.config import Settings
     from study_tracker.knowledge.chunk import CHUNKER_VERSION
 
-    path = CACHE / f"{coll.name}.chunks.v{CHUNKER_VERSION}.json"
+    s = Settings()
+    tokens = tokens or s.knowledge_chunk_tokens
+    path = CACHE / f"{coll.name}.chunks.v{CHUNKER_VERSION}.t{tokens}o{s.knowledge_chunk_overlap}.json"
     if path.exists():
         ids, texts = json.loads(path.read_text())
         return ids, texts
-    from study_tracker.config import Settings
     from study_tracker.knowledge.chunk import Chunker, load_tokenizer
     from study_tracker.knowledge.documents import Document
     from study_tracker.knowledge.embed import resolve_model
 
-    s = Settings()
     chunker = Chunker(
         load_tokenizer(resolve_model(s.embedding_model).path),
-        s.knowledge_chunk_tokens,
+        tokens,
         s.knowledge_chunk_overlap,
     )
     ids, texts = [], []
@@ -106,13 +109,17 @@ def product_chunks(coll: BeirCollection) -> tuple[list[str], list[str]]:
     return ids, texts
 
 
-def chunk_vectors(coll: BeirCollection) -> tuple[list[str], np.ndarray]:
-    """Vectors of :func:`product_chunks`; texts embedded before (any chunker version) are reused."""
-    ids, texts = product_chunks(coll)
+def chunk_vectors(coll: BeirCollection, tokens: int | None = None) -> tuple[list[str], np.ndarray]:
+    """Vectors of :func:`product_chunks`; texts embedded before (any chunker version or size,
+    including quality_units.py's chunkings) are reused."""
+    ids, texts = product_chunks(coll, tokens)
     vec_path, txt_path = CACHE / f"{coll.name}.chunk.npy", CACHE / f"{coll.name}.chunk.texts.json"
     known: dict[str, np.ndarray] = {}
+    for other in sorted(CACHE.glob(f"{coll.name}.c*o*.npy")):  # quality_units.py: [ids, texts] beside
+        other_texts = json.loads(other.with_name(other.name[: -len(".npy")] + ".json").read_text())[1]
+        known.update(zip(other_texts, np.load(other), strict=True))
     if vec_path.exists() and txt_path.exists():
-        known = dict(zip(json.loads(txt_path.read_text()), np.load(vec_path), strict=True))
+        known.update(zip(json.loads(txt_path.read_text()), np.load(vec_path), strict=True))
     missing = [t for t in dict.fromkeys(texts) if t not in known]
     if missing:
         t0 = time.perf_counter()

@@ -29,6 +29,7 @@ from study_tracker.knowledge import fusion  # noqa: E402
 from study_tracker.knowledge.evaluate import score_run  # noqa: E402
 
 CUT = 100  # documents kept per query in a run (recall@100 needs 100)
+ROUND12_TOKENS = 256  # the chunk size of rounds 1 and 2 (the product's default then)
 
 
 # ----- BM25 -----------------------------------------------------------------------------------
@@ -141,12 +142,13 @@ class Dataset:
         self.qids = list(self.coll.queries)
         self.qtexts = [self.coll.queries[q] for q in self.qids]
         self.qvecs = qvecs_all[[pos[q] for q in self.qids]]
-        # "passages" are the product's own chunks (core Chunker, 256 tokens, title prefixed)
-        psg_doc, self.psg_texts = beir_cache.product_chunks(self.coll)
+        # "passages" are the product's own chunks (core Chunker, 256 tokens: the size rounds 1 and 2
+        # were measured at; quality_units.py compares sizes), title prefixed
+        psg_doc, self.psg_texts = beir_cache.product_chunks(self.coll, ROUND12_TOKENS)
         self.psg_doc = np.array([self.doc_index[d] for d in psg_doc])
         self.psg_vecs = None
         if (beir_cache.CACHE / f"{name}.chunk.npy").exists():
-            self.psg_vecs = beir_cache.chunk_vectors(self.coll)[1]
+            self.psg_vecs = beir_cache.chunk_vectors(self.coll, ROUND12_TOKENS)[1]
         # passages are emitted doc by doc, so each doc's passages are one contiguous block
         self.psg_starts = np.flatnonzero(np.r_[True, self.psg_doc[1:] != self.psg_doc[:-1]])
         assert len(self.psg_starts) == len(self.doc_ids)

@@ -45,10 +45,11 @@ DEPTH = 300
 
 def chunking(ds: Dataset, tokens: int, overlap: int) -> tuple[list[str], list[str], np.ndarray]:
     """(doc id, index text) of each chunk at this size and their vectors, cached in bench/.cache."""
-    base = beir_cache.CACHE / f"{ds.name}.c{tokens}o{overlap}"
-    if base.with_suffix(".npy").exists():
-        ids, texts = json.loads(base.with_suffix(".json").read_text())
-        return ids, texts, np.load(base.with_suffix(".npy"))
+    stem = beir_cache.CACHE / f"{ds.name}.c{tokens}o{overlap}"
+    vec_path, text_path = stem.parent / f"{stem.name}.npy", stem.parent / f"{stem.name}.json"
+    if vec_path.exists():
+        ids, texts = json.loads(text_path.read_text())
+        return ids, texts, np.load(vec_path)
     from study_tracker.config import Settings
     from study_tracker.knowledge.chunk import Chunker, load_tokenizer
     from study_tracker.knowledge.documents import Document
@@ -67,8 +68,8 @@ def chunking(ds: Dataset, tokens: int, overlap: int) -> tuple[list[str], list[st
         file=sys.stderr,
         flush=True,
     )
-    np.save(base.with_suffix(".npy"), vecs.astype(np.float32))
-    base.with_suffix(".json").write_text(json.dumps([ids, texts]))
+    np.save(vec_path, vecs.astype(np.float32))
+    text_path.write_text(json.dumps([ids, texts]))
     return ids, texts, vecs.astype(np.float32)
 
 

@@ -69,10 +69,11 @@ class Settings(BaseSettings):
         "title", description="Field of a JSON/JSONL record that holds its title."
     )
     knowledge_chunk_tokens: int = Field(
-        256,
+        128,
         ge=32,
         description="Largest chunk in tokens of the model's tokenizer, heading path included; capped at the "
-        "model's own window (256 for all-MiniLM-L6-v2).",
+        "model's own window (256 for all-MiniLM-L6-v2, which was fine-tuned on 128-token texts: chunks of 128 "
+        "embed better, bench/README.md round 3).",
     )
     knowledge_chunk_overlap: int = Field(
         0, ge=0, description="Tokens of a chunk repeated at the start of the next chunk of the same section."

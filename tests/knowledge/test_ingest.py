@@ -242,7 +242,7 @@ def test_json_field_options_are_remembered(tmp_path: Path) -> None:
     hit = kb.search("tenant", mode="bm25", k=1)[0]
     assert (hit.doc_id, hit.title, hit.text) == ("x1", "Sharding", "Shard by tenant id.")
     # A rebuild (here: chunk size changed) re-reads the file with the options it was added with.
-    s2 = kb_settings(tmp_path, knowledge_chunk_tokens=128)
+    s2 = kb_settings(tmp_path, knowledge_chunk_tokens=200)
     rebuilt = ingest([], s2)
     assert rebuilt.files_new == 1 and rebuilt.skipped == []
 
@@ -250,12 +250,12 @@ def test_json_field_options_are_remembered(tmp_path: Path) -> None:
 def test_another_chunker_setting_or_model_forces_a_rebuild(tmp_path: Path, corpus: Path) -> None:
     s = kb_settings(tmp_path)
     ingest([corpus], s)
-    s2 = kb_settings(tmp_path, knowledge_chunk_tokens=128)
+    s2 = kb_settings(tmp_path, knowledge_chunk_tokens=200)
     with pytest.raises(IndexMismatch, match="chunk_tokens"):
         KnowledgeBase.open(s2, encoder=WordHashEncoder()).search("x")
     report = ingest([], s2)
     assert report.files_new == 4 and not report.up_to_date
-    assert KnowledgeStore(s2.knowledge_path).require_current().meta()["chunk_tokens"] == 128
+    assert KnowledgeStore(s2.knowledge_path).require_current().meta()["chunk_tokens"] == 200
     assert KnowledgeBase.open(s2, encoder=WordHashEncoder()).search("raft leader", k=1)
 
 
