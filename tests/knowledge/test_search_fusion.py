@@ -114,7 +114,10 @@ def test_section_bm25_credits_a_section_whose_chunks_share_the_query_terms_out(t
     margin = {}
     for section_bm25 in (False, True):
         s = kb_settings(
-            tmp_path / str(section_bm25), fusion_feedback_chunks=0, fusion_section_bm25=section_bm25
+            tmp_path / str(section_bm25),
+            fusion_feedback_chunks=0,
+            fusion_section_bm25=section_bm25,
+            knowledge_chunk_tokens=256,  # the sizes the texts above were written for
         )
         report = ingest_paths([root], settings=s, encoder=WordHashEncoder())
         kb = KnowledgeBase.open(s, encoder=WordHashEncoder())

@@ -205,6 +205,7 @@ def fuse_grouped(
     dense retriever's best passage and BM25's best passage of the same document both count, even
     when they are different passages (each would otherwise get the other list's floor score);
     passage evidence blended with document evidence is the classic recipe (Callan, 1994).
+    :func:`fuse_rows` is the same arithmetic on arrays of integer ids (what search uses).
 
     Args:
         runs: one ``{passage: score}`` mapping per retriever.
@@ -223,40 +224,101 @@ def fuse_grouped(
     Raises:
         ValueError: ``doc_weight`` outside 0..1, or as :func:`fuse`.
     """
+    keys, cols = _union(runs)
+    group_pos: dict[Hashable, int] = {}
+    group_of = np.fromiter(
+        (group_pos.setdefault(group(k), len(group_pos)) for k in keys), dtype=np.int64, count=len(keys)
+    )
+    own_runs = None
+    if group_runs is not None:
+        own_runs = [
+            None
+            if own is None
+            else (
+                np.fromiter((group_pos.setdefault(g, len(group_pos)) for g in own), np.int64, len(own)),
+                np.fromiter(own.values(), np.float64, len(own)),
+            )
+            for own in group_runs
+        ]
+    ids, fused = fuse_rows(
+        [(idx, vals) for idx, vals in cols],
+        group_of,
+        doc_weight=doc_weight,
+        method=method,
+        weights=weights,
+        rrf_k=rrf_k,
+        floors=floors,
+        group_runs=own_runs,
+    )
+    return dict(zip([keys[i] for i in ids.tolist()], fused.tolist(), strict=True))
+
+
+Rows = tuple[np.ndarray, np.ndarray]  # (integer ids, scores) of one result list, in list order
+
+
+def fuse_rows(
+    runs: Sequence[Rows],
+    group_of: np.ndarray | None = None,
+    *,
+    doc_weight: float = 0.0,
+    method: str = "minmax",
+    weights: Sequence[float] | None = None,
+    rrf_k: float = 60.0,
+    floors: Sequence[float | None] | None = None,
+    group_runs: Sequence[Rows | None] | None = None,
+) -> Rows:
+    """:func:`fuse_grouped` on arrays: ids are non-negative integers (index rows), ``group_of[id]``
+    is an id's group (an integer), and each run is ``(ids, scores)`` with unique ids.
+
+    The search path runs this twice per hybrid query over a few hundred ids, so it stays in numpy
+    (no per-id Python work). Returns ``(ids, fused scores)``, ids ascending.
+    """
     if not 0.0 <= doc_weight <= 1.0:
         raise ValueError(f"doc_weight must be between 0 and 1; got {doc_weight!r}.")
     if method not in METHODS:
         raise ValueError(f"Unknown fusion method {method!r}; expected one of {', '.join(METHODS)}.")
-    weights, floors = _weights(runs, weights), _floors(runs, floors)
-    keys, cols = _union(runs)
-    passages = _combine(cols, len(keys), method, weights, rrf_k, floors)
-    if doc_weight <= 0:
-        return dict(zip(keys, passages.tolist(), strict=True))
-    doc_pos: dict[Hashable, int] = {}
-    doc_of = np.fromiter(
-        (doc_pos.setdefault(group(k), len(doc_pos)) for k in keys), dtype=np.int64, count=len(keys)
-    )
     if group_runs is not None and len(group_runs) != len(runs):
         raise ValueError(f"fusion group_runs: got {len(group_runs)} for {len(runs)} result lists.")
+    weights, floors = _weights(runs, weights), _floors(runs, floors)
+    runs = [(np.asarray(i, dtype=np.int64), np.asarray(v, dtype=np.float64)) for i, v in runs]
+    ids = np.unique(np.concatenate([i for i, _ in runs])) if runs else np.zeros(0, np.int64)
+    cols = [(np.searchsorted(ids, i), v) for i, v in runs]
+    passages = _combine(cols, len(ids), method, weights, rrf_k, floors)
+    if doc_weight <= 0 or group_of is None:
+        return ids, passages
+    own_runs = group_runs or [None] * len(runs)
+    own = [
+        None if r is None else (np.asarray(r[0], np.int64), np.asarray(r[1], np.float64)) for r in own_runs
+    ]
+    passage_group = np.asarray(group_of)[ids]
+    groups = np.unique(np.concatenate([passage_group, *(r[0] for r in own if r is not None)]))
+    doc_of = np.searchsorted(groups, passage_group)
     doc_cols = []
-    for r, (idx, vals) in enumerate(cols):
-        own = group_runs[r] if group_runs is not None else None
-        if own is not None:  # the retriever scored whole groups itself
-            codes = np.fromiter(
-                (doc_pos.setdefault(g, len(doc_pos)) for g in own), dtype=np.int64, count=len(own)
-            )
-            doc_cols.append((codes, np.fromiter(own.values(), dtype=np.float64, count=len(own))))
+    for (idx, vals), mine in zip(cols, own, strict=True):
+        if mine is not None:  # the retriever scored whole groups itself
+            doc_cols.append((np.searchsorted(groups, mine[0]), mine[1]))
             continue
         codes = doc_of[idx]  # max-pool the run to groups (its best passage per group)
-        best = np.full(len(doc_pos), -np.inf)
+        best = np.full(len(groups), -np.inf)
         np.maximum.at(best, codes, vals)
         present = codes[np.sort(np.unique(codes, return_index=True)[1])]  # first-seen order, as ranks need
         doc_cols.append((present, best[present]))
-    docs = _combine(doc_cols, len(doc_pos), method, weights, rrf_k, floors)
+    docs = _combine(doc_cols, len(groups), method, weights, rrf_k, floors)
     # At doc_weight 1 a 1e-6 share of the passage score still orders the passages of one
     # document; it can only reorder documents whose fused scores differ by less than that.
     keep = max(1.0 - doc_weight, 1e-6)
-    return dict(zip(keys, (keep * passages + doc_weight * docs[doc_of]).tolist(), strict=True))
+    return ids, keep * passages + doc_weight * docs[doc_of]
+
+
+def top_rows(ids: np.ndarray, scores: np.ndarray, n: int) -> Rows:
+    """The ``n`` best ``(ids, scores)``, best first, ties broken by the smaller id."""
+    if len(ids) > n:
+        keep = np.argpartition(-scores, n - 1)[:n] if n > 0 else np.zeros(0, np.int64)
+        kth = scores[keep].min() if n > 0 else np.inf
+        keep = np.flatnonzero(scores >= kth)  # ties at the cut still compete by id
+        ids, scores = ids[keep], scores[keep]
+    order = np.lexsort((ids, -scores))[:n]
+    return ids[order], scores[order]
 
 
 def _floors(runs: Sequence[Mapping], floors: Sequence[float | None] | None) -> Sequence[float | None]:

@@ -2,7 +2,8 @@
 
 ``search(q)`` is ``batch_search([q])[0]``. Dense and BM25 candidates are fused by
 ``study_tracker.knowledge.fusion`` with the ``fusion_*`` settings, with section evidence
-(``fusion.fuse_grouped``: each row knows its section). When an ingest swaps in a new
+(``fusion.fuse_grouped``: each row knows its section; BM25's section scores come from a second
+BM25 index over whole sections, ``fusion_section_bm25``). When an ingest swaps in a new
 generation, the next query loads it (a stat of the pointer file per query decides).
 """
 
@@ -28,6 +29,7 @@ from study_tracker.knowledge.errors import EncoderNotReady, IndexMismatch, Inval
 from study_tracker.knowledge.store import SECTION_ORDER, Generation, KnowledgeStore, connect_catalog
 
 MODES = ("hybrid", "dense", "bm25")
+Rows = fusion.Rows  # (index rows, scores) of one result list
 CONTEXT_CHARS = 200  # text shown around a passage so the highlight reads in context
 
 
@@ -120,7 +122,7 @@ class _Loaded:
             self.row_kind[row] = self.kinds.index(kind)
             self.row_file[row] = file_id
             self.row_pain[row] = bool(pain)
-        self.row_section = row_section  # a list: fusion looks rows up one by one, faster than numpy
+        self.row_section = np.asarray(row_section, dtype=np.int64)
         self.files = {r[0]: r[1] for r in self.db.execute("SELECT id, path FROM files")}
         # Chunk and document ids of every row: only evaluation needs them all (retrieve, doc_id),
         # and at 100k chunks they cost tens of MB, so they are read on first use.
@@ -193,7 +195,7 @@ class _Loaded:
             hit = self._section_masks.get(filters)
         if hit is None:
             hit = np.zeros(self.sections.n_docs, dtype=bool)
-            hit[np.asarray(self.row_section, dtype=np.int64)[allowed]] = True
+            hit[self.row_section[allowed]] = True
             with self.db_lock:
                 self._section_masks[filters] = hit
                 if len(self._section_masks) > 64:
@@ -380,7 +382,10 @@ class KnowledgeBase:
         allowed = loaded.mask(Filters.of(filters))
         runs = self._runs(loaded, list(queries), mode, k, allowed)[0 if mode == "dense" else 1]
         chunk_ids = loaded.ids()[0]
-        return [{chunk_ids[r]: s for r, s in run.items()} for run in runs]
+        return [
+            {chunk_ids[r]: s for r, s in zip(rows.tolist(), scores.tolist(), strict=True)}
+            for rows, scores in runs
+        ]
 
     def retrieve_sections(
         self, queries: Sequence[str], k: int = 100, filters: Filters | Mapping[str, Any] | None = None
@@ -393,7 +398,11 @@ class KnowledgeBase:
         runs = self._section_runs(
             loaded, list(queries), k, loaded.section_mask(flt, loaded.mask(flt)), force=True
         )
-        return [{keys[sec]: score for sec, score in (run or {}).items()} for run in runs]
+        return [
+            {keys[sec]: score for sec, score in zip(run[0].tolist(), run[1].tolist(), strict=True)}
+            for run in runs
+            if run is not None
+        ]
 
     def doc_id(self, chunk_id: str) -> str:
         """The document id of a chunk id from this index."""
@@ -457,29 +466,29 @@ class KnowledgeBase:
             fused = self._feedback(loaded, fused, query_vectors, sparse_runs, section_runs, depth, allowed)
         for j, i in enumerate(live):
             if mode == "hybrid":
-                ranked = fusion.top(fused[j], k)
-            else:
-                run = dense_runs[j] if mode == "dense" else sparse_runs[j]
-                ranked = sorted(run.items(), key=lambda kv: -kv[1])[:k]
-            results[i] = loaded.fetch(ranked)
+                rows, scores = fusion.top_rows(*fused[j], k)
+            else:  # one retriever's list is already best first
+                rows, scores = dense_runs[j] if mode == "dense" else sparse_runs[j]
+                rows, scores = rows[:k], scores[:k]
+            results[i] = loaded.fetch(list(zip(rows.tolist(), scores.tolist(), strict=True)))
         return results
 
     def _fuse(
         self,
         loaded: _Loaded,
-        dense: dict[int, float],
-        sparse: dict[int, float],
-        sections: dict[int, float] | None,
+        dense: Rows,
+        sparse: Rows,
+        sections: Rows | None,
         depth: int,
-    ) -> dict[int, float]:
+    ) -> Rows:
         s = self.settings
         # BM25 returns only chunks sharing a term with the query: a list shorter than asked for
         # holds all of them, so every other chunk's BM25 score is exactly 0, not "at most the last".
         # Off by default: min-max then gives a lone weak match full weight (bench/README.md).
-        bm25_floor = 0.0 if s.fusion_bm25_zero_floor and len(sparse) < depth else None
-        return fusion.fuse_grouped(
+        bm25_floor = 0.0 if s.fusion_bm25_zero_floor and len(sparse[0]) < depth else None
+        return fusion.fuse_rows(
             [dense, sparse],
-            loaded.row_section.__getitem__,
+            loaded.row_section,
             doc_weight=s.fusion_section_weight,
             method=s.fusion_method,
             weights=[s.fusion_dense_weight, s.fusion_bm25_weight],
@@ -496,65 +505,54 @@ class KnowledgeBase:
         allowed: np.ndarray | None,
         *,
         force: bool = False,
-    ) -> list[dict[int, float] | None]:
+    ) -> list[Rows | None]:
         """BM25 over whole sections, the BM25 evidence of each section in hybrid fusion (or None
         per query: each section's best chunk stands in for it)."""
         if not force and (not self.settings.fusion_section_bm25 or self.settings.fusion_section_weight <= 0):
             return [None] * len(texts)
-        return [
-            dict(zip(rows.tolist(), scores.tolist(), strict=True))
-            for scores, rows in loaded.sections.search(texts, depth, allowed)
-        ]
+        return [(rows, scores) for scores, rows in loaded.sections.search(texts, depth, allowed)]
 
     def _feedback(
         self,
         loaded: _Loaded,
-        fused: list[dict[int, float]],
+        fused: list[Rows],
         query_vectors: np.ndarray,
-        sparse_runs: list[dict[int, float]],
-        section_runs: list[dict[int, float] | None],
+        sparse_runs: list[Rows],
+        section_runs: list[Rows | None],
         depth: int,
         allowed: np.ndarray | None,
-    ) -> list[dict[int, float]]:
+    ) -> list[Rows]:
         """Pseudo-relevance feedback: move each query towards its top fused chunks (Rocchio), search
         dense again and fuse that with the same BM25 list (``fusion_feedback_*`` settings)."""
         n, beta = self.settings.fusion_feedback_chunks, self.settings.fusion_feedback_weight
-        todo = [j for j, f in enumerate(fused) if f]
+        todo = [j for j, (rows, _) in enumerate(fused) if len(rows)]
         if n <= 0 or beta <= 0 or not todo:
             return fused
         stored = loaded.dense.vectors()
         moved = np.stack(
             [
-                fusion.rocchio(
-                    query_vectors[j], stored[[row for row, _ in fusion.top(fused[j], n)]], beta=beta
-                )
+                fusion.rocchio(query_vectors[j], stored[fusion.top_rows(*fused[j], n)[0]], beta=beta)
                 for j in todo
             ]
         )
         out = list(fused)
         for j, (scores, rows) in zip(todo, loaded.dense.search(moved, depth, allowed), strict=True):
-            out[j] = self._fuse(
-                loaded,
-                dict(zip(rows.tolist(), scores.tolist(), strict=True)),
-                sparse_runs[j],
-                section_runs[j],
-                depth,
-            )
+            out[j] = self._fuse(loaded, (rows, scores), sparse_runs[j], section_runs[j], depth)
         return out
 
     def _runs(
         self, loaded: _Loaded, texts: list[str], mode: str, depth: int, allowed: np.ndarray | None
-    ) -> tuple[list[dict[int, float]], list[dict[int, float]], np.ndarray]:
-        dense: list[dict[int, float]] = [{} for _ in texts]
-        sparse: list[dict[int, float]] = [{} for _ in texts]
+    ) -> tuple[list[Rows], list[Rows], np.ndarray]:
+        """Each retriever's ``(rows, scores)`` per query, best first (empty when not run)."""
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.float32))
+        dense: list[Rows] = [empty] * len(texts)
+        sparse: list[Rows] = [empty] * len(texts)
         vectors = np.zeros((0, 0), dtype=np.float32)
         if mode in ("hybrid", "dense"):
             vectors = self.encoder().encode(texts)
-            for j, (scores, rows) in enumerate(loaded.dense.search(vectors, depth, allowed)):
-                dense[j] = dict(zip(rows.tolist(), scores.tolist(), strict=True))
+            dense = [(rows, scores) for scores, rows in loaded.dense.search(vectors, depth, allowed)]
         if mode in ("hybrid", "bm25"):
-            for j, (scores, rows) in enumerate(loaded.sparse.search(texts, depth, allowed)):
-                sparse[j] = dict(zip(rows.tolist(), scores.tolist(), strict=True))
+            sparse = [(rows, scores) for scores, rows in loaded.sparse.search(texts, depth, allowed)]
         return dense, sparse, vectors
 
     def stats(self) -> dict[str, Any]:
