@@ -194,7 +194,7 @@ class Settings(BaseSettings):
         5, ge=1, le=20, description="Passages retrieved to answer a question (each a numbered source)."
     )
     ask_min_score: float = Field(
-        0.35,
+        0.36,
         ge=-1,
         le=1,
         description="'Nothing relevant' threshold: the cosine similarity between the question and the best "
