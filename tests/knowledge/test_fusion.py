@@ -207,3 +207,32 @@ def test_group_runs_replace_a_retrievers_max_pooled_group_scores():
 def test_group_runs_must_match_the_runs():
     with pytest.raises(ValueError, match="group_runs"):
         fusion.fuse_grouped([G_DENSE, G_BM25], _doc, doc_weight=0.5, group_runs=[None])
+
+
+@pytest.mark.parametrize("method", fusion.METHODS)
+def test_fuse_rows_on_arrays_equals_fuse_grouped_on_dicts(method):
+    rng = np.random.default_rng(3)
+    group_of = rng.integers(0, 15, size=60)  # row -> its section
+    dense_rows = rng.choice(60, size=25, replace=False)
+    bm25_rows = rng.choice(60, size=20, replace=False)
+    dense = (dense_rows, rng.random(25))
+    bm25 = (bm25_rows, rng.integers(0, 6, size=20).astype(float))  # ties, as BM25 has
+    sections = (np.array([3, 7, 14, 40]), np.array([9.0, 4.0, 1.0, 2.0]))  # 40: no candidate row
+    kw = {"doc_weight": 0.5, "method": method, "weights": [0.4, 0.6], "rrf_k": 10}
+    ids, scores = fusion.fuse_rows([dense, bm25], group_of, group_runs=[None, sections], **kw)
+    as_dicts = fusion.fuse_grouped(
+        [dict(zip(*map(np.ndarray.tolist, run), strict=True)) for run in (dense, bm25)],
+        lambda row: int(group_of[row]),
+        group_runs=[None, dict(zip(*map(np.ndarray.tolist, sections), strict=True))],
+        **kw,
+    )
+    assert dict(zip(ids.tolist(), scores.tolist(), strict=True)) == pytest.approx(as_dicts)
+    assert list(ids) == sorted(set(dense_rows) | set(bm25_rows))
+
+
+def test_top_rows_breaks_ties_by_the_smaller_id():
+    ids = np.array([9, 4, 7, 2, 5])
+    scores = np.array([1.0, 3.0, 3.0, 0.5, 3.0])
+    assert fusion.top_rows(ids, scores, 2)[0].tolist() == [4, 5]  # three tie at 3.0 for two places
+    assert fusion.top_rows(ids, scores, 10)[0].tolist() == [4, 5, 7, 9, 2]
+    assert fusion.top_rows(ids, scores, 0)[0].tolist() == []

@@ -241,7 +241,7 @@ def fuse_grouped(
             for own in group_runs
         ]
     ids, fused = fuse_rows(
-        [(idx, vals) for idx, vals in cols],
+        cols,
         group_of,
         doc_weight=doc_weight,
         method=method,
