@@ -170,11 +170,7 @@ class _Loaded:
                 [i for i, p in self.files.items() if _source_matches(p, filters.source)], dtype=np.int32
             )
             allowed &= np.isin(self.row_file, ids)
-        with self.db_lock:
-            self._masks[filters] = allowed
-            if len(self._masks) > 64:
-                self._masks.popitem(last=False)
-        return allowed
+        return self._remember(self._masks, filters, allowed)
 
     def section_keys(self) -> list[tuple[str, tuple[str, ...]]]:
         """``(doc_id, heading_path)`` of every section, by section number (for evaluation and tests)."""
@@ -196,11 +192,18 @@ class _Loaded:
         if hit is None:
             hit = np.zeros(self.sections.n_docs, dtype=bool)
             hit[self.row_section[allowed]] = True
-            with self.db_lock:
-                self._section_masks[filters] = hit
-                if len(self._section_masks) > 64:
-                    self._section_masks.popitem(last=False)
+            self._remember(self._section_masks, filters, hit)
         return hit
+
+    def _remember(
+        self, cache: OrderedDict[Filters, np.ndarray], key: Filters, mask: np.ndarray
+    ) -> np.ndarray:
+        """Keep ``mask`` in one of the small per-filter caches (the 64 most recent filters)."""
+        with self.db_lock:
+            cache[key] = mask
+            if len(cache) > 64:
+                cache.popitem(last=False)
+        return mask
 
     def fetch(self, ranked: Sequence[tuple[int, float]]) -> list[SearchHit]:
         """Hits for ``(row, score)`` pairs, in that order."""
