@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from study_tracker.knowledge.evaluate import BeirCollection, load_beir
+from study_tracker.knowledge.eval.beir import BeirCollection, load_beir
 
 DATA = Path(os.environ.get("BENCH_DATA", "/work/shared/bench-data"))
 CACHE = Path(__file__).parent / ".cache"
@@ -80,7 +80,7 @@ def product_chunks(coll: BeirCollection, tokens: int | None = None) -> tuple[lis
     cache of ``study eval``. Cached per chunker version and size.
     """
     from study_tracker.config import Settings
-    from study_tracker.knowledge.chunk import CHUNKER_VERSION
+    from study_tracker.knowledge.ingest.chunk import CHUNKER_VERSION
 
     s = Settings()
     tokens = tokens or s.knowledge_chunk_tokens
@@ -88,9 +88,9 @@ def product_chunks(coll: BeirCollection, tokens: int | None = None) -> tuple[lis
     if path.exists():
         ids, texts = json.loads(path.read_text())
         return ids, texts
-    from study_tracker.knowledge.chunk import Chunker, load_tokenizer
+    from study_tracker.knowledge.ingest.chunk import Chunker, load_tokenizer
     from study_tracker.knowledge.documents import Document
-    from study_tracker.knowledge.embed import resolve_model
+    from study_tracker.knowledge.embed.base import resolve_model
 
     chunker = Chunker(
         load_tokenizer(resolve_model(s.embedding_model).path),

@@ -41,7 +41,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from study_tracker.config import Settings
-    from study_tracker.knowledge.search import KnowledgeBase
+    from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
     work = args.work.resolve()
     base = {"data_dir": work, "knowledge_dir": work / "knowledge"}

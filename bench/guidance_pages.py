@@ -5,7 +5,7 @@ Skills and Report through a running server, and the services behind `study next`
 
 History comes from ``history_gen.generate`` (every track in cycles, reviews on their due day);
 this adds a drill of 5 questions every third day, graded like reviews. Skill mastery is
-remembered per day and log state (``roadmaps/mastery_log.py``), so the page figures are for an
+remembered per day and log state (``skills/evidence.py``), so the page figures are for an
 unchanged log. The "log just changed" lines append one row (a review, a completion or a drill
 answer, in turn) before each timed call, so mastery is extended from the new rows; the "full"
 lines forget the remembered result first and read the whole log, as before that existed.
@@ -41,9 +41,10 @@ from study_tracker.db.models import (  # noqa: E402
     ReviewLog,
     ScheduledReview,
 )
-from study_tracker.roadmaps import drill as drills  # noqa: E402
-from study_tracker.roadmaps import guidance, mastery_log  # noqa: E402
-from study_tracker.roadmaps.paths import set_goal  # noqa: E402
+from study_tracker.coach import drills  # noqa: E402
+from study_tracker.coach import what_next as guidance
+from study_tracker.skills import evidence as mastery_log  # noqa: E402
+from study_tracker.skills.goal import set_goal  # noqa: E402
 from study_tracker.tracker import service, settings_store  # noqa: E402
 
 END = date(2026, 11, 22)

@@ -17,9 +17,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from study_tracker.knowledge.painpoints import PAIN_POINT_THRESHOLD, pain_point_score
+from study_tracker.knowledge.ingest.painpoints import PAIN_POINT_THRESHOLD, pain_point_score
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "knowledge" / "data"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "knowledge" / "ingest" / "data"
 
 
 def load(name: str) -> list[dict]:

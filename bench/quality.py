@@ -4,7 +4,7 @@
     .venv/bin/python bench/quality.py [--only REGEX] [--json OUT]
 
 Scores whole-document and passage-level (max-passage) dense and BM25 runs as full matrices,
-then fuses them with ``study_tracker.knowledge.fusion`` (the product's own code), so each
+then fuses them with ``study_tracker.knowledge.search.fusion`` (the product's own code), so each
 variant is one line in the printed table: nDCG@10, recall@100, MRR@10 (ranx) per collection.
 Tune on these splits only; held-out splits check the chosen method.
 """
@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import beir_cache  # noqa: E402
 
-from study_tracker.knowledge import fusion  # noqa: E402
-from study_tracker.knowledge.evaluate import score_run  # noqa: E402
+from study_tracker.knowledge.search import fusion  # noqa: E402
+from study_tracker.knowledge.eval.beir import score_run  # noqa: E402
 
 CUT = 100  # documents kept per query in a run (recall@100 needs 100)
 ROUND12_TOKENS = 256  # the chunk size of rounds 1 and 2 (the product's default then)

@@ -99,7 +99,7 @@ def main() -> None:
     settings = Settings(data_dir=work, knowledge_dir=work / "knowledge")
     corpus = work / "corpus"
     if not args.skip_ingest:
-        from study_tracker.knowledge.ingest import ingest_paths
+        from study_tracker.knowledge.ingest.pipeline import ingest_paths
 
         if not corpus.exists():
             t0 = time.perf_counter()
@@ -114,7 +114,7 @@ def main() -> None:
 
     # Export the ONNX query encoder here, as `study ingest` does on a real machine: the server
     # then never imports torch (an export inside the server would count torch in its memory).
-    from study_tracker.knowledge.search import KnowledgeBase
+    from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
     KnowledgeBase.open(settings).warm_up()
     port = free_port()

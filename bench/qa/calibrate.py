@@ -13,9 +13,9 @@ import statistics
 from pathlib import Path
 
 from study_tracker.config import get_settings
-from study_tracker.knowledge.answer import _dense_cosines
-from study_tracker.knowledge.search import KnowledgeBase
-from study_tracker.knowledge.sources import ensure_bundled_indexed
+from study_tracker.knowledge.answer.flow import _dense_cosines
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
 
 HERE = Path(__file__).parent
 

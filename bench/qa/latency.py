@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from study_tracker.config import get_settings
-from study_tracker.knowledge import answer as ask
-from study_tracker.knowledge.search import KnowledgeBase
-from study_tracker.knowledge.sources import ensure_bundled_indexed
+from study_tracker.knowledge.answer import flow as ask
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
 
 HERE = Path(__file__).parent
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from study_tracker.tracker.curriculum import (
+from study_tracker.content.curriculum import (
     CONTENT_DIR,
     GROUPS,
     QuestionType,
@@ -95,7 +95,7 @@ def test_guides_exist_and_follow_the_days() -> None:
 
 
 def test_parsed_yaml_cache_follows_edits(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from study_tracker.tracker.curriculum import load_track_file
+    from study_tracker.content.curriculum import load_track_file
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     source = (CONTENT_DIR / "tracks" / "recommendations.yaml").read_text(encoding="utf-8")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.ingest import ingest_paths
-from study_tracker.knowledge.search import KnowledgeBase
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
 
 NOTES = {

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from study_tracker.config import Settings
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
 from study_tracker.roadmaps import library, service
-from study_tracker.roadmaps.errors import RoadmapError
-from study_tracker.tracker.errors import NotFound
+from study_tracker.errors import RoadmapError
+from study_tracker.errors import NotFound
 from tests.conftest import TODAY
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -269,7 +269,7 @@ def test_link_can_be_cleared(session) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_document_goes_to_the_knowledge_base(prepared, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from study_tracker.knowledge.search import KnowledgeBase
+    from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
     from tests.knowledge.kb_helpers import WordHashEncoder
 
     text = load("ml-phases.md")
@@ -376,8 +376,8 @@ def test_delete_removes_the_roadmap_its_items_and_events_only(session) -> None: 
 
 
 def test_remove_copy_takes_the_document_out_of_the_knowledge_base(prepared) -> None:  # type: ignore[no-untyped-def]
-    from study_tracker.knowledge.search import KnowledgeBase
-    from study_tracker.knowledge.sources import list_sources
+    from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+    from study_tracker.knowledge.ingest.sources import list_sources
     from tests.knowledge.kb_helpers import WordHashEncoder
 
     path = library.save_copy(data_dir=prepared.data_dir, slug=ML, text=load("ml-phases.md"))

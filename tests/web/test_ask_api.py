@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
-from study_tracker.knowledge import jobs
-from study_tracker.knowledge.answer import NOTHING_RELEVANT
-from study_tracker.knowledge.ingest import ingest_paths
-from study_tracker.knowledge.search import KnowledgeBase
+from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.answer.flow import NOTHING_RELEVANT
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.web.app import create_app
 from tests.fake_llm import FakeLLM
 from tests.knowledge.answer_helpers import TEST_MIN_SCORE, make_notes
@@ -151,10 +151,10 @@ def test_empty_knowledge_base_says_how_to_add_material(make_client: ClientFactor
 def test_while_the_guides_are_indexed_ask_says_so(make_client: ClientFactory) -> None:
     client = make_client(index=False)
     settings = client.app.state.settings  # type: ignore[attr-defined]
-    status = jobs.JobStatus(
-        id=jobs.PREPARE_JOB, kind="prepare", pid=os.getpid(), step="Embedding", percent=42
+    status = job_status.JobStatus(
+        id=job_status.PREPARE_JOB, kind="prepare", pid=os.getpid(), step="Embedding", percent=42
     )
-    jobs.write_status(jobs.jobs_dir(settings) / "prepare.json", status)
+    job_status.write_status(job_status.jobs_dir(settings) / "prepare.json", status)
     r = client.post("/api/ask", json={"question": QUESTION})
     assert r.status_code == 503 and "still being indexed (42%" in r.json()["detail"]
     # Search says the same while it waits for the same index
@@ -162,7 +162,7 @@ def test_while_the_guides_are_indexed_ask_says_so(make_client: ClientFactory) ->
     assert r.status_code == 503 and "still being indexed (42%" in r.json()["detail"]
     assert "still being indexed (42%" in client.get("/search", params={"q": QUESTION}).text
     status.state = "done"
-    jobs.write_status(jobs.jobs_dir(settings) / "prepare.json", status)
+    job_status.write_status(job_status.jobs_dir(settings) / "prepare.json", status)
     assert "still being indexed" not in client.post("/api/ask", json={"question": QUESTION}).json()["detail"]
 
 
@@ -249,14 +249,14 @@ def test_the_api_key_never_reaches_a_page_or_a_response(
 def test_first_start_prepare_is_reported_while_it_runs(settings: Settings) -> None:
     """``prepare.start`` (what ``study serve`` runs on a fresh folder) marks the prepare as running at
     once, so Ask says "still being indexed" from the first request; a stopped child is not "running"."""
-    from study_tracker.knowledge import prepare
+    from study_tracker.knowledge.jobs import prepare
 
     child = prepare.start(settings)
     assert child is not None  # a fresh folder: the guides need indexing
     try:
-        running = jobs.preparing(settings)
+        running = job_status.preparing(settings)
         assert running is not None and running.pid == child.pid
     finally:
         child.terminate()  # our own child, by its pid
         child.wait(timeout=30)
-    assert jobs.preparing(settings) is None
+    assert job_status.preparing(settings) is None

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
-from study_tracker.knowledge import jobs
-from study_tracker.knowledge.search import SearchHit
-from study_tracker.knowledge.sources import bundled_guides_path
+from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.search.knowledge_base import SearchHit
+from study_tracker.knowledge.ingest.sources import bundled_guides_path
 from study_tracker.web.routes import ask
 from tests.web.test_ask_api import QUESTION, ClientFactory, make_client  # noqa: F401  (fixture)
 
@@ -81,10 +81,10 @@ def test_question_text_is_escaped(client: TestClient) -> None:
 def test_page_says_when_the_guides_are_still_indexed(make_client: ClientFactory) -> None:  # noqa: F811
     client = make_client(index=False)
     settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
-    status = jobs.JobStatus(
-        id=jobs.PREPARE_JOB, kind="prepare", pid=os.getpid(), percent=63, step="Embedding"
+    status = job_status.JobStatus(
+        id=job_status.PREPARE_JOB, kind="prepare", pid=os.getpid(), percent=63, step="Embedding"
     )
-    jobs.write_status(jobs.jobs_dir(settings) / "prepare.json", status)
+    job_status.write_status(job_status.jobs_dir(settings) / "prepare.json", status)
     r = client.get("/ask", params={"q": QUESTION})
     assert r.status_code == 503 and "still being indexed (63%" in r.text and "Traceback" not in r.text
     assert "still being indexed (63%" in client.get("/ask").text  # said before asking, too
@@ -134,7 +134,7 @@ def test_answer_inline_markdown_is_rendered_and_sanitized() -> None:
 def test_topic_page_shows_passages_from_your_materials(make_client: ClientFactory, tmp_path: Path) -> None:  # noqa: F811
     client = make_client()
     settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
-    from study_tracker.knowledge.ingest import ingest_paths
+    from study_tracker.knowledge.ingest.pipeline import ingest_paths
     from study_tracker.tracker.service import get_topic
     from tests.knowledge.kb_helpers import WordHashEncoder
 
@@ -180,8 +180,8 @@ def test_every_practice_question_links_to_ask(client: TestClient) -> None:
 
 
 def test_related_passages_are_remembered_per_index_generation(tmp_path: Path) -> None:
-    from study_tracker.knowledge.ingest import ingest_paths
-    from study_tracker.knowledge.related import related_passages
+    from study_tracker.knowledge.ingest.pipeline import ingest_paths
+    from study_tracker.knowledge.search.related import related_passages
     from tests.knowledge.answer_helpers import answer_kb
     from tests.knowledge.kb_helpers import WordHashEncoder
 

@@ -103,7 +103,7 @@ def test_undo_button(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_every_topic_links_to_its_guide_sections(client) -> None:  # type: ignore[no-untyped-def]
-    from study_tracker.tracker.curriculum import load_tracks
+    from study_tracker.content.curriculum import load_tracks
 
     guides: dict[str, str] = {}
     checked = 0

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.ingest import ingest_paths
-from study_tracker.knowledge.search import KnowledgeBase
-from study_tracker.knowledge.viewer import load_passage
-from study_tracker.tracker.errors import NotFound
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.knowledge.search.viewer import load_passage
+from study_tracker.errors import NotFound
 from study_tracker.web.app import create_app
 from tests.knowledge.answer_helpers import TEST_MIN_SCORE
 from tests.knowledge.kb_helpers import WordHashEncoder, make_pdf
@@ -210,7 +210,7 @@ def test_viewer_does_not_import_torch(indexed: Settings, corpus: Path) -> None:
     code = (
         "import sys, json\n"
         "from study_tracker.config import Settings\n"
-        "from study_tracker.knowledge.viewer import load_passage\n"
+        "from study_tracker.knowledge.search.viewer import load_passage\n"
         "import study_tracker.web.routes.viewer\n"
         "s = Settings(data_dir=sys.argv[1], index_on_start=False)\n"
         "p = load_passage(settings=s, source=sys.argv[2], start=0, end=9)\n"

@@ -16,12 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
-from study_tracker.knowledge import jobs
-from study_tracker.knowledge.ingest import ingest_paths
-from study_tracker.knowledge.sources import list_sources
-from study_tracker.knowledge.status_progress import StatusProgress
-from study_tracker.knowledge.store import KnowledgeStore
-from study_tracker.knowledge.uploads import safe_name
+from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.ingest.sources import list_sources
+from study_tracker.knowledge.jobs.progress import StatusProgress
+from study_tracker.knowledge.index.store import KnowledgeStore
+from study_tracker.knowledge.jobs.uploads import safe_name
 from tests.knowledge.kb_helpers import WordHashEncoder
 
 NOTE = b"# Caching\n\n## Write-behind\n\nA write-behind cache acknowledges writes from memory and flushes later.\n"
@@ -39,7 +39,7 @@ def indexed(settings: Settings, tmp_path: Path) -> Path:
 
 
 def uploads(settings: Settings) -> list[str]:
-    folder = jobs.uploads_dir(settings)
+    folder = job_status.uploads_dir(settings)
     return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
 
 
@@ -75,7 +75,7 @@ def test_bad_uploads_are_refused_and_nothing_is_kept(
     if path.startswith("/api"):
         assert r.json()["errors"][0]["field"] == "files"
     assert uploads(s) == []  # all or nothing: ok.md was not kept either
-    assert not jobs.recent_jobs(s)  # no ingest was started
+    assert not job_status.recent_jobs(s)  # no ingest was started
 
 
 @pytest.mark.parametrize(
@@ -133,16 +133,16 @@ def test_remove_a_file_of_a_source(client: TestClient, settings: Settings, index
 
 
 def test_job_status_of_a_dead_child_is_failed(settings: Settings) -> None:
-    done = jobs.JobStatus(id="20260101-000000-aaaaaa", kind="folder", pid=99_999_999)
-    jobs.write_status(jobs.jobs_dir(settings) / f"{done.id}.json", done)
-    status = jobs.read_job(settings, done.id)
+    done = job_status.JobStatus(id="20260101-000000-aaaaaa", kind="folder", pid=99_999_999)
+    job_status.write_status(job_status.jobs_dir(settings) / f"{done.id}.json", done)
+    status = job_status.read_job(settings, done.id)
     assert status is not None and status.state == "failed" and "stopped" in (status.error or "")
-    assert jobs.read_job(settings, "../../etc/passwd") is None
+    assert job_status.read_job(settings, "../../etc/passwd") is None
 
 
 def test_status_progress_writes_percent_and_log_lines(tmp_path: Path) -> None:
     log = io.StringIO()
-    status = jobs.JobStatus(id="j", kind="upload")
+    status = job_status.JobStatus(id="j", kind="upload")
     progress = StatusProgress(tmp_path / "j.json", status, log=log)
     seen, saved = [], []
     for name, total in (("Scanning files", 4), ("Reading 4 file(s)", 4), ("Embedding 10 chunk(s)", 10)):
@@ -195,7 +195,7 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert status["state"] == "done", status
     skipped = dict(status["report"]["skipped"])
     assert set(map(os.path.basename, skipped)) == {"tool.exe", "blob.md"}
-    assert "unsupported file type .exe" in skipped[str(jobs.uploads_dir(settings).resolve() / "tool.exe")]
+    assert "unsupported file type .exe" in skipped[str(job_status.uploads_dir(settings).resolve() / "tool.exe")]
     assert uploads(settings) == ["cache.md"]  # refused files are not kept
     fragment = client.get(f"/sources/jobs/{job_id}").text
     assert "every 1s" not in fragment and "tool.exe" in fragment and "unsupported file type" in fragment
@@ -208,10 +208,10 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert r.status_code == 202
     assert _wait(client, r.json()["id"])["state"] == "done"
     listed = {s.path: s.files for s in list_sources(settings)}
-    assert listed == {str(jobs.uploads_dir(settings).resolve()): 1, str(folder): 1}
+    assert listed == {str(job_status.uploads_dir(settings).resolve()): 1, str(folder): 1}
     hit = client.get("/api/search", params={"q": "write-behind cache flushes", "k": 1}).json()["results"][0]
     assert hit["source"].endswith("cache.md")
 
-    uploaded = str(jobs.uploads_dir(settings).resolve() / "cache.md")
+    uploaded = str(job_status.uploads_dir(settings).resolve() / "cache.md")
     assert client.post("/sources/remove", data={"path": uploaded}, follow_redirects=False).status_code == 303
     assert uploads(settings) == [] and {s.path: s.files for s in list_sources(settings)}[str(folder)] == 1

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from study_tracker.config import get_settings
+
 app = typer.Typer(
     name="study",
     help="study-tracker: curricula, spaced-repetition reviews and your own knowledge base.",
@@ -29,6 +31,5 @@ def _root(
         except ValueError:
             raise typer.BadParameter(f"--today must be a date like 2026-01-31, got {today!r}") from None
         os.environ["STUDY_TODAY"] = today
-        from study_tracker.config import get_settings
 
         get_settings.cache_clear()

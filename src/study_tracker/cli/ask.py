@@ -16,6 +16,11 @@ from rich.text import Text
 
 from study_tracker.cli.app import app
 from study_tracker.config import get_settings
+from study_tracker.errors import InvalidQuery, KnowledgeError
+from study_tracker.knowledge.answer.flow import Turn, choose_llm, stream_answer
+from study_tracker.knowledge.answer.llm import LLMNotConfigured
+from study_tracker.knowledge.eval.qa import QADataError, evaluate_qa, load_qa
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
 console = Console()
 err = Console(stderr=True)
@@ -26,9 +31,6 @@ EXCERPT_CHARS = 420  # passage text shown per source, around the highlighted spa
 def _errors() -> Iterator[None]:
     """Bad input (question, k, --llm without an endpoint, a bad QA file) exits 2; other knowledge
     errors (no index yet, encoder not ready) exit 1; both print one plain red line."""
-    from study_tracker.knowledge.errors import InvalidQuery, KnowledgeError
-    from study_tracker.knowledge.llm import LLMNotConfigured
-    from study_tracker.knowledge.qa_eval import QADataError
 
     try:
         yield
@@ -113,8 +115,6 @@ def ask(
     Without an LLM the answer is made of the passage sentences that best answer it; with one, the
     LLM's reply streams as it arrives and its citations are checked. Sources are listed below.
     """
-    from study_tracker.knowledge.answer import Turn, choose_llm, stream_answer
-    from study_tracker.knowledge.search import KnowledgeBase
 
     settings = get_settings()
     history = [Turn(previous)] if previous and previous.strip() else []
@@ -171,9 +171,6 @@ def eval_qa(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List each question that missed.")] = False,
 ) -> None:
     """Report source hit@1/hit@3 and how often the answer contains an expected phrase."""
-    from study_tracker.knowledge.answer import choose_llm
-    from study_tracker.knowledge.qa_eval import evaluate_qa, load_qa
-    from study_tracker.knowledge.search import KnowledgeBase
 
     settings = get_settings()
     with _errors():

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from study_tracker.cli.app import app
-
-if TYPE_CHECKING:
-    from study_tracker.config import Settings
+from study_tracker.config import Settings, get_settings
+from study_tracker.knowledge.collect.reddit import RedditCollectError, collect_subreddit
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
 
 collect_app = typer.Typer(
     name="collect", help="Collect discussion material (Reddit) for the knowledge base.", no_args_is_help=True
@@ -59,8 +59,6 @@ def reddit(
     Needs a Reddit app: set STUDY_REDDIT_CLIENT_ID and STUDY_REDDIT_CLIENT_SECRET.
     Honours Reddit's rate-limit headers and backs off on 429 and 5xx answers.
     """
-    from study_tracker.config import get_settings
-    from study_tracker.knowledge.reddit_collect import RedditCollectError, collect_subreddit
 
     settings = get_settings()
     try:
@@ -91,11 +89,6 @@ def reddit(
 
 
 def _ingest(path: Path, settings: Settings) -> None:
-    try:
-        from study_tracker.knowledge.ingest import ingest_paths
-    except ImportError as exc:
-        err.print(f"[bold red]Error:[/] cannot ingest: the knowledge ingest module is not available ({exc}).")
-        raise typer.Exit(1) from None
     report = ingest_paths([path], settings=settings)
     skipped = getattr(report, "skipped", [])
     if skipped:

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 
 from study_tracker.cli.app import app
+from study_tracker.knowledge.eval.beir import EvalDataError, evaluate_knowledge_base, load_beir
+from study_tracker.knowledge.progress import RichProgressBars
 
 
 @app.command("eval")
@@ -38,8 +40,6 @@ def eval_command(
     from rich.console import Console
     from rich.table import Table
 
-    from study_tracker.knowledge.evaluate import EvalDataError, evaluate_knowledge_base, load_beir
-
     console = Console()
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
     bad = [m for m in wanted if m not in {"dense", "bm25", "hybrid"}]
@@ -54,7 +54,6 @@ def eval_command(
         f"{collection.name} ({collection.split}): {len(collection.corpus):,} documents, "
         f"{len(collection.queries):,} judged queries"
     )
-    from study_tracker.knowledge.progress import RichProgressBars
 
     with tempfile.TemporaryDirectory(prefix="study-eval-") as tmp:
         results, report = evaluate_knowledge_base(

@@ -19,6 +19,13 @@ from rich.table import Table
 
 from study_tracker.cli.app import app
 from study_tracker.config import get_settings
+from study_tracker.errors import InvalidQuery, KnowledgeError
+from study_tracker.knowledge.embed.base import resolve_model
+from study_tracker.knowledge.embed.onnx import OnnxEncoder
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.ingest.sources import list_sources, remove_sources
+from study_tracker.knowledge.progress import Progress, RichProgressBars
+from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase
 
 console = Console()
 err = Console(stderr=True)
@@ -27,7 +34,6 @@ err = Console(stderr=True)
 @contextmanager
 def _errors() -> Iterator[None]:
     """Knowledge errors become one red line and a non-zero exit."""
-    from study_tracker.knowledge.errors import InvalidQuery, KnowledgeError
 
     try:
         yield
@@ -70,8 +76,6 @@ def _export_query_encoder(settings) -> None:  # type: ignore[no-untyped-def]
     it itself (that would load torch into it), so a search right after this ingest works."""
     if settings.knowledge_query_backend != "onnx":
         return
-    from study_tracker.knowledge.embed import resolve_model
-    from study_tracker.knowledge.onnx_encoder import OnnxEncoder
 
     OnnxEncoder.for_model(resolve_model(settings.embedding_model), settings.knowledge_path)
 
@@ -103,8 +107,6 @@ def ingest(
     Unchanged files are not read again and cached embeddings are reused; files gone from a
     re-ingested folder are removed. Files that cannot be read are listed with the reason.
     """
-    from study_tracker.knowledge.ingest import ingest_paths
-    from study_tracker.knowledge.progress import Progress, RichProgressBars
 
     with _errors():
         report = ingest_paths(
@@ -147,7 +149,6 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
     """Search the knowledge base and print the best passages."""
-    from study_tracker.knowledge.search import Filters, KnowledgeBase
 
     with _errors():
         kb = KnowledgeBase.open(get_settings())
@@ -188,7 +189,6 @@ def sources(ctx: typer.Context) -> None:
     """List ingested sources with their file, document and chunk counts."""
     if ctx.invoked_subcommand is not None:
         return
-    from study_tracker.knowledge.sources import list_sources
 
     rows = list_sources(get_settings())
     if not rows:
@@ -217,8 +217,6 @@ def sources_remove(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Remove sources (and everything ingested under them) from the knowledge base."""
-    from study_tracker.knowledge.progress import Progress, RichProgressBars
-    from study_tracker.knowledge.sources import remove_sources
 
     with _errors():
         report = remove_sources(

@@ -13,7 +13,8 @@ from rich.table import Table
 from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.cli.tracker import console, err, fail, store
-from study_tracker.tracker.errors import TrackerError
+from study_tracker.errors import KnowledgeError, StudyError
+from study_tracker.roadmaps import library, service
 
 roadmap_app = typer.Typer(
     help="Import Markdown roadmaps (phases, milestones, checklists) and follow your progress.",
@@ -46,7 +47,6 @@ def import_cmd(
     ] = True,
 ) -> None:
     """Import a roadmap, or update it in place when re-imported (progress is kept)."""
-    from study_tracker.roadmaps import library, service
 
     start_date = None
     if start is not None:
@@ -70,7 +70,7 @@ def import_cmd(
                 now=clock.now(settings),
                 zone=clock.local_zone(settings),
             )
-        except TrackerError as exc:
+        except StudyError as exc:
             raise fail(f"{file}: {exc.message}", 2) from None
         view = service.roadmap_view(session=session, slug=result.slug, today=clock.today(settings))
     verb = "Imported" if result.created else ("Unchanged" if result.unchanged else "Updated")
@@ -118,7 +118,6 @@ def _print_topics(view) -> None:  # type: ignore[no-untyped-def]
 @roadmap_app.command("list")
 def list_cmd() -> None:
     """List imported roadmaps with their progress."""
-    from study_tracker.roadmaps import service
 
     with store() as (session, _settings):
         rows = service.list_roadmaps(session=session)
@@ -138,7 +137,6 @@ def show_cmd(
     slug: Annotated[str, typer.Argument(help="The roadmap's slug (see `study roadmap list`).")],
 ) -> None:
     """Show a roadmap: topics with dates, milestones with their checklists, and item keys to tick."""
-    from study_tracker.roadmaps import service
 
     with store() as (session, settings):
         view = service.roadmap_view(session=session, slug=slug, today=clock.today(settings))
@@ -186,7 +184,6 @@ def tick_cmd(
     ] = False,
 ) -> None:
     """Tick (or untick) a topic, milestone or task; optionally attach a link to a deliverable."""
-    from study_tracker.roadmaps import service
 
     with store() as (session, settings):
         item = service.set_item(
@@ -208,7 +205,6 @@ def start_cmd(
     start: Annotated[str, typer.Argument(help="The new start date, YYYY-MM-DD.", metavar="YYYY-MM-DD")],
 ) -> None:
     """Move a roadmap to a new start date: every dated topic moves with it, progress is kept."""
-    from study_tracker.roadmaps import service
 
     try:
         start_date = date.fromisoformat(start)
@@ -231,9 +227,6 @@ def remove_cmd(
 ) -> None:
     """Remove a roadmap with all its progress, and its document from the knowledge base."""
     import sys
-
-    from study_tracker.knowledge.errors import KnowledgeError
-    from study_tracker.roadmaps import library, service
 
     with store() as (session, settings):
         title = service.roadmap_view(session=session, slug=slug, today=clock.today(settings)).title

@@ -14,7 +14,14 @@ from rich.table import Table
 from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.cli.tracker import _groups, console, err, fail, store
-from study_tracker.tracker.curriculum import load_skills
+from study_tracker.coach import drills
+from study_tracker.coach import report as reports
+from study_tracker.coach.what_next import passages_for, what_next
+from study_tracker.content.careers import get_path, load_paths
+from study_tracker.content.curriculum import load_skills
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.skills.evidence import skill_mastery
+from study_tracker.skills.goal import get_goal, set_goal
 
 path_app = typer.Typer(help="Career paths: list them, show one, choose your goal.", no_args_is_help=True)
 app.add_typer(path_app, name="path")
@@ -23,7 +30,6 @@ app.add_typer(path_app, name="path")
 @path_app.command("list")
 def path_list() -> None:
     """List the bundled career paths and mark the chosen goal."""
-    from study_tracker.roadmaps.paths import get_goal, load_paths
 
     with store() as (session, _):
         goal = get_goal(session)
@@ -39,8 +45,6 @@ def path_show(
     name: Annotated[str | None, typer.Argument(help="Path slug (default: your goal).")] = None,
 ) -> None:
     """Show a path's levels: tracks, skills with your mastery, milestones, interview topics."""
-    from study_tracker.roadmaps.mastery_log import skill_mastery
-    from study_tracker.roadmaps.paths import get_goal, get_path
 
     with store() as (session, settings):
         goal = get_goal(session)
@@ -81,7 +85,6 @@ def path_set(
     ] = None,
 ) -> None:
     """Choose a career path (and level) as your goal."""
-    from study_tracker.roadmaps.paths import set_goal
 
     with store() as (session, _):
         goal = set_goal(session=session, path=name, level=level)
@@ -98,7 +101,6 @@ def next_cmd(
     ] = True,
 ) -> None:
     """What to study next, and why: reviews, next topics, then your weakest skill."""
-    from study_tracker.roadmaps.guidance import passages_for, what_next
 
     groups = _groups(group)
     with store() as (session, settings):
@@ -128,8 +130,6 @@ def next_cmd(
 
 def _open_kb(settings):  # type: ignore[no-untyped-def]
     try:
-        from study_tracker.knowledge.search import KnowledgeBase
-
         return KnowledgeBase.open(settings, export=False)
     except Exception:  # noqa: BLE001  (passages_for reports the knowledge base as unavailable)
         return None
@@ -179,7 +179,6 @@ def drill(
 
     Grades: a/1 Again, h/2 Hard, g/3 Good, e/4 Easy; q ends the drill early.
     """
-    from study_tracker.roadmaps import drill as drills
 
     with store() as (session, settings):
         zone = clock.local_zone(settings)
@@ -261,7 +260,6 @@ def report(
     ] = None,
 ) -> None:
     """A progress report for a mentor: streaks, completion, retention, skills, drills, milestones."""
-    from study_tracker.roadmaps import report as reports
 
     if format_ not in reports.FORMATS:
         raise fail(f"--format must be one of {', '.join(reports.FORMATS)}, got {format_!r}", 2)

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.config import Settings, get_settings
+from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
+from study_tracker.errors import StudyError
 from study_tracker.tracker import service, settings_store, stats, transfer
-from study_tracker.tracker.curriculum import GROUPS, load_tracks
-from study_tracker.tracker.errors import TrackerError
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
 
@@ -44,7 +44,7 @@ def store() -> Iterator[tuple[Session, Settings]]:
         prepare(settings)
         with session_scope(settings.db_url) as session:
             yield session, settings
-    except TrackerError as exc:
+    except StudyError as exc:
         raise fail(exc.message, 2 if exc.status in (400, 422) else 1) from None
 
 
@@ -74,7 +74,7 @@ def serve(
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
     try:
         prepare(settings)  # fail here, with a clear message, before the server starts
-    except TrackerError as exc:
+    except StudyError as exc:
         raise fail(exc.message, 2) from None
     console.print(
         f"study-tracker on [bold]http://{host or settings.host}:{port or settings.port}[/] (data: {settings.data_dir})"
@@ -348,7 +348,7 @@ def import_cmd(
     with store() as (session, settings):
         try:
             document = transfer.parse_export(text, source=str(file))
-        except TrackerError as exc:
+        except StudyError as exc:
             raise fail(f"{file}: {exc.message}", 2) from None
         if transfer.has_history(session) and not replace:
             raise fail(

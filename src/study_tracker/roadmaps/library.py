@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from study_tracker.config import Settings
+from study_tracker.errors import IndexNotBuilt, SourceNotFound
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.ingest.sources import remove_sources
+from study_tracker.knowledge.jobs import runner as jobs
 
 log = logging.getLogger(__name__)
 
@@ -40,32 +42,13 @@ def ingest_now(path: Path, *, settings: Settings, encoder: Any = None) -> Any:
     Raises:
         KnowledgeError: the embedding model is missing, another ingest holds the lock, ...
     """
-    from study_tracker.knowledge.ingest import ingest_paths
 
     return ingest_paths([path], settings=settings, encoder=encoder, lock_timeout=60)
 
 
 def ingest_in_background(path: Path, *, settings: Settings) -> str:
-    """Start ingesting the copy in a child process and return at once; returns a job id or pid."""
-    try:
-        from study_tracker.knowledge import jobs
-    except ImportError:  # the job runner is optional: fall back to the ingest command
-        jobs = None  # type: ignore[assignment]
-    if jobs is not None and hasattr(jobs, "start_ingest"):
-        return str(jobs.start_ingest(settings, [path], kind="roadmap").id)
-    from study_tracker.knowledge.prepare import settings_env
-
-    env = {**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "study_tracker", "ingest", "--quiet", str(path)],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    log.info("ingesting %s in the background (pid %s)", path, child.pid)
-    return str(child.pid)
+    """Start ingesting the copy in a child process and return at once; returns the job id."""
+    return str(jobs.start_ingest(settings, [path], kind="roadmap").id)
 
 
 def remove_copy(*, settings: Settings, slug: str, lock_timeout: float | None = 60) -> bool:
@@ -78,8 +61,6 @@ def remove_copy(*, settings: Settings, slug: str, lock_timeout: float | None = 6
         KnowledgeError: the index could not be changed (e.g. ``IngestBusy``); the copy is then
             kept so that the index never cites a missing file.
     """
-    from study_tracker.knowledge.errors import IndexNotBuilt, SourceNotFound
-    from study_tracker.knowledge.sources import remove_sources
 
     path = copy_path(settings.data_dir, slug)
     try:

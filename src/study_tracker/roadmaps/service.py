@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
-from study_tracker.roadmaps.errors import RoadmapError
-from study_tracker.roadmaps.matching import match_skills
+from study_tracker.errors import NotFound, RoadmapError
 from study_tracker.roadmaps.parse import ParsedRoadmap, parse_roadmap
 from study_tracker.roadmaps.parse import slug as make_slug
 from study_tracker.roadmaps.timing import add_units
@@ -42,7 +41,7 @@ from study_tracker.roadmaps.views import (
     load_tree,
     load_trees,
 )
-from study_tracker.tracker.errors import NotFound
+from study_tracker.skills.tagging import match_skills
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_LINK = 2000

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
-from study_tracker.tracker.errors import NotFound
+from study_tracker.errors import NotFound
 
 COUNTED = ("topic", "milestone", "task")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from study_tracker.tracker.curriculum import Question, Topic
+from study_tracker.content.curriculum import Question, Topic
 from study_tracker.tracker.srs import ReviewType
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
+from study_tracker.content.curriculum import GROUPS, Question, Topic, Track, load_tracks, tracks_in_group
 from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview, TrackSetting, Undo
-from study_tracker.tracker.curriculum import GROUPS, Question, Topic, Track, load_tracks, tracks_in_group
-from study_tracker.tracker.errors import Conflict, InvalidInput, NotFound
+from study_tracker.errors import Conflict, InvalidInput, NotFound
 from study_tracker.tracker.questions import sample_questions
 from study_tracker.tracker.srs import Event, Recall, ReviewType, Scheduler, make_scheduler, review_type
 

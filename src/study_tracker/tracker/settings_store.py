@@ -17,9 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.db.models import GroupSetting, Meta, TrackSetting
-from study_tracker.tracker.curriculum import GROUPS, tracks_in_group
-from study_tracker.tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
+from study_tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
+from study_tracker.tracker.service import reschedule
 from study_tracker.tracker.srs import DEFAULT_INTERVALS
 
 
@@ -193,7 +194,6 @@ def save_config(
         NotFound: unknown group.
         InvalidInput: any invalid field (nothing is saved).
     """
-    from study_tracker.tracker.service import reschedule
 
     config = validate_config(group, payload)
     if apply_config(session, config):

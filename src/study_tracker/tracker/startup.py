@@ -6,9 +6,9 @@ import logging
 
 from study_tracker import clock
 from study_tracker.config import Settings
+from study_tracker.content.curriculum import GROUPS
 from study_tracker.db.engine import migrate, session_scope
 from study_tracker.tracker import settings_store
-from study_tracker.tracker.curriculum import GROUPS
 from study_tracker.tracker.service import reschedule
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from study_tracker.content.curriculum import Track, tracks_in_group
 from study_tracker.db.models import Completion, GroupSetting, ScheduledReview
-from study_tracker.tracker.curriculum import Track, tracks_in_group
 from study_tracker.tracker.service import live_completions, live_reviews, require_group
 from study_tracker.tracker.srs import Recall
 

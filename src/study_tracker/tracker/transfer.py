@@ -19,6 +19,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.models import (
     LOG_EPOCH_KEY,
     Completion,
@@ -34,9 +35,8 @@ from study_tracker.db.models import (
     TrackSetting,
     Undo,
 )
+from study_tracker.errors import InvalidInput, invalid
 from study_tracker.tracker import settings_store
-from study_tracker.tracker.curriculum import GROUPS, load_tracks
-from study_tracker.tracker.errors import InvalidInput, invalid
 
 FORMAT = "study-tracker-export"
 VERSION = 2  # 2 adds roadmaps, roadmap_items, item_events, drill_sessions, drill_results

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from study_tracker import clock
 from study_tracker.config import Settings
+from study_tracker.content.curriculum import GROUPS
 from study_tracker.db.engine import session_scope
-from study_tracker.tracker.curriculum import GROUPS
 
 
 def get_settings(request: Request) -> Settings:

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from study_tracker.tracker.errors import FieldError, TrackerError
+from study_tracker.errors import FieldError, StudyError
 from study_tracker.web.rendering import render
 
 
@@ -22,8 +22,8 @@ def _json(status: int, message: str, errors: list[FieldError]) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(TrackerError)
-    async def tracker_error(request: Request, exc: TrackerError) -> Response:
+    @app.exception_handler(StudyError)
+    async def tracker_error(request: Request, exc: StudyError) -> Response:
         if _wants_json(request):
             return _json(exc.status, exc.message, exc.errors)
         ctx = {

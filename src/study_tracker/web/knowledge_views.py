@@ -19,10 +19,13 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 
 from study_tracker.config import Settings
-from study_tracker.knowledge import jobs
-from study_tracker.knowledge.errors import KnowledgeError
-from study_tracker.knowledge.search import KnowledgeBase, SearchHit
-from study_tracker.tracker.curriculum import guide_anchor
+from study_tracker.content.curriculum import guide_anchor
+from study_tracker.errors import KnowledgeError
+from study_tracker.knowledge.ingest.sources import bundled_guides_path
+from study_tracker.knowledge.jobs import prepare
+from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase, SearchHit
+from study_tracker.knowledge.search.related import related_passages
 from study_tracker.web.deps import get_settings
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,6 @@ def prepare_in_background(settings: Settings) -> None:
     At most one child per knowledge folder; a thread waits for it, logs a failure, and then
     loads the index and the ONNX session so the first query does not pay for them.
     """
-    from study_tracker.knowledge import prepare
 
     key = settings.knowledge_path.resolve()
 
@@ -90,7 +92,7 @@ def prepare_in_background(settings: Settings) -> None:
 
 def indexing_message(settings: Settings) -> str | None:
     """The "still being indexed (N%)" message while the first-start prepare runs, else None."""
-    running = jobs.preparing(settings)
+    running = job_status.preparing(settings)
     if running is None:
         return None
     return (
@@ -104,7 +106,6 @@ def indexing_message(settings: Settings) -> str | None:
 
 def guide_link(hit: SearchHit) -> str | None:
     """A link to the bundled guide page for hits from the packaged guides."""
-    from study_tracker.knowledge.sources import bundled_guides_path  # pulls in ingest: load on use
 
     path = Path(hit.source)
     if path.parent != bundled_guides_path():
@@ -139,7 +140,6 @@ def passage_link(hit: SearchHit) -> str:
 
 def topic_passages(request: Request, *, title: str, subtopics: Sequence[str]) -> dict[str, Any]:
     """The topic page's "From your materials": up to 3 passage views, or a short note. Never raises."""
-    from study_tracker.knowledge.related import related_passages
 
     settings = get_settings(request)
     try:

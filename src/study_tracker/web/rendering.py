@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from study_tracker.tracker.curriculum import GROUPS, guide_anchor
+from study_tracker.content.curriculum import GROUPS, guide_anchor
+from study_tracker.web.deps import current_group
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -64,7 +65,6 @@ TEMPLATES.env.globals["guide_anchor"] = guide_anchor
 
 
 def render(request: Request, name: str, context: dict, status_code: int = 200):  # type: ignore[no-untyped-def,type-arg]
-    from study_tracker.web.deps import current_group
 
     context.setdefault("group", current_group(request))
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query
 
 from study_tracker.config import Settings
+from study_tracker.content.curriculum import GROUPS, Topic, Track, load_tracks
+from study_tracker.errors import Conflict
 from study_tracker.tracker import service, settings_store, stats, transfer
-from study_tracker.tracker.curriculum import GROUPS, Topic, Track, load_tracks
-from study_tracker.tracker.errors import Conflict
 from study_tracker.web.deps import Clock, SessionDep, get_clock, get_settings
 from study_tracker.web.schemas import (
     CompletionCreate,

@@ -1,6 +1,6 @@
 """Ask: the Ask page, ``POST /api/ask`` and the streaming ``/api/ask/stream`` (server-sent events).
 
-The answering itself is ``knowledge/answer.py``; this module only parses requests, maps the
+The answering itself is ``knowledge/answer/flow.py``; this module only parses requests, maps the
 engine's errors to status codes and messages, and turns an answer into HTML (citation markers
 linked to the sources below, cited sentences in <mark>, a link to where each passage is).
 """
@@ -18,14 +18,22 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, ConfigDict, Field
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.errors import (
+from study_tracker.errors import (
     EncoderNotReady,
     IndexMismatch,
     IndexNotBuilt,
     InvalidQuery,
     KnowledgeError,
 )
-from study_tracker.knowledge.search import SearchHit
+from study_tracker.knowledge.answer.flow import (
+    InvalidQuestion,
+    LLMNotConfigured,
+    Turn,
+    answer_question,
+    choose_llm,
+    stream_answer,
+)
+from study_tracker.knowledge.search.knowledge_base import SearchHit
 from study_tracker.web.deps import get_settings
 from study_tracker.web.knowledge_views import (
     get_knowledge_base,
@@ -33,6 +41,7 @@ from study_tracker.web.knowledge_views import (
     passage_link,
     prepare_in_background,
 )
+from study_tracker.web.rendering import TEMPLATES, render, render_inline_markdown
 
 router = APIRouter()
 
@@ -77,7 +86,6 @@ class AskFailed(Exception):
 
 def _failure(exc: KnowledgeError, settings: Settings) -> AskFailed:
     """The status code and message for an engine error."""
-    from study_tracker.knowledge.answer import InvalidQuestion, LLMNotConfigured
 
     if isinstance(exc, InvalidQuestion):
         return AskFailed(422, str(exc), "question")
@@ -94,14 +102,12 @@ def _failure(exc: KnowledgeError, settings: Settings) -> AskFailed:
 
 
 def _turns(history: Sequence[HistoryTurn]) -> list[Any]:
-    from study_tracker.knowledge.answer import Turn
 
     return [Turn(question=t.question, answer=t.answer, query=t.query) for t in history]
 
 
 def _prepare(request: Request, body: AskRequest) -> tuple[Any, dict[str, Any]]:
     """The knowledge base and keyword arguments for the answer functions, or AskFailed."""
-    from study_tracker.knowledge.answer import choose_llm
 
     settings = get_settings(request)
     try:
@@ -118,7 +124,6 @@ def _prepare(request: Request, body: AskRequest) -> tuple[Any, dict[str, Any]]:
 @router.post("/api/ask")
 def api_ask(request: Request, body: AskRequest) -> Response:
     """Answer a question with numbered sources (``Answer.to_dict()``); extractive without an LLM."""
-    from study_tracker.knowledge.answer import answer_question
 
     settings = get_settings(request)
     try:
@@ -136,7 +141,6 @@ def _sse(event: dict[str, Any]) -> str:
 
 
 def _stream(request: Request, body: AskRequest, html: bool) -> Response:
-    from study_tracker.knowledge.answer import stream_answer
 
     settings = get_settings(request)
     try:
@@ -220,7 +224,6 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 def _answer_html(text: str, numbers: set[int]) -> Markup:
     """The answer's inline Markdown rendered (sanitized), with each known ``[n]`` a link to source n."""
-    from study_tracker.web.rendering import render_inline_markdown
 
     out, last = [], 0
     for m in _MARKER.finditer(text):
@@ -277,7 +280,6 @@ def answer_view(answer: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_answer(request: Request, answer: dict[str, Any]) -> Markup:
-    from study_tracker.web.rendering import TEMPLATES
 
     template = TEMPLATES.get_template("_answer.html")
     return Markup(template.render({"request": request, "a": answer_view(answer)}))  # noqa: S704 (escaped)
@@ -314,9 +316,6 @@ async def ask_form(request: Request) -> Response:
 
 async def _ask_page(request: Request, form: Any) -> Response:
     from starlette.concurrency import run_in_threadpool
-
-    from study_tracker.knowledge.answer import answer_question
-    from study_tracker.web.rendering import render
 
     settings = get_settings(request)
     question = str(form.get("q", ""))

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from study_tracker.coach import what_next as guidance
 from study_tracker.config import Settings
-from study_tracker.roadmaps import guidance
+from study_tracker.content.curriculum import CONTENT_DIR, GROUPS, load_tracks, tracks_in_group
+from study_tracker.errors import InvalidInput, NotFound, StudyError
 from study_tracker.tracker import service, settings_store, stats
-from study_tracker.tracker.curriculum import CONTENT_DIR, GROUPS, load_tracks, tracks_in_group
-from study_tracker.tracker.errors import InvalidInput, NotFound, TrackerError
 from study_tracker.web.deps import GROUP_COOKIE, Clock, SessionDep, current_group, get_clock, get_settings
+from study_tracker.web.knowledge_views import topic_passages
 from study_tracker.web.rendering import render, render_markdown
 
 router = APIRouter(default_response_class=HTMLResponse)
@@ -62,11 +63,7 @@ def topic_page(request: Request, slug: str, day: int, session: SessionDep) -> Re
 
 
 def _related(request: Request, topic) -> dict | None:  # type: ignore[no-untyped-def,type-arg]
-    """The best passages for the topic, "From your materials" (None without the knowledge engine)."""
-    try:  # on use: the tracker pages must serve even when the knowledge engine cannot be imported
-        from study_tracker.web.knowledge_views import topic_passages
-    except ImportError:
-        return None
+    """The best passages for the topic, "From your materials"."""
     return topic_passages(request, title=topic.title, subtopics=topic.subtopics)
 
 
@@ -81,7 +78,7 @@ def _topic_context(session: Session, slug: str, day: int) -> dict:  # type: igno
     }
 
 
-def _refused(exc: TrackerError) -> dict:  # type: ignore[type-arg]
+def _refused(exc: StudyError) -> dict:  # type: ignore[type-arg]
     """What a form page shows when a service refused the input: field errors, or one message."""
     return {"errors": exc.errors, "message": None if exc.errors else exc.message}
 
@@ -124,7 +121,7 @@ def complete_form(
             now=clock.now,
             zone=clock.zone,
         )
-    except TrackerError as exc:
+    except StudyError as exc:
         session.rollback()
         ctx = _topic_context(session, slug, day) | _refused(exc)
         ctx["form"] = {"difficulty": difficulty, "notes": notes}
@@ -168,7 +165,7 @@ def review_form(
             now=clock.now,
             zone=clock.zone,
         )
-    except TrackerError as exc:
+    except StudyError as exc:
         session.rollback()
         return render(
             request, "review.html", _review_context(review, clock) | _refused(exc), status_code=exc.status
@@ -183,7 +180,7 @@ def undo_form(
     group = group or current_group(request)
     try:
         undone = service.undo_last(session=session, group=group, now=clock.now, zone=clock.zone)
-    except TrackerError as exc:
+    except StudyError as exc:
         return _see_other(f"/?group={group}&message={exc.message}")
     title = load_tracks()[undone.track].title
     return _see_other(f"/?group={group}&message=Undid+{undone.kind}+of+{title}+day+{undone.day}")
@@ -244,7 +241,7 @@ async def config_form(
         settings_store.save_config(
             session, data_dir=settings.data_dir, group=group, payload=form_to_config(form), zone=clock.zone
         )
-    except TrackerError as exc:
+    except StudyError as exc:
         session.rollback()
         ctx = _config_context(session, settings, group, clock)
         ctx.update(_refused(exc), form=form)

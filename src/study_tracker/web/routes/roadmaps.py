@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from study_tracker.config import Settings
+from study_tracker.errors import RoadmapError, StudyError
 from study_tracker.roadmaps import library, service
-from study_tracker.roadmaps.errors import RoadmapError
-from study_tracker.tracker.errors import TrackerError
+from study_tracker.roadmaps.parse import repair
 from study_tracker.web.deps import Clock, SessionDep, get_clock, get_settings
 from study_tracker.web.rendering import is_htmx, render
 
@@ -103,8 +103,6 @@ def _import(
         zone=clock.zone,
     )
     if getattr(request.app.state, "roadmap_kb", True):
-        from study_tracker.roadmaps.parse import repair
-
         _ingest(request, settings, result.slug, repair(text))
     return result
 
@@ -133,7 +131,7 @@ async def upload_form(
     try:
         data, name = await _read_upload(file)
         result = _import(request, session, settings, clock, data, name, start_date, slug)
-    except TrackerError as exc:
+    except StudyError as exc:
         session.rollback()
         ctx = _list_context(session) | {
             "errors": exc.errors,

@@ -16,14 +16,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup, escape
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.errors import (
+from study_tracker.errors import (
     EncoderNotReady,
     IndexMismatch,
     IndexNotBuilt,
     InvalidQuery,
     KnowledgeError,
 )
-from study_tracker.knowledge.search import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
+from study_tracker.knowledge.ingest.sources import list_sources
+from study_tracker.knowledge.search.knowledge_base import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
 from study_tracker.web.deps import get_settings
 from study_tracker.web.knowledge_views import (
     KnowledgeDep,
@@ -32,6 +33,7 @@ from study_tracker.web.knowledge_views import (
     passage_link,
     prepare_in_background,
 )
+from study_tracker.web.rendering import is_htmx, render
 
 router = APIRouter()
 
@@ -155,8 +157,6 @@ def search_page(
     pain_point: str = "",
 ) -> Response:
     """The Search page; with ``HX-Request`` only the results fragment."""
-    from study_tracker.knowledge.sources import list_sources
-    from study_tracker.web.rendering import is_htmx, render
 
     settings = get_settings(request)
     pain = {"true": True, "false": False}.get(pain_point)

@@ -9,15 +9,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
+from study_tracker.coach import drills
+from study_tracker.coach import report as reports
+from study_tracker.coach import what_next as guidance
 from study_tracker.config import Settings
-from study_tracker.roadmaps import drill as drills
-from study_tracker.roadmaps import guidance, paths
-from study_tracker.roadmaps import report as reports
-from study_tracker.roadmaps.mastery import SkillMastery
-from study_tracker.roadmaps.mastery_log import skill_mastery
-from study_tracker.tracker.curriculum import QuestionType, load_skills, load_tracks
-from study_tracker.tracker.errors import InvalidInput, TrackerError
+from study_tracker.content.careers import load_paths
+from study_tracker.content.curriculum import QuestionType, load_skills, load_tracks
+from study_tracker.errors import InvalidInput, StudyError
+from study_tracker.skills.evidence import skill_mastery
+from study_tracker.skills.goal import get_goal, set_goal
+from study_tracker.skills.mastery import SkillMastery
+from study_tracker.tracker.service import require_group
 from study_tracker.web.deps import Clock, SessionDep, current_group, get_clock, get_settings
+from study_tracker.web.knowledge_views import topic_passages
 from study_tracker.web.rendering import is_htmx, render, render_markdown
 
 router = APIRouter(default_response_class=HTMLResponse)
@@ -66,7 +70,7 @@ def _skill_rows(
 def skills_data(session: Session, clock: Clock) -> dict[str, Any]:
     """What the Skills page and /api/skills show: mastery of the goal's skills (or of the skills
     with evidence), the weakest ones, and the chart's series."""
-    goal = paths.get_goal(session)
+    goal = get_goal(session)
     scores = skill_mastery(session, now=clock.now, zone=clock.zone)
     if goal is not None:
         shown = goal.skills
@@ -99,7 +103,7 @@ def skills_data(session: Session, clock: Clock) -> dict[str, Any]:
 
 
 def _skills_context(session: Session, clock: Clock) -> dict[str, Any]:
-    return {"data": skills_data(session, clock), "paths": paths.load_paths(), "form": {}}
+    return {"data": skills_data(session, clock), "paths": load_paths(), "form": {}}
 
 
 @router.get("/skills")
@@ -118,8 +122,8 @@ def goal_form(
     level: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        goal = paths.set_goal(session=session, path=path, level=level or None)
-    except TrackerError as exc:
+        goal = set_goal(session=session, path=path, level=level or None)
+    except StudyError as exc:
         session.rollback()
         ctx = _skills_context(session, clock) | {"errors": exc.errors, "form": {"path": path, "level": level}}
         return render(request, "skills.html", ctx, status_code=exc.status)
@@ -142,7 +146,7 @@ def api_skills(session: SessionDep, clock: ClockDep) -> dict[str, Any]:
 
 @router.put("/api/goal", response_class=JSONResponse)
 def api_goal(body: GoalIn, session: SessionDep) -> dict[str, Any]:
-    goal = paths.set_goal(session=session, path=body.path, level=body.level)
+    goal = set_goal(session=session, path=body.path, level=body.level)
     return {
         "path": goal.path.slug,
         "level": goal.level.id,
@@ -153,7 +157,7 @@ def api_goal(body: GoalIn, session: SessionDep) -> dict[str, Any]:
 
 @router.get("/api/paths", response_class=JSONResponse)
 def api_paths() -> list[dict[str, Any]]:
-    return [p.model_dump(mode="json") for p in paths.load_paths().values()]
+    return [p.model_dump(mode="json") for p in load_paths().values()]
 
 
 # --- What next ------------------------------------------------------------------------------
@@ -165,8 +169,6 @@ def api_next(
 ) -> dict[str, Any]:
     groups = [group] if group else None
     if group is not None:
-        from study_tracker.tracker.service import require_group
-
         require_group(group)
     plan = guidance.what_next(session, now=clock.now, zone=clock.zone, groups=groups)
     return {
@@ -189,12 +191,7 @@ def next_passages(
     """The best passages for one What-next item, loaded by htmx after Today has rendered."""
     if not title.strip():
         raise InvalidInput.field("title", "is required")
-    try:
-        from study_tracker.web.knowledge_views import topic_passages
-    except ImportError:
-        related = {"passages": [], "note": "The knowledge base is not available in this installation."}
-    else:
-        related = topic_passages(request, title=title, subtopics=subtopics[:12])
+    related = topic_passages(request, title=title, subtopics=subtopics[:12])
     return render(request, "_next_passages.html", {"related": related})
 
 
@@ -230,7 +227,7 @@ def drill_start_form(
     try:
         filters = drills.parse_filters(form)
         started = drills.start_drill(session=session, filters=filters, now=clock.now)
-    except TrackerError as exc:
+    except StudyError as exc:
         session.rollback()
         ctx = _drill_form_context(form) | {
             "errors": exc.errors,
@@ -275,7 +272,7 @@ def drill_answer_form(
             now=clock.now,
             zone=clock.zone,
         )
-    except TrackerError as exc:
+    except StudyError as exc:
         session.rollback()
         view = drills.get_drill(session, drill_id=drill_id, now=clock.now)
         ctx = _drill_context(view) | {"errors": exc.errors, "message": None if exc.errors else exc.message}

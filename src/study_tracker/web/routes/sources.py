@@ -1,9 +1,9 @@
 """The Sources page: what is in the knowledge base, adding files (upload or a folder path) and removing them.
 
 Adding material embeds it, which needs torch; the server never loads torch, so uploads and folder
-paths are ingested by a child process (``knowledge/jobs.py``) whose status the page polls (htmx).
+paths are ingested by a child process (``knowledge/jobs/runner.py``) whose status the page polls (htmx).
 Removing a source needs no model and runs in the server. The checks and file handling live in
-``knowledge/uploads.py``; this module only parses forms and renders.
+``knowledge/jobs/uploads.py``; this module only parses forms and renders.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from study_tracker.config import Settings
-from study_tracker.knowledge import jobs
-from study_tracker.knowledge.uploads import check_folder, list_uploads, remove_source, save_uploads
-from study_tracker.tracker.errors import NotFound, TrackerError
+from study_tracker.errors import NotFound, StudyError
+from study_tracker.knowledge.ingest.sources import list_sources
+from study_tracker.knowledge.jobs import runner as jobs
+from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.jobs.uploads import check_folder, list_uploads, remove_source, save_uploads
 from study_tracker.web.deps import get_settings
+from study_tracker.web.rendering import is_htmx, render
 
 router = APIRouter()
 
@@ -29,14 +32,13 @@ def _named(files: list[UploadFile]) -> list[tuple[str, IO[bytes]]]:
 
 
 def _context(settings: Settings, **extra: Any) -> dict[str, Any]:
-    from study_tracker.knowledge.sources import list_sources
 
     ctx: dict[str, Any] = {
         "sources": list_sources(settings),
         "uploads": list_uploads(settings),
-        "uploads_dir": str(jobs.uploads_dir(settings).resolve()),
-        "jobs": jobs.recent_jobs(settings),
-        "preparing": jobs.preparing(settings),
+        "uploads_dir": str(job_status.uploads_dir(settings).resolve()),
+        "jobs": job_status.recent_jobs(settings),
+        "preparing": job_status.preparing(settings),
         "limit_mb": settings.knowledge_max_file_mb,
         "errors": [],
         "message": None,
@@ -47,13 +49,11 @@ def _context(settings: Settings, **extra: Any) -> dict[str, Any]:
 
 
 def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    from study_tracker.web.rendering import render
 
     return render(request, "sources.html", _context(get_settings(request), **extra), status_code=status_code)
 
 
-def _refused(request: Request, exc: TrackerError, form: dict[str, str]) -> Response:
-    from study_tracker.web.rendering import is_htmx, render
+def _refused(request: Request, exc: StudyError, form: dict[str, str]) -> Response:
 
     if is_htmx(request):  # htmx swaps only 2xx answers: the message goes where the job would have
         ctx = {"errors": exc.errors, "message": None if exc.errors else exc.message}
@@ -67,8 +67,7 @@ def _refused(request: Request, exc: TrackerError, form: dict[str, str]) -> Respo
     )
 
 
-def _started(request: Request, job: jobs.JobStatus) -> Response:
-    from study_tracker.web.rendering import is_htmx, render
+def _started(request: Request, job: job_status.JobStatus) -> Response:
 
     if is_htmx(request):
         return render(request, "_source_job.html", {"job": job}, status_code=202)
@@ -79,7 +78,7 @@ def _started(request: Request, job: jobs.JobStatus) -> Response:
 def sources_page(request: Request, job: str = "", message: str = "") -> Response:
     """Ingested sources, uploads, recent jobs and the forms to add more."""
     settings = get_settings(request)
-    current = jobs.read_job(settings, job) if job else None
+    current = job_status.read_job(settings, job) if job else None
     return _page(request, current=current, message=message or None)
 
 
@@ -89,9 +88,9 @@ def upload_form(request: Request, files: Annotated[list[UploadFile], File()] = [
     settings = get_settings(request)
     try:
         save_uploads(settings=settings, files=_named(files))
-    except TrackerError as exc:
+    except StudyError as exc:
         return _refused(request, exc, {})
-    job = jobs.start_ingest(settings, [jobs.uploads_dir(settings).resolve()], kind="upload")
+    job = jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
     return _started(request, job)
 
 
@@ -101,7 +100,7 @@ def folder_form(request: Request, path: Annotated[str, Form()] = "") -> Response
     settings = get_settings(request)
     try:
         target = check_folder(path)
-    except TrackerError as exc:
+    except StudyError as exc:
         return _refused(request, exc, {"path": path})
     job = jobs.start_ingest(settings, [target], kind="folder")
     return _started(request, job)
@@ -112,7 +111,7 @@ def remove_form(request: Request, path: Annotated[str, Form()] = "") -> Response
     """Remove a source from every index."""
     try:
         n = remove_source(settings=get_settings(request), path=path)
-    except TrackerError as exc:
+    except StudyError as exc:
         return _refused(request, exc, {"remove": path})
     return RedirectResponse(f"/sources?message=Removed+{n}+file(s)+of+{Path(path).name}", status_code=303)
 
@@ -120,9 +119,8 @@ def remove_form(request: Request, path: Annotated[str, Form()] = "") -> Response
 @router.get("/sources/jobs/{job_id}", response_class=HTMLResponse)
 def job_fragment(request: Request, job_id: str) -> Response:
     """One job's progress (htmx polls it while it runs), then its report."""
-    from study_tracker.web.rendering import render
 
-    job = jobs.read_job(get_settings(request), job_id)
+    job = job_status.read_job(get_settings(request), job_id)
     if job is None:
         raise NotFound(f"no ingest job {job_id!r}")
     return render(request, "_source_job.html", {"job": job})
@@ -136,14 +134,12 @@ def api_sources(request: Request) -> Response:
     """The ingested sources with file, document and chunk counts, and the running jobs."""
     from dataclasses import asdict
 
-    from study_tracker.knowledge.sources import list_sources
-
     settings = get_settings(request)
-    prep = jobs.preparing(settings)
+    prep = job_status.preparing(settings)
     return JSONResponse(
         {
             "sources": [asdict(s) for s in list_sources(settings)],
-            "jobs": [j.to_dict() for j in jobs.recent_jobs(settings)],
+            "jobs": [j.to_dict() for j in job_status.recent_jobs(settings)],
             "preparing": prep.to_dict() if prep else None,
         }
     )
@@ -152,7 +148,7 @@ def api_sources(request: Request) -> Response:
 @router.get("/api/sources/jobs/{job_id}")
 def api_job(request: Request, job_id: str) -> Response:
     """A background ingest's status (``state`` running/done/failed, ``percent``, ``report``)."""
-    job = jobs.read_job(get_settings(request), job_id)
+    job = job_status.read_job(get_settings(request), job_id)
     if job is None:
         raise NotFound(f"no ingest job {job_id!r}")
     return JSONResponse(job.to_dict())
@@ -163,7 +159,7 @@ def api_upload(request: Request, files: Annotated[list[UploadFile], File()] = []
     """Upload files and start their ingest; returns the job (poll ``/api/sources/jobs/{id}``)."""
     settings = get_settings(request)
     save_uploads(settings=settings, files=_named(files))
-    job = jobs.start_ingest(settings, [jobs.uploads_dir(settings).resolve()], kind="upload")
+    job = jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
     return JSONResponse(job.to_dict(), status_code=202)
 
 

@@ -2,7 +2,7 @@
 
 Search results and Ask sources link here (``knowledge_views.viewer_link``) when they have no
 better place to go (a bundled guide page, a Reddit permalink). The text comes from the index
-(``knowledge/viewer.py``); this module never reads files.
+(``knowledge/search/viewer.py``); this module never reads files.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from study_tracker.knowledge.search.viewer import load_passage
 from study_tracker.web.deps import get_settings
 from study_tracker.web.knowledge_views import web_link
+from study_tracker.web.rendering import render
 
 router = APIRouter()
 
@@ -35,8 +37,6 @@ def source_page(
     doc: Annotated[str | None, Query(description="The document of a file of records.")] = None,
 ) -> Response:
     """An indexed document with the passage ``start..end`` in ``<mark id="passage">``."""
-    from study_tracker.knowledge.viewer import load_passage
-    from study_tracker.web.rendering import render
 
     p = load_passage(settings=get_settings(request), source=source, start=start, end=end, doc_id=doc)
     ctx = {

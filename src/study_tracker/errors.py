@@ -1,0 +1,159 @@
+"""The one error hierarchy: every error a user can cause, with its HTTP status and field errors.
+
+Services raise these; exactly two places translate them: ``web/errors.py`` (an HTML page or JSON,
+with ``status``) and ``cli/errors.py`` (a red line and an exit code). Nothing else catches a
+``StudyError`` to turn it into a status or an exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class StudyError(Exception):
+    """Base of every error a user can cause; ``status`` is the HTTP code it maps to.
+
+    ``message`` is a plain sentence; ``errors`` name the fields at fault (may be empty).
+    """
+
+    status = 400
+
+    def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or []
+
+
+class NotFound(StudyError):
+    status = 404
+
+
+class Conflict(StudyError):
+    status = 409
+
+
+class InvalidInput(StudyError):
+    status = 422
+
+    @classmethod
+    def field(cls, field: str, message: str) -> InvalidInput:
+        return cls(f"{field}: {message}", [FieldError(field, message)])
+
+
+class PayloadTooLarge(InvalidInput):
+    """An upload or a body over its size cap."""
+
+    status = 413
+
+
+class Unavailable(StudyError):
+    """The request is fine but the app cannot serve it now (an index being built, a busy database)."""
+
+    status = 503
+
+
+class ConfigFileError(StudyError):
+    """A hand-edited ``config.json`` that cannot be used; names the file and the field."""
+
+
+class RoadmapError(InvalidInput):
+    """A roadmap file or form value that cannot be used; names the field (``file``, ``link``...)."""
+
+    @classmethod
+    def field(cls, field: str, message: str) -> RoadmapError:
+        return cls(f"{field}: {message}", [FieldError(field, message)])
+
+
+# --- the knowledge engine (it serves any corpus, so it knows nothing of the tracker but these) ---
+
+
+class KnowledgeError(StudyError):
+    """A problem of the knowledge engine the user can act on; ``str(error)`` is a plain sentence."""
+
+    status = 500
+
+
+class IndexNotBuilt(KnowledgeError, Unavailable):
+    """No index has been written yet in the knowledge folder."""
+
+    status = 503
+
+
+class EncoderNotReady(KnowledgeError, Unavailable):
+    """The ONNX query encoder is not exported yet and this process may not export it (the server)."""
+
+    status = 503
+
+
+class IndexMismatch(KnowledgeError, Unavailable):
+    """The index on disk was built with another embedding model or chunker version."""
+
+    status = 503
+
+
+class ModelNotFound(KnowledgeError, Unavailable):
+    """The embedding model folder is missing or incomplete."""
+
+    status = 503
+
+
+class SourceNotFound(KnowledgeError, NotFound):
+    """A path named for ingest or removal does not exist or was never ingested."""
+
+    status = 404
+
+
+class IngestBusy(KnowledgeError, Conflict):
+    """Another ingest holds the knowledge folder's lock."""
+
+    status = 409
+
+
+class InvalidQuery(KnowledgeError, InvalidInput):
+    """A search request has a bad mode, k or filter (the message names the field)."""
+
+    status = 422
+
+
+_FRIENDLY = {
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "date_from_datetime_parsing": "must be a date like 2026-01-31",
+    "date_parsing": "must be a date like 2026-01-31",
+    "date_type": "must be a date like 2026-01-31",
+    "missing": "is required",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "extra_forbidden": "is not a known field",
+}
+
+
+def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    """Plain sentences naming each field a pydantic validation refused."""
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"] if p != "__root__")
+        field = ".".join(p for p in (prefix, loc) if p)
+        message = _FRIENDLY.get(err["type"]) or str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            message = str(err["msg"]).replace("Input should be", "must be")
+        out.append(FieldError(field or "body", message))
+    return out
+
+
+def invalid(exc: ValidationError, prefix: str = "") -> InvalidInput:
+    errors = field_errors(exc, prefix)
+    return InvalidInput("; ".join(str(e) for e in errors), errors)
