@@ -100,8 +100,8 @@ def related_in_process(data_dir: Path, runs: int) -> list[float]:
     """The passage search alone (``related_passages``) on the same index, in this process."""
     from study_tracker.config import Settings
     from study_tracker.knowledge.search import related
-    from study_tracker.knowledge.search.related import related_passages
     from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+    from study_tracker.knowledge.search.related import related_passages
     from study_tracker.tracker.service import get_topic
 
     kb = KnowledgeBase.open(Settings(data_dir=data_dir), export=False)

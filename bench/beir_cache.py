@@ -88,9 +88,9 @@ def product_chunks(coll: BeirCollection, tokens: int | None = None) -> tuple[lis
     if path.exists():
         ids, texts = json.loads(path.read_text())
         return ids, texts
-    from study_tracker.knowledge.ingest.chunk import Chunker, load_tokenizer
     from study_tracker.knowledge.documents import Document
     from study_tracker.knowledge.embed.base import resolve_model
+    from study_tracker.knowledge.ingest.chunk import Chunker, load_tokenizer
 
     chunker = Chunker(
         load_tokenizer(resolve_model(s.embedding_model).path),

@@ -31,6 +31,8 @@ from history_gen import generate  # noqa: E402
 from served import pct, serve  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
+from study_tracker.coach import drills  # noqa: E402
+from study_tracker.coach import what_next as guidance
 from study_tracker.config import Settings  # noqa: E402
 from study_tracker.db.engine import session_scope  # noqa: E402
 from study_tracker.db.models import (  # noqa: E402
@@ -41,8 +43,6 @@ from study_tracker.db.models import (  # noqa: E402
     ReviewLog,
     ScheduledReview,
 )
-from study_tracker.coach import drills  # noqa: E402
-from study_tracker.coach import what_next as guidance
 from study_tracker.skills import evidence as mastery_log  # noqa: E402
 from study_tracker.skills.goal import set_goal  # noqa: E402
 from study_tracker.tracker import service, settings_store  # noqa: E402

@@ -17,10 +17,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from study_tracker.config import Settings
+from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
 from study_tracker.db.models import Completion, ReviewLog, TrackSetting
 from study_tracker.tracker import service
-from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.tracker.srs import Event, FixedIntervals
 from study_tracker.tracker.startup import prepare
 

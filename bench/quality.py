@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import beir_cache  # noqa: E402
 
-from study_tracker.knowledge.search import fusion  # noqa: E402
 from study_tracker.knowledge.eval.beir import score_run  # noqa: E402
+from study_tracker.knowledge.search import fusion  # noqa: E402
 
 CUT = 100  # documents kept per query in a run (recall@100 needs 100)
 ROUND12_TOKENS = 256  # the chunk size of rounds 1 and 2 (the product's default then)

@@ -37,8 +37,8 @@ import beir_cache  # noqa: E402
 from quality import CUT, Bm25, Bm25Cfg, Dataset, topn  # noqa: E402
 from quality_halves import per_query_ndcg  # noqa: E402
 
-from study_tracker.knowledge.search import fusion  # noqa: E402
 from study_tracker.knowledge.eval.beir import score_run  # noqa: E402
+from study_tracker.knowledge.search import fusion  # noqa: E402
 
 DEPTH = 300
 
@@ -51,9 +51,9 @@ def chunking(ds: Dataset, tokens: int, overlap: int) -> tuple[list[str], list[st
         ids, texts = json.loads(text_path.read_text())
         return ids, texts, np.load(vec_path)
     from study_tracker.config import Settings
-    from study_tracker.knowledge.ingest.chunk import Chunker, load_tokenizer
     from study_tracker.knowledge.documents import Document
     from study_tracker.knowledge.embed.base import resolve_model
+    from study_tracker.knowledge.ingest.chunk import Chunker, load_tokenizer
 
     chunker = Chunker(load_tokenizer(resolve_model(Settings().embedding_model).path), tokens, overlap)
     ids, texts = [], []

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import beir_cache  # noqa: E402
 
 from study_tracker.config import Settings  # noqa: E402
-from study_tracker.knowledge.embed.cache import EmbeddingCache
 from study_tracker.knowledge.embed.base import resolve_model, text_hash  # noqa: E402
+from study_tracker.knowledge.embed.cache import EmbeddingCache
 
 if __name__ == "__main__":
     name, workdir = sys.argv[1], Path(sys.argv[2])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from study_tracker.config import get_settings
 from study_tracker.knowledge.answer.flow import _dense_cosines
-from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
 HERE = Path(__file__).parent
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from study_tracker.config import get_settings
 from study_tracker.knowledge.answer import flow as ask
-from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
 HERE = Path(__file__).parent
 

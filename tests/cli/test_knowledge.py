@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.ingest.pipeline import ingest_paths
-from study_tracker.knowledge.jobs.prepare import needs_preparing, settings_env
-from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
 from study_tracker.knowledge.index.store import KnowledgeStore
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
+from study_tracker.knowledge.jobs.prepare import needs_preparing, settings_env
 from tests.cli_helpers import study
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from study_tracker.db.models import DrillResult, DrillSession
 from study_tracker.coach import drills
+from study_tracker.db.models import DrillResult, DrillSession
 from study_tracker.errors import Conflict, InvalidInput, NotFound
 
 T0 = datetime(2026, 11, 22, 9, tzinfo=UTC)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from study_tracker.db.models import TrackSetting
 from study_tracker.coach import drills
 from study_tracker.coach import report as reports
+from study_tracker.db.models import TrackSetting
+from study_tracker.errors import InvalidInput
 from study_tracker.roadmaps import service as roadmaps
 from study_tracker.skills.goal import set_goal
 from study_tracker.tracker import service
-from study_tracker.errors import InvalidInput
 from tests.cli_helpers import study
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

@@ -7,13 +7,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from study_tracker.config import Settings
-from study_tracker.db.models import TrackSetting
 from study_tracker.coach import what_next as guidance
-from study_tracker.roadmaps import service as roadmaps
-from study_tracker.skills.mastery import SkillMastery
+from study_tracker.config import Settings
 from study_tracker.content.careers import get_path
+from study_tracker.db.models import TrackSetting
+from study_tracker.roadmaps import service as roadmaps
 from study_tracker.skills.goal import set_goal
+from study_tracker.skills.mastery import SkillMastery
 from study_tracker.tracker import service
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

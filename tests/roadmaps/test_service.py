@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 
 from study_tracker.config import Settings
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
+from study_tracker.errors import NotFound, RoadmapError
 from study_tracker.roadmaps import library, service
-from study_tracker.errors import RoadmapError
-from study_tracker.errors import NotFound
 from tests.conftest import TODAY
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -376,8 +375,8 @@ def test_delete_removes_the_roadmap_its_items_and_events_only(session) -> None: 
 
 
 def test_remove_copy_takes_the_document_out_of_the_knowledge_base(prepared) -> None:  # type: ignore[no-untyped-def]
-    from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
     from study_tracker.knowledge.ingest.sources import list_sources
+    from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
     from tests.knowledge.kb_helpers import WordHashEncoder
 
     path = library.save_copy(data_dir=prepared.data_dir, slug=ML, text=load("ml-phases.md"))

@@ -8,11 +8,11 @@ import pytest
 import yaml
 from sqlalchemy.orm import Session
 
-from study_tracker.db.models import Meta
 from study_tracker.content.careers import load_path_file, load_paths
-from study_tracker.skills.goal import get_goal, set_goal
 from study_tracker.content.curriculum import CurriculumError, load_skills, load_tracks
+from study_tracker.db.models import Meta
 from study_tracker.errors import InvalidInput
+from study_tracker.skills.goal import get_goal, set_goal
 from tests.cli_helpers import study
 
 PATHS = load_paths()

@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from study_tracker.db.models import GroupSetting
 from study_tracker.coach import drills
+from study_tracker.db.models import GroupSetting
+from study_tracker.skills.evidence import cache_clear, cache_info, collect_evidence, skill_mastery
 from study_tracker.skills.mastery import (
     COMPLETION_WEIGHT,
     Evidence,
@@ -20,7 +21,6 @@ from study_tracker.skills.mastery import (
     mastery,
     review_evidence,
 )
-from study_tracker.skills.evidence import cache_clear, cache_info, collect_evidence, skill_mastery
 from study_tracker.tracker import service
 
 TODAY = date(2026, 11, 22)

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from study_tracker.db.models import Completion, ReviewLog, Undo
-from study_tracker.tracker import service, settings_store
 from study_tracker.errors import Conflict, InvalidInput, NotFound
+from study_tracker.tracker import service, settings_store
 from study_tracker.tracker.srs import Recall
 from tests.conftest import TODAY
 

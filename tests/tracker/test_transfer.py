@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from study_tracker.db.engine import session_scope
 from study_tracker.db.models import Completion, DrillResult, DrillSession, ItemEvent, Roadmap, RoadmapItem
+from study_tracker.errors import InvalidInput
 from study_tracker.roadmaps import service as roadmaps
 from study_tracker.tracker import service, transfer
-from study_tracker.errors import InvalidInput
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY, make_settings
 from tests.tracker.test_service import moment

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.answer.flow import NOTHING_RELEVANT
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.web.app import create_app
 from tests.fake_llm import FakeLLM

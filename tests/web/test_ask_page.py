@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
+from study_tracker.knowledge.ingest.sources import bundled_guides_path
 from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.search.knowledge_base import SearchHit
-from study_tracker.knowledge.ingest.sources import bundled_guides_path
 from study_tracker.web.routes import ask
 from tests.web.test_ask_api import QUESTION, ClientFactory, make_client  # noqa: F401  (fixture)
 

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
+from study_tracker.errors import NotFound
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.knowledge.search.viewer import load_passage
-from study_tracker.errors import NotFound
 from study_tracker.web.app import create_app
 from tests.knowledge.answer_helpers import TEST_MIN_SCORE
 from tests.knowledge.kb_helpers import WordHashEncoder, make_pdf

@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.ingest.sources import list_sources
+from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.jobs.progress import StatusProgress
-from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.jobs.uploads import safe_name
 from tests.knowledge.kb_helpers import WordHashEncoder
 
@@ -195,7 +195,9 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert status["state"] == "done", status
     skipped = dict(status["report"]["skipped"])
     assert set(map(os.path.basename, skipped)) == {"tool.exe", "blob.md"}
-    assert "unsupported file type .exe" in skipped[str(job_status.uploads_dir(settings).resolve() / "tool.exe")]
+    assert (
+        "unsupported file type .exe" in skipped[str(job_status.uploads_dir(settings).resolve() / "tool.exe")]
+    )
     assert uploads(settings) == ["cache.md"]  # refused files are not kept
     fragment = client.get(f"/sources/jobs/{job_id}").text
     assert "every 1s" not in fragment and "tool.exe" in fragment and "unsupported file type" in fragment

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from study_tracker.errors import IndexNotBuilt, InvalidQuery
 from study_tracker.knowledge.answer.flow import (
     NOTHING_RELEVANT,
     Answer,
@@ -19,7 +20,6 @@ from study_tracker.knowledge.answer.flow import (
     choose_llm,
     stream_answer,
 )
-from study_tracker.errors import IndexNotBuilt, InvalidQuery
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from tests.knowledge.answer_helpers import answer_kb

@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from study_tracker.knowledge.embed.torch import TorchEncoder
-
 from study_tracker.knowledge.embed.base import resolve_model
 from study_tracker.knowledge.embed.onnx import OnnxEncoder, onnx_path
+from study_tracker.knowledge.embed.torch import TorchEncoder
 
 pytestmark = pytest.mark.model
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from study_tracker.knowledge.ingest.chunk import Chunker
 from study_tracker.knowledge.documents import Document
+from study_tracker.knowledge.ingest.chunk import Chunker
 from study_tracker.knowledge.ingest.loaders.markdown import load_markdown
 from study_tracker.knowledge.ingest.sources import bundled_guides_path
 
@@ -13,8 +13,8 @@ from study_tracker.knowledge.ingest.sources import bundled_guides_path
 @pytest.fixture(scope="module")
 def tokenizer():
     """The packaged model's fast tokenizer (no torch)."""
-    from study_tracker.knowledge.ingest.chunk import load_tokenizer
     from study_tracker.knowledge.embed.base import packaged_model_path
+    from study_tracker.knowledge.ingest.chunk import load_tokenizer
 
     return load_tokenizer(packaged_model_path())
 

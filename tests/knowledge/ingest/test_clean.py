@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from study_tracker.knowledge.ingest.clean import decode, fix, index_text, looks_binary, reddit_body, strip_markdown
+from study_tracker.knowledge.ingest.clean import (
+    decode,
+    fix,
+    index_text,
+    looks_binary,
+    reddit_body,
+    strip_markdown,
+)
 
 
 def test_decode_utf8_and_bom() -> None:

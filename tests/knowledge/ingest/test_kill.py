@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
-from study_tracker.knowledge.index.store import KnowledgeStore
 from tests.knowledge.kb_helpers import kb_settings
 
 pytestmark = pytest.mark.model

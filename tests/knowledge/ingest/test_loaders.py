@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from study_tracker.knowledge.ingest.loaders.base import LoaderOptions, Skip, file_format
-
 from study_tracker.knowledge.ingest.loaders import load_file
+from study_tracker.knowledge.ingest.loaders.base import LoaderOptions, Skip, file_format
 from tests.knowledge.kb_helpers import make_pdf
 
 OPTS = LoaderOptions()

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from study_tracker.errors import IndexMismatch, IngestBusy, InvalidQuery, SourceNotFound
-from study_tracker.knowledge.ingest.pipeline import ingest_paths
-from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase
-from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed, list_sources, remove_sources
 from study_tracker.knowledge.index.store import KnowledgeStore
+from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed, list_sources, remove_sources
+from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings, make_pdf
 
 
@@ -342,8 +342,8 @@ def test_hybrid_feedback_pulls_up_chunks_like_the_top_results(tmp_path: Path, me
 
 
 def test_every_section_is_indexed_whole_with_its_heading_once(tmp_path: Path, corpus: Path) -> None:
-    from study_tracker.knowledge.ingest.pipeline import _section_texts
     from study_tracker.knowledge.index.store import connect_catalog
+    from study_tracker.knowledge.ingest.pipeline import _section_texts
 
     long_md = corpus / "long.md"
     long_md.write_text(

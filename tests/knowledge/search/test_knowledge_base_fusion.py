@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from study_tracker.knowledge.search import fusion
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.search import fusion
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
 
