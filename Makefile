@@ -31,9 +31,10 @@ browser:  ## Debian's chromium for the real-browser tests (Playwright cannot dow
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
-lint: install
+lint: install  ## ruff (lint + format) on everything, plain mypy on src/
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
 
 bench: install  ## print the benchmark figures (not part of `make test`)
 	$(PY) bench/tracker_pages.py
