@@ -254,7 +254,7 @@ def set_start_date(*, session: Session, slug: str, start_date: date, now: dateti
         )
     ).all()
     try:
-        start_date + timedelta(days=max(spans, default=0))
+        start_date + timedelta(days=max((s for s in spans if s is not None), default=0))
     except OverflowError:
         raise RoadmapError.field(
             "start_date", f"{start_date} is too late: the plan would end after year 9999"
@@ -449,7 +449,8 @@ def next_items(*, session: Session, today: date) -> list[NextItem]:
         # What the plan says for today, then what was left behind, then what comes next.
         current = [i for i in dated if tree.topic_state(i, today) == "current"]
         overdue = [i for i in dated if tree.topic_state(i, today) == "overdue"]
-        pick = (current or overdue or dated or topics or [None])[0]
+        candidates: list[RoadmapItem | None] = [*(current or overdue or dated or topics), None]
+        pick = candidates[0]
         if pick is not None:
             start, end = tree.dates(pick)
             out.append(

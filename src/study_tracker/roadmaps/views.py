@@ -170,7 +170,7 @@ def _events(
 class RoadmapTree:
     """One roadmap's items and their state, with the derived done-ness of topics and milestones."""
 
-    def __init__(self, roadmap: Roadmap, items: list[RoadmapItem], events: dict) -> None:  # type: ignore[type-arg]
+    def __init__(self, roadmap: Roadmap, items: list[RoadmapItem], events: dict) -> None:
         self.roadmap = roadmap
         self.items = [i for i in items if not i.removed]
         self.removed = len(items) - len(self.items)

@@ -223,7 +223,7 @@ def _states(
     )
     if ids is not None:
         stmt = stmt.where(ScheduledReview.completion_id.in_(list(ids)))
-    return dict(session.execute(stmt).all())  # type: ignore[arg-type]
+    return dict(session.execute(stmt).all())
 
 
 def _drill_evidence(reader: _Reader, rows: Any) -> Iterable[Evidence]:
@@ -434,7 +434,8 @@ def skill_mastery(session: Session, *, now: datetime, zone: tzinfo) -> dict[str,
     """
     global _state
     today = local_date(now, zone)
-    url = str(session.get_bind().url)
+    bind = session.get_bind()
+    url = str(bind.engine.url)
     fp = _fingerprint(session)
 
     def remembered() -> dict[str, SkillMastery] | None:

@@ -58,13 +58,13 @@ _UNDONE_COMPLETIONS = select(Undo.completion_id).where(Undo.completion_id.is_not
 _UNDONE_REVIEWS = select(Undo.review_id).where(Undo.review_id.is_not(None))
 
 
-def live_completions(group: str | None = None) -> Select[tuple[Completion]]:
+def live_completions(group: str | None = None) -> Select[Completion]:
     """Completions not undone (a select to refine)."""
     stmt = select(Completion).where(Completion.id.not_in(_UNDONE_COMPLETIONS))
     return stmt.where(Completion.group == group) if group else stmt
 
 
-def live_reviews(group: str | None = None) -> Select[tuple[ReviewLog]]:
+def live_reviews(group: str | None = None) -> Select[ReviewLog]:
     """Review logs not undone (a select to refine)."""
     stmt = select(ReviewLog).where(ReviewLog.id.not_in(_UNDONE_REVIEWS))
     return stmt.where(ReviewLog.group == group) if group else stmt

@@ -115,7 +115,7 @@ def get_config(session: Session, group: str) -> GroupConfig:
     settings = (
         GroupOptions(
             review_intervals=list(options.review_intervals),
-            scheduler=options.scheduler,  # type: ignore[arg-type]
+            scheduler=options.scheduler,
             desired_retention=options.desired_retention,
         )
         if options

@@ -53,7 +53,8 @@ class Due:
 
 
 class Scheduler(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def next_review(self, history: Sequence[Event], zone: tzinfo) -> Due | None: ...
 
@@ -119,7 +120,7 @@ class FsrsScheduler:
             step=len(history) - 1,
             due_date=due,
             interval_days=(due - last_day).days,
-            state=card.to_dict(),
+            state=dict(card.to_dict()),
         )
 
 

@@ -99,7 +99,7 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     c_all = completions.subquery()
     r_all = reviews.subquery()
     # One pass over the log per kind, grouped by day: the heatmap, the streaks and the totals.
-    c_by_day = dict(
+    c_by_day: dict[date, int] = dict(
         session.execute(select(c_all.c.local_date, func.count()).group_by(c_all.c.local_date)).all()
     )
     r_rows = session.execute(
@@ -115,7 +115,7 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
     activity = {d: (c_by_day.get(d, 0), r_by_day.get(d, 0)) for d in active_days if d >= since}
     current, longest = streaks(active_days, today)
 
-    per_track = dict(
+    per_track: dict[str, int] = dict(
         session.execute(
             select(c_all.c.track, func.count(distinct(c_all.c.day))).group_by(c_all.c.track)
         ).all()

@@ -238,11 +238,11 @@ def _unique(table: str, column: str, values: list[Any]) -> None:
         seen.add(v)
 
 
-def _dump(row: object, model: type[_Row]) -> dict:  # type: ignore[type-arg]
+def _dump(row: object, model: type[_Row]) -> dict:
     return model.model_validate(row, from_attributes=True).model_dump(mode="json")
 
 
-def export_data(session: Session, *, now: datetime) -> dict:  # type: ignore[type-arg]
+def export_data(session: Session, *, now: datetime) -> dict:
     """Every setting and log entry as one JSON-ready document."""
     return {
         "format": FORMAT,
@@ -341,7 +341,7 @@ def sync_config_files(session: Session, data_dir: Path) -> None:
         settings_store.write_config_file(data_dir, settings_store.get_config(session, group))
 
 
-def backup(*, db_url: str, data_dir: Path, export: dict, now: datetime) -> Path:  # type: ignore[type-arg]
+def backup(*, db_url: str, data_dir: Path, export: dict, now: datetime) -> Path:
     """Write a timestamped backup folder: a consistent SQLite copy (when on SQLite), the JSON
     export and the config files. Returns the folder."""
     folder = data_dir / "backups" / now.strftime("%Y%m%d-%H%M%S")

@@ -23,7 +23,7 @@ def run() -> None:
         _run_with(conn)
 
 
-def _run_with(connection) -> None:  # type: ignore[no-untyped-def]
+def _run_with(connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things, so Alembic copies tables instead.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
