@@ -42,8 +42,7 @@ def make_client(settings: Settings, tmp_path: Path) -> Iterator[ClientFactory]:
         s = base.model_copy(update=overrides)
         if not index:
             s = s.model_copy(update={"knowledge_dir": tmp_path / f"empty-{len(opened)}"})
-        app = create_app(s)
-        app.state.knowledge_base = KnowledgeBase.open(s, encoder=WordHashEncoder())
+        app = create_app(s, knowledge_base=KnowledgeBase.open(s, encoder=WordHashEncoder()))
         client = TestClient(app)
         client.__enter__()
         opened.append(client)

@@ -13,7 +13,7 @@ from study_tracker.config import Settings
 from study_tracker.knowledge.ingest.sources import bundled_guides_path
 from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.search.knowledge_base import SearchHit
-from study_tracker.web.routes import ask
+from study_tracker.web import answer_html
 from tests.web.test_ask_api import QUESTION, ClientFactory, make_client  # noqa: F401  (fixture)
 
 TOPIC = "/tracks/system_design/days/1"
@@ -104,7 +104,7 @@ def test_guide_sources_link_to_the_guide_page_at_the_heading() -> None:
         end=160,
         pain_point=False,
     )
-    view = ask.source_view({"n": 2, "cited": True, "spans": [[0, 41]], **hit.to_dict()})
+    view = answer_html.source_view({"n": 2, "cited": True, "spans": [[0, 41]], **hit.to_dict()})
     assert view["link"] == "/guides/system-design.md#consistent-hashing"
     assert str(view["passage"]).startswith(
         '<mark class="cited">Consistent hashing places keys on a ring.</mark>'
@@ -113,17 +113,17 @@ def test_guide_sources_link_to_the_guide_page_at_the_heading() -> None:
 
 
 def test_marked_spans_are_escaped_and_clipped() -> None:
-    out = str(ask._marked("a <b> c & d", [[2, 5], [4, 8], [20, 30]]))
+    out = str(answer_html.marked("a <b> c & d", [[2, 5], [4, 8], [20, 30]]))
     assert out == 'a <mark class="cited">&lt;b&gt;</mark><mark class="cited"> c </mark>&amp; d'
 
 
 def test_answer_markers_only_link_known_sources() -> None:
-    html = str(ask._answer_html("A [1] B [7] <i>", {1}))
+    html = str(answer_html.answer_html("A [1] B [7] <i>", {1}))
     assert 'href="#source-1"' in html and "[7]" in html and "source-7" not in html and "&lt;i&gt;" in html
 
 
 def test_answer_inline_markdown_is_rendered_and_sanitized() -> None:
-    html = str(ask._answer_html("With *in-batch* `negatives` [1] see [x](javascript:alert(1))", {1}))
+    html = str(answer_html.answer_html("With *in-batch* `negatives` [1] see [x](javascript:alert(1))", {1}))
     assert "<em>in-batch</em>" in html and "<code>negatives</code>" in html and 'href="#source-1"' in html
     assert 'href="javascript' not in html and "<p>" not in html
 

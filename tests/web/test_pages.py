@@ -179,7 +179,7 @@ def test_after_a_long_break_today_lists_the_oldest_reviews_and_offers_the_rest(c
 
     from study_tracker.db.engine import session_scope
     from study_tracker.tracker import service
-    from study_tracker.web.routes.pages import REVIEWS_SHOWN
+    from study_tracker.web.routes.today import REVIEWS_SHOWN
 
     start = datetime(2026, 9, 1, 9, tzinfo=UTC)
     with session_scope(settings.db_url) as session:

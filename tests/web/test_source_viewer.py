@@ -64,8 +64,7 @@ def indexed(settings: Settings, corpus: Path) -> Settings:
 
 @pytest.fixture
 def client(indexed: Settings) -> Iterator[TestClient]:
-    app = create_app(indexed)
-    app.state.knowledge_base = KnowledgeBase.open(indexed, encoder=WordHashEncoder())
+    app = create_app(indexed, knowledge_base=KnowledgeBase.open(indexed, encoder=WordHashEncoder()))
     with TestClient(app) as c:
         yield c
 
@@ -211,7 +210,7 @@ def test_viewer_does_not_import_torch(indexed: Settings, corpus: Path) -> None:
         "import sys, json\n"
         "from study_tracker.config import Settings\n"
         "from study_tracker.knowledge.search.viewer import load_passage\n"
-        "import study_tracker.web.routes.viewer\n"
+        "import study_tracker.web.routes.sources\n"
         "s = Settings(data_dir=sys.argv[1], index_on_start=False)\n"
         "p = load_passage(settings=s, source=sys.argv[2], start=0, end=9)\n"
         "print(json.dumps([p.passage, sorted({'torch', 'sentence_transformers'} & set(sys.modules))]))\n"

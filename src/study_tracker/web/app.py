@@ -1,9 +1,11 @@
-"""The FastAPI application factory: pages, the JSON API, static files and error mapping."""
+"""The FastAPI application factory: pages, the JSON API, static files and error mapping.
+
+Every router is imported here at module level: a route module that fails to import stops the
+server at start, rather than serving the app without that feature.
+"""
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,32 +14,67 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from study_tracker.config import Settings, get_settings
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.tracker.startup import prepare
 from study_tracker.web import errors
-from study_tracker.web.routes import api, pages
+from study_tracker.web.knowledge import close_knowledge, open_knowledge
+from study_tracker.web.routes import (
+    ask,
+    config,
+    drill,
+    history,
+    report,
+    reviews,
+    roadmaps,
+    search,
+    skills,
+    sources,
+    today,
+    topics,
+    tracks,
+    transfer,
+    undo,
+    what_next,
+)
 
-log = logging.getLogger(__name__)
-
-# Routers of the knowledge engine; each is optional so the tracker serves even without it.
-OPTIONAL_ROUTERS = (
-    "study_tracker.web.routes.search",
-    "study_tracker.web.routes.ask",  # Ask: grounded answers with citations
-    "study_tracker.web.routes.sources",  # Sources: upload, add a folder, remove
-    "study_tracker.web.routes.viewer",  # Source viewer: a document with the passage marked
-    "study_tracker.web.routes.roadmaps",  # Roadmaps and milestones (issue 6)
-    "study_tracker.web.routes.skills",  # Skills, What next, Drill, Report (issue 6)
+ROUTERS = (
+    today.router,
+    topics.router,
+    reviews.router,
+    undo.router,
+    history.router,
+    config.router,
+    transfer.router,
+    tracks.router,
+    search.router,
+    ask.router,
+    sources.router,
+    roadmaps.router,
+    skills.router,
+    what_next.router,
+    drill.router,
+    report.router,
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBase | None = None) -> FastAPI:
+    """The app over ``settings`` (default: from the environment).
+
+    Args:
+        settings: where the data is, and every other setting.
+        knowledge_base: the knowledge base to serve (tests pass one with their own encoder);
+            by default the lifespan opens one over ``settings.knowledge_path``.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        prepare(settings)
-        for hook in app.state.startup_hooks:
-            hook(settings)
-        yield
+        prepare(settings)  # migrate, seed the bundled tracks' settings, read back config.json edits
+        open_knowledge(app, settings, knowledge_base)
+        try:
+            yield
+        finally:
+            close_knowledge(app)
 
     app = FastAPI(
         title="study-tracker",
@@ -46,18 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.startup_hooks = []
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    app.include_router(api.router)
-    for name in OPTIONAL_ROUTERS:
-        try:
-            module = importlib.import_module(name)
-        except ImportError as exc:
-            log.warning("%s not loaded: %s", name, exc)
-            continue
-        app.include_router(module.router)
-        if hasattr(module, "on_startup"):
-            app.state.startup_hooks.append(module.on_startup)
-    app.include_router(pages.router)
+    for router in ROUTERS:
+        app.include_router(router)
     errors.install(app)
     return app

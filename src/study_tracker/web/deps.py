@@ -1,4 +1,9 @@
-"""FastAPI dependencies: settings, a database session per request, and the clock."""
+"""Every FastAPI dependency of the web app and its ``Annotated`` alias; route modules define none.
+
+Settings, a database session per request, the clock, the group a page shows, the API's ``group``
+query parameter, the fields both roadmap item forms share, and the app's knowledge base (opened
+once per app by the lifespan, see ``web/knowledge.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Query, Request
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
 from study_tracker.config import Settings
 from study_tracker.content.curriculum import GROUPS
 from study_tracker.db.engine import session_scope
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -46,6 +55,9 @@ def get_clock(request: Request) -> Clock:
     return Clock(now=now, today=clock.local_date(now, zone), zone=zone)
 
 
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+
 GROUP_COOKIE = "group"
 
 
@@ -55,3 +67,40 @@ def current_group(request: Request) -> str:
         if candidate in GROUPS:
             return candidate
     return next(iter(GROUPS))
+
+
+# The group a page shows (pages never refuse an unknown group: they fall back to the default).
+GroupDep = Annotated[str, Depends(current_group)]
+# The group an API call is about, as given (an unknown one is a 404 from the service).
+GroupQuery = Annotated[str, Query(description="swe or ml_specialist")]
+
+
+@dataclass(frozen=True)
+class RoadmapItemForm:
+    """What both roadmap item forms post besides their own field: the roadmap, the item, and the
+    page to go back to (a same-site path only: the form must never redirect elsewhere)."""
+
+    slug: str
+    key: str
+    back: str
+
+
+def roadmap_item_form(
+    slug: str, key: Annotated[str, Form()] = "", back: Annotated[str, Form()] = ""
+) -> RoadmapItemForm:
+    safe = back.startswith("/") and not back.startswith("//")
+    return RoadmapItemForm(slug=slug, key=key, back=back if safe else f"/roadmaps/{slug}")
+
+
+RoadmapItemDep = Annotated[RoadmapItemForm, Depends(roadmap_item_form)]
+
+
+def get_knowledge_base(request: Request) -> KnowledgeBase:
+    """The app's ``KnowledgeBase``, opened once by the lifespan (``web/knowledge.py``)."""
+    kb = getattr(request.app.state, "knowledge_base", None)
+    if kb is None:
+        raise RuntimeError("the knowledge base is opened by the app's lifespan, which has not run")
+    return kb
+
+
+KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]

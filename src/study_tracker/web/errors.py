@@ -1,13 +1,132 @@
-"""Maps domain errors to HTTP responses: JSON under /api, a page elsewhere."""
+"""The one place that turns errors into HTTP answers: JSON under /api, a page elsewhere.
+
+A ``StudyError`` carries its status and field errors (``study_tracker/errors.py``); this module
+adds what only the web knows: the "still being indexed (N%)" message while the first-start
+prepare runs (and starting that prepare when the query encoder is missing), the field a knowledge
+error is about when it names none, ``ErrorBody`` (the JSON shape, documented on every /api
+operation with ``responses(...)``), and ``refused`` (a form page shown again with what a service
+refused). Handlers never catch an error to pick a status themselves.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from study_tracker.errors import FieldError, StudyError
+from study_tracker.errors import (
+    EncoderNotReady,
+    FieldError,
+    IndexNotBuilt,
+    InvalidQuery,
+    StudyError,
+)
+from study_tracker.knowledge.answer.flow import InvalidQuestion, LLMNotConfigured
+from study_tracker.web.knowledge import indexing_message
 from study_tracker.web.rendering import render
+
+# --- the JSON body of every error, for the API documentation ---
+
+
+class FieldErrorBody(BaseModel):
+    field: str = Field(description="The field at fault, dotted for nested ones (tracks.x.start_date).")
+    message: str = Field(description="What is wrong with it, as a plain sentence.")
+
+
+class ErrorBody(BaseModel):
+    """What every /api error answers."""
+
+    detail: str = Field(description="What went wrong, as a plain sentence.")
+    errors: list[FieldErrorBody] = Field(description="The fields at fault; empty when none is.")
+
+
+_DESCRIPTIONS = {
+    400: "Refused: the request cannot be used as it is",
+    404: "Not found",
+    409: "Refused: it conflicts with what is stored",
+    413: "Too large",
+    422: "Invalid input; `errors` names the fields",
+    500: "The knowledge engine failed",
+    503: "Not ready yet (nothing indexed, still being prepared, or an index to rebuild)",
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route: each error status it can answer, with ``ErrorBody``."""
+    return {status: {"model": ErrorBody, "description": _DESCRIPTIONS[status]} for status in statuses}
+
+
+# --- from an error to what the user reads ---
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    message: str
+    errors: list[FieldError]
+
+
+def _field(exc: StudyError) -> str | None:
+    """The request field a knowledge error is about; its message is a sentence that names none."""
+    if isinstance(exc, InvalidQuestion):
+        return "question"
+    if isinstance(exc, LLMNotConfigured):
+        return "llm"
+    if isinstance(exc, InvalidQuery) and exc.message.startswith("k must"):
+        return "k"
+    return None
+
+
+def explain(request: Request, exc: StudyError) -> Problem:
+    """The status, message and field errors the user gets for ``exc``.
+
+    While the first-start prepare runs, a missing index or query encoder reads "still being
+    indexed (N%)"; a missing query encoder also starts that prepare (it exports the encoder).
+    """
+    # An LLM asked for but not configured is the request's fault (the engine says 500).
+    status = 422 if isinstance(exc, LLMNotConfigured) else exc.status
+    message = exc.message
+    if isinstance(exc, IndexNotBuilt | EncoderNotReady):
+        if isinstance(exc, EncoderNotReady):
+            preparer = getattr(request.app.state, "knowledge_prepare", None)
+            if preparer is not None:
+                preparer.start()
+        message = indexing_message(request.app.state.settings) or message
+    errors = exc.errors
+    field = _field(exc)
+    if not errors and field is not None:
+        errors = [FieldError(field, message)]
+    return Problem(status=status, message=message, errors=errors)
+
+
+def refused(
+    request: Request,
+    exc: StudyError,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+    *,
+    session: Session | None = None,
+    status_code: int | None = None,
+) -> Response:
+    """A form page shown again after a service refused its input: the field errors, or the
+    message when the error names no field, with the error's status.
+
+    ``session`` is rolled back first, so nothing of the refused write is committed and
+    ``context()`` reads what is stored. ``status_code`` replaces the status (htmx swaps 2xx only).
+    """
+    if session is not None:
+        session.rollback()
+    ctx = context() | {"errors": exc.errors, "message": None if exc.errors else exc.message}
+    return render(request, template, ctx, status_code=status_code or exc.status)
+
+
+# --- the handlers ---
 
 
 def _wants_json(request: Request) -> bool:
@@ -15,26 +134,28 @@ def _wants_json(request: Request) -> bool:
 
 
 def _json(status: int, message: str, errors: list[FieldError]) -> JSONResponse:
-    return JSONResponse(
-        {"detail": message, "errors": [{"field": e.field, "message": e.message} for e in errors]},
-        status_code=status,
+    body = ErrorBody(
+        detail=message, errors=[FieldErrorBody(field=e.field, message=e.message) for e in errors]
     )
+    return JSONResponse(body.model_dump(), status_code=status)
 
 
 def install(app: FastAPI) -> None:
+    # Plain functions: Starlette runs them in the threadpool (they read status files, render pages).
     @app.exception_handler(StudyError)
-    async def tracker_error(request: Request, exc: StudyError) -> Response:
+    def study_error(request: Request, exc: StudyError) -> Response:
+        problem = explain(request, exc)
         if _wants_json(request):
-            return _json(exc.status, exc.message, exc.errors)
+            return _json(problem.status, problem.message, problem.errors)
         ctx = {
-            "status": exc.status,
-            "title": "Not found" if exc.status == 404 else "Cannot do that",
-            "message": exc.message,
+            "status": problem.status,
+            "title": "Not found" if problem.status == 404 else "Cannot do that",
+            "message": problem.message,
         }
-        return render(request, "error.html", ctx, status_code=exc.status)
+        return render(request, "error.html", ctx, status_code=problem.status)
 
     @app.exception_handler(RequestValidationError)
-    async def request_invalid(request: Request, exc: RequestValidationError) -> Response:
+    def request_invalid(request: Request, exc: RequestValidationError) -> Response:
         # Same plain sentences as the services: "difficulty: must be ... 5", without the "body." prefix.
         errors = []
         for err in exc.errors():

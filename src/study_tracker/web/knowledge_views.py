@@ -1,105 +1,24 @@
 """View helpers shared by the knowledge pages (Search, Ask, the source viewer, topic pages).
 
-The app's ``KnowledgeBase`` (one per knowledge folder, reloading by itself when an ingest swaps
-in a new index), the background prepare of the bundled guides, the "still being indexed" message,
-where a passage links to, and the "From your materials" passages of a topic page. Route modules
-import from here and never from each other.
+Where a passage links to, and the "From your materials" passages of a topic page and of the
+What-next items. The knowledge base itself lives on ``app.state`` (``web/knowledge.py``).
 """
 
 from __future__ import annotations
 
-import logging
-import subprocess
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from study_tracker.config import Settings
 from study_tracker.content.curriculum import guide_anchor
-from study_tracker.errors import KnowledgeError
 from study_tracker.knowledge.ingest.sources import bundled_guides_path
-from study_tracker.knowledge.jobs import prepare
-from study_tracker.knowledge.jobs import status as job_status
-from study_tracker.knowledge.search.knowledge_base import KnowledgeBase, SearchHit
+from study_tracker.knowledge.search.knowledge_base import SearchHit
 from study_tracker.knowledge.search.related import related_passages
-from study_tracker.web.deps import get_settings
-
-log = logging.getLogger(__name__)
-
-# --- the knowledge base ---
-
-_KB_LOCK = threading.Lock()
-_BASES: dict[Path, KnowledgeBase] = {}
-
-
-def _knowledge_base(settings: Settings) -> KnowledgeBase:
-    """One ``KnowledgeBase`` per knowledge folder in this process."""
-    key = settings.knowledge_path.resolve()
-    with _KB_LOCK:
-        kb = _BASES.get(key)
-        if kb is None or kb.settings != settings:
-            kb = _BASES[key] = KnowledgeBase.open(settings, export=False)
-        return kb
-
-
-def get_knowledge_base(request: Request) -> KnowledgeBase:
-    """The app's ``KnowledgeBase`` (``app.state.knowledge_base`` if set, else one per knowledge folder)."""
-    kb = getattr(request.app.state, "knowledge_base", None)
-    return kb if kb is not None else _knowledge_base(get_settings(request))
-
-
-KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
-
-
-_PREPARING: dict[Path, subprocess.Popen[bytes]] = {}
-
-
-def prepare_in_background(settings: Settings) -> None:
-    """Index the bundled guides and export the query encoder in a child process, if needed.
-
-    At most one child per knowledge folder; a thread waits for it, logs a failure, and then
-    loads the index and the ONNX session so the first query does not pay for them.
-    """
-
-    key = settings.knowledge_path.resolve()
-
-    def run() -> None:  # the dry run stats the guides: keep it off the event loop
-        try:
-            with _KB_LOCK:
-                running = _PREPARING.get(key)
-                if running is not None and running.poll() is None:
-                    return
-                child = prepare.start(settings)
-                if child is not None:
-                    _PREPARING[key] = child
-            if child is not None and child.wait() != 0:
-                log.error(
-                    "preparing the knowledge base failed (exit %s); see the messages above", child.returncode
-                )
-                return
-            _knowledge_base(settings).warm_up()
-        except KnowledgeError:
-            pass  # nothing indexed yet: the page says how to add material
-        except Exception:  # noqa: BLE001 - search must not take the tracker down
-            log.exception("could not prepare the knowledge base")
-
-    threading.Thread(target=run, name="knowledge-prepare", daemon=True).start()
-
-
-def indexing_message(settings: Settings) -> str | None:
-    """The "still being indexed (N%)" message while the first-start prepare runs, else None."""
-    running = job_status.preparing(settings)
-    if running is None:
-        return None
-    return (
-        f"The study guides are still being indexed ({running.percent}%, {running.step}); "
-        "Ask works as soon as that is done: try again in a moment."
-    )
-
+from study_tracker.web.deps import get_knowledge_base, get_settings
+from study_tracker.web.knowledge import indexing_message
 
 # --- where a passage links to ---
 

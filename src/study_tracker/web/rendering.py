@@ -1,18 +1,20 @@
-"""Jinja templates and Markdown rendering (sanitized: notes are user input)."""
+"""Jinja templates, Markdown rendering (sanitized: notes are user input) and page responses."""
 
 from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import nh3
 from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from study_tracker.content.curriculum import GROUPS, guide_anchor
-from study_tracker.web.deps import current_group
+from study_tracker.web.deps import GROUP_COOKIE, current_group
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -64,7 +66,20 @@ TEMPLATES.env.globals["DIFFICULTY_LABELS"] = {1: "Easy", 2: "Fair", 3: "Moderate
 TEMPLATES.env.globals["guide_anchor"] = guide_anchor
 
 
-def render(request: Request, name: str, context: dict, status_code: int = 200):  # type: ignore[no-untyped-def,type-arg]
-
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """The template ``name`` with ``context`` (plus the group the nav bar shows)."""
     context.setdefault("group", current_group(request))
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def see_other(url: str) -> RedirectResponse:
+    """The answer to a form post that worked: the browser loads ``url`` with a GET."""
+    return RedirectResponse(url, status_code=303)
+
+
+def remember_group(response: Response, request: Request) -> Response:
+    """Keep the group picked with ``?group=`` in a cookie, so the other pages show it too."""
+    chosen = request.query_params.get("group")
+    if chosen in GROUPS:
+        response.set_cookie(GROUP_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="lax")
+    return response

@@ -1,161 +1,69 @@
 """Ask: the Ask page, ``POST /api/ask`` and the streaming ``/api/ask/stream`` (server-sent events).
 
-The answering itself is ``knowledge/answer/flow.py``; this module only parses requests, maps the
-engine's errors to status codes and messages, and turns an answer into HTML (citation markers
-linked to the sources below, cited sentences in <mark>, a link to where each passage is).
+The answering itself is ``knowledge/answer/flow.py``; this module only parses requests and shows
+the answer (``web/answer_html.py`` turns it into HTML). Errors go to ``web/errors.py``; the stream
+reads ahead to its ``sources`` event so that errors of retrieval still get a real status, and an
+error after that ends the stream with an ``error`` event.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
-from markupsafe import Markup, escape
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from study_tracker.config import Settings
-from study_tracker.errors import (
-    EncoderNotReady,
-    IndexMismatch,
-    IndexNotBuilt,
-    InvalidQuery,
-    KnowledgeError,
-)
-from study_tracker.knowledge.answer.flow import (
-    InvalidQuestion,
-    LLMNotConfigured,
-    Turn,
-    answer_question,
-    choose_llm,
-    stream_answer,
-)
-from study_tracker.knowledge.search.knowledge_base import SearchHit
-from study_tracker.web.deps import get_settings
-from study_tracker.web.knowledge_views import (
-    get_knowledge_base,
-    indexing_message,
-    passage_link,
-    prepare_in_background,
-)
-from study_tracker.web.rendering import TEMPLATES, render, render_inline_markdown
+from study_tracker.errors import FieldError, InvalidInput, KnowledgeError
+from study_tracker.knowledge.answer.flow import Turn, answer_question, choose_llm, stream_answer
+from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.web import errors
+from study_tracker.web.answer_html import answer_view, render_answer
+from study_tracker.web.deps import KnowledgeDep, SettingsDep
+from study_tracker.web.knowledge import indexing_message
+from study_tracker.web.rendering import render
+from study_tracker.web.routes.ask_schemas import AnswerPublic, AskEvent, AskRequest, HistoryTurn
 
 router = APIRouter()
 
 MAX_TURNS = 3  # previous turns the page carries along (the rewrite only needs the last one)
 
 
-# --- requests ---
-
-
-class HistoryTurn(BaseModel):
-    """A previous question and its answer (``query``: what it was searched with, if rewritten)."""
-
-    model_config = ConfigDict(extra="forbid")
-    question: str = Field(min_length=1, max_length=5000)
-    answer: str = Field("", max_length=20000)
-    query: str = Field("", max_length=5000)
-
-
-class AskRequest(BaseModel):
-    """``POST /api/ask`` and ``POST /api/ask/stream``."""
-
-    model_config = ConfigDict(extra="forbid")
-    question: str = Field(description="The question, in your own words.")
-    k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default: ask_k).")
-    history: list[HistoryTurn] = Field(
-        default_factory=list, max_length=20, description="Previous turns, oldest first."
-    )
-    llm: bool | None = Field(None, description="Answer with the LLM (default: the llm_enabled setting).")
-
-
-class AskFailed(Exception):
-    """An error to show: ``status``, a message, and the field it is about (if any)."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.field = status, message, field
-
-    def response(self) -> JSONResponse:
-        errors = [{"field": self.field, "message": self.message}] if self.field else []
-        return JSONResponse({"detail": self.message, "errors": errors}, status_code=self.status)
-
-
-def _failure(exc: KnowledgeError, settings: Settings) -> AskFailed:
-    """The status code and message for an engine error."""
-
-    if isinstance(exc, InvalidQuestion):
-        return AskFailed(422, str(exc), "question")
-    if isinstance(exc, LLMNotConfigured):
-        return AskFailed(422, str(exc), "llm")
-    if isinstance(exc, InvalidQuery):
-        return AskFailed(422, str(exc), "k" if "k must" in str(exc) else None)
-    if isinstance(exc, IndexNotBuilt | EncoderNotReady | IndexMismatch):
-        if isinstance(exc, EncoderNotReady):
-            prepare_in_background(settings)
-        busy = indexing_message(settings)
-        return AskFailed(503, busy or str(exc))
-    return AskFailed(500, str(exc))
-
-
-def _turns(history: Sequence[HistoryTurn]) -> list[Any]:
-
-    return [Turn(question=t.question, answer=t.answer, query=t.query) for t in history]
-
-
-def _prepare(request: Request, body: AskRequest) -> tuple[Any, dict[str, Any]]:
-    """The knowledge base and keyword arguments for the answer functions, or AskFailed."""
-
-    settings = get_settings(request)
-    try:
-        llm = choose_llm(settings, body.llm)
-    except KnowledgeError as exc:
-        raise _failure(exc, settings) from None
-    kb = get_knowledge_base(request)
-    return kb, {"k": body.k, "history": _turns(body.history), "llm": llm, "settings": settings}
+def _answer_args(settings: Settings, body: AskRequest) -> dict[str, Any]:
+    """Keyword arguments of the answer functions (``LLMNotConfigured`` if an LLM is asked for
+    but none is set up)."""
+    history = [Turn(question=t.question, answer=t.answer, query=t.query) for t in body.history]
+    return {"k": body.k, "history": history, "llm": choose_llm(settings, body.llm), "settings": settings}
 
 
 # --- JSON ---
 
 
-@router.post("/api/ask")
-def api_ask(request: Request, body: AskRequest) -> Response:
-    """Answer a question with numbered sources (``Answer.to_dict()``); extractive without an LLM."""
-
-    settings = get_settings(request)
-    try:
-        kb, kwargs = _prepare(request, body)
-        answer = answer_question(kb, body.question, **kwargs)
-    except AskFailed as exc:
-        return exc.response()
-    except KnowledgeError as exc:
-        return _failure(exc, settings).response()
-    return JSONResponse(answer.to_dict())
+@router.post("/api/ask", tags=["ask"], responses=errors.responses(422, 500, 503))
+def api_ask(body: AskRequest, settings: SettingsDep, kb: KnowledgeDep) -> AnswerPublic:
+    """Answer a question with numbered sources; extractive without an LLM."""
+    answer = answer_question(kb, body.question, **_answer_args(settings, body))
+    return AnswerPublic.model_validate(answer.to_dict())
 
 
 def _sse(event: dict[str, Any]) -> str:
     return f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
 
 
-def _stream(request: Request, body: AskRequest, html: bool) -> Response:
-
-    settings = get_settings(request)
-    try:
-        kb, kwargs = _prepare(request, body)
-        events = stream_answer(kb, body.question, **kwargs)
-        # Retrieval errors come before the sources event: read up to it so they get a real status.
-        head: list[dict[str, Any]] = []
-        for event in events:
-            head.append(event)
-            if event["type"] in ("sources", "done"):
-                break
-    except AskFailed as exc:
-        return exc.response()
-    except KnowledgeError as exc:
-        return _failure(exc, settings).response()
+def _stream(
+    request: Request, body: AskRequest, *, html: bool, settings: Settings, kb: KnowledgeBase
+) -> Response:
+    events = stream_answer(kb, body.question, **_answer_args(settings, body))
+    # Retrieval errors come before the sources event: read up to it so they get a real status.
+    head: list[dict[str, Any]] = []
+    for event in events:
+        head.append(event)
+        if event["type"] in ("sources", "done"):
+            break
 
     def run() -> Iterator[str]:
         try:
@@ -176,18 +84,50 @@ def _stream(request: Request, body: AskRequest, html: bool) -> Response:
     )
 
 
-@router.post("/api/ask/stream")
-def api_ask_stream(request: Request, body: AskRequest, html: bool = False) -> Response:
+# The stream's documentation: events of ``AskEvent`` (``response_model`` puts it among the schemas;
+# the response class has no media type of its own, so the errors are documented as JSON).
+_STREAM_DOCS: dict[str, Any] = {
+    "response_class": StreamingResponse,
+    "response_model": AskEvent,
+    "responses": {
+        200: {
+            "description": "Server-sent events; each `data:` is an `AskEvent` as JSON.",
+            "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/AskEvent"}}},
+        },
+        **errors.responses(422, 500, 503),
+    },
+}
+
+
+@router.post("/api/ask/stream", tags=["ask"], **_STREAM_DOCS)
+def api_ask_stream(
+    request: Request, body: AskRequest, settings: SettingsDep, kb: KnowledgeDep, html: bool = False
+) -> Response:
     """The answer as server-sent events: ``query``, ``sources``, ``notice``, ``delta``..., ``done``.
 
-    ``done`` carries ``Answer.to_dict()`` (authoritative); with ``?html=true`` also the rendered answer.
+    ``done`` carries the answer (as ``POST /api/ask`` returns it); with ``?html=true`` also the
+    rendered answer.
     """
-    return _stream(request, body, html)
+    return _stream(request, body, html=html, settings=settings, kb=kb)
 
 
-@router.get("/api/ask/stream")
+def _bad_history(exc: ValueError) -> InvalidInput:
+    """The 422 for a ``history`` query parameter that is not a JSON list of turns."""
+    field, short = "history", "must be a JSON list of {question, answer} objects"
+    if isinstance(exc, ValidationError) and exc.errors():
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "history"
+        short = str(first["msg"]).replace("Input should be", "must be")
+    message = f"{field}: {short}"
+    return InvalidInput(message, [FieldError(field.split(".")[0], message)])
+
+
+@router.get("/api/ask/stream", tags=["ask"], **_STREAM_DOCS)
 def api_ask_stream_get(
     request: Request,
+    *,
+    settings: SettingsDep,
+    kb: KnowledgeDep,
     question: str = "",
     k: int | None = None,
     llm: bool | None = None,
@@ -197,92 +137,14 @@ def api_ask_stream_get(
     html: bool = False,
 ) -> Response:
     """The same stream for ``EventSource`` (GET): ``history`` is a JSON list in the query string."""
-    from pydantic import ValidationError
-
     try:
         body = AskRequest(question=question, k=k, llm=llm, history=json.loads(history or "[]"))
-    except (ValueError, ValidationError) as exc:
-        field = "history"
-        if isinstance(exc, ValidationError) and exc.errors():
-            field = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "history"
-        return AskFailed(422, f"{field}: {_short(exc)}", field.split(".")[0]).response()
-    return _stream(request, body, html)
+    except ValueError as exc:  # bad JSON, or turns pydantic refused (a ValidationError is one)
+        raise _bad_history(exc) from None
+    return _stream(request, body, html=html, settings=settings, kb=kb)
 
 
-def _short(exc: Exception) -> str:
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        return str(exc.errors()[0]["msg"]).replace("Input should be", "must be")
-    return "must be a JSON list of {question, answer} objects"
-
-
-# --- HTML ---
-
-_MARKER = re.compile(r"\[(\d+)\]")
-
-
-def _answer_html(text: str, numbers: set[int]) -> Markup:
-    """The answer's inline Markdown rendered (sanitized), with each known ``[n]`` a link to source n."""
-
-    out, last = [], 0
-    for m in _MARKER.finditer(text):
-        n = int(m.group(1))
-        if n not in numbers:
-            continue
-        out.append(render_inline_markdown(text[last : m.start()]))
-        out.append(Markup('<a class="cite" href="#source-{0}" aria-label="source {0}">[{0}]</a>').format(n))
-        last = m.end()
-    out.append(render_inline_markdown(text[last:]))
-    return Markup("").join(out)
-
-
-def _marked(text: str, spans: Sequence[Sequence[int]]) -> Markup:
-    """``text`` escaped with the cited spans in <mark> (overlaps and out-of-range spans ignored)."""
-    out, last = [], 0
-    for s, e in sorted((int(a), int(b)) for a, b in spans):
-        s, e = max(s, last), min(e, len(text))
-        if e <= s:
-            continue
-        out.append(escape(text[last:s]))
-        out.append(Markup('<mark class="cited">') + escape(text[s:e]) + Markup("</mark>"))
-        last = e
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
-
-
-def source_view(source: dict[str, Any]) -> dict[str, Any]:
-    """What the page shows of one source (a ``Source.to_dict()``)."""
-    fields = {k: source[k] for k in SearchHit.__dataclass_fields__ if k in source}
-    hit = SearchHit(**fields)
-    return {
-        "n": source["n"],
-        "cited": source["cited"],
-        "title": hit.title or hit.source.rsplit("/", 1)[-1],
-        "path": " › ".join(hit.heading_path) or hit.title,
-        "passage": _marked(hit.text, source.get("spans", [])),
-        "link": passage_link(hit),
-        "where": f"{hit.source}:{hit.start}-{hit.end}",
-        "hit": hit,
-    }
-
-
-def answer_view(answer: dict[str, Any]) -> dict[str, Any]:
-    """An ``Answer.to_dict()`` ready for ``_answer.html``."""
-    sources = [source_view(s) for s in answer["sources"]]
-    numbers = {s["n"] for s in sources}
-    return {
-        **answer,
-        "html": _answer_html(answer["text"], numbers),
-        "cited_sources": [s for s in sources if s["cited"]],
-        "other_sources": [s for s in sources if not s["cited"]],
-    }
-
-
-def render_answer(request: Request, answer: dict[str, Any]) -> Markup:
-
-    template = TEMPLATES.get_template("_answer.html")
-    return Markup(template.render({"request": request, "a": answer_view(answer)}))  # noqa: S704 (escaped)
+# --- the page ---
 
 
 def _form_history(form: Any) -> list[HistoryTurn]:
@@ -303,21 +165,18 @@ def _form_history(form: Any) -> list[HistoryTurn]:
 
 
 @router.get("/ask", response_class=HTMLResponse)
-async def ask_page(request: Request) -> Response:
+async def ask_page(request: Request, settings: SettingsDep, kb: KnowledgeDep) -> Response:
     """The Ask page; ``?q=`` answers that question in the page (the practice questions link here)."""
-    return await _ask_page(request, request.query_params)
+    return await _ask_page(request, request.query_params, settings=settings, kb=kb)
 
 
 @router.post("/ask", response_class=HTMLResponse)
-async def ask_form(request: Request) -> Response:
+async def ask_form(request: Request, settings: SettingsDep, kb: KnowledgeDep) -> Response:
     """The Ask form without JavaScript: the whole page with the answer (ask.js streams instead)."""
-    return await _ask_page(request, await request.form())
+    return await _ask_page(request, await request.form(), settings=settings, kb=kb)
 
 
-async def _ask_page(request: Request, form: Any) -> Response:
-    from starlette.concurrency import run_in_threadpool
-
-    settings = get_settings(request)
+async def _ask_page(request: Request, form: Any, *, settings: Settings, kb: KnowledgeBase) -> Response:
     question = str(form.get("q", ""))
     history = _form_history(form)
     use_llm = {"true": True, "on": True, "false": False}.get(str(form.get("llm", "")))
@@ -335,13 +194,10 @@ async def _ask_page(request: Request, form: Any) -> Response:
     if question.strip() or request.method == "POST":
         body = AskRequest(question=question, history=history, llm=use_llm if ctx["llm_available"] else False)
         try:
-            kb, kwargs = _prepare(request, body)
-            answer = await run_in_threadpool(answer_question, kb, question, **kwargs)
-        except AskFailed as exc:
-            ctx["error"], status = exc.message, exc.status
+            answer = await run_in_threadpool(answer_question, kb, question, **_answer_args(settings, body))
         except KnowledgeError as exc:
-            failed = _failure(exc, settings)
-            ctx["error"], status = failed.message, failed.status
+            problem = errors.explain(request, exc)
+            ctx["error"], status = problem.message, problem.status
         else:
             ctx["answer"] = answer_view(answer.to_dict())
             turn = HistoryTurn(question=answer.question, answer=answer.text, query=answer.query)

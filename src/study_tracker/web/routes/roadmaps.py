@@ -8,28 +8,26 @@ removal takes that copy out of the knowledge base again.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, RootModel
 from sqlalchemy.orm import Session
 
 from study_tracker.config import Settings
 from study_tracker.errors import RoadmapError, StudyError
 from study_tracker.roadmaps import library, service
 from study_tracker.roadmaps.parse import repair
-from study_tracker.web.deps import Clock, SessionDep, get_clock, get_settings
-from study_tracker.web.rendering import is_htmx, render
+from study_tracker.roadmaps.views import ImportResult, ItemView, MilestoneView, TopicView
+from study_tracker.web import errors
+from study_tracker.web.deps import Clock, ClockDep, RoadmapItemDep, RoadmapItemForm, SessionDep, SettingsDep
+from study_tracker.web.rendering import is_htmx, render, see_other
 
 log = logging.getLogger(__name__)
-router = APIRouter(default_response_class=HTMLResponse)
-
-ClockDep = Annotated[Clock, Depends(get_clock)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+router = APIRouter()
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # roadmaps are documents, not data sets
 
@@ -83,6 +81,7 @@ def _remove_from_kb(settings: Settings, slug: str) -> str:
 
 def _import(
     request: Request,
+    *,
     session: Session,
     settings: Settings,
     clock: Clock,
@@ -90,7 +89,7 @@ def _import(
     name: str,
     start: str,
     slug: str,
-) -> service.ImportResult:
+) -> ImportResult:
     start_date = _start_date(start)
     text = service.decode_upload(data, name=name)
     result = service.import_roadmap(
@@ -112,15 +111,16 @@ def _list_context(session: Session) -> dict[str, Any]:
     return {"roadmaps": service.list_roadmaps(session=session), "form": {}}
 
 
-@router.get("/roadmaps")
+@router.get("/roadmaps", response_class=HTMLResponse)
 def roadmaps_page(request: Request, session: SessionDep) -> Response:
     ctx = _list_context(session) | {"message": request.query_params.get("message")}
     return render(request, "roadmaps.html", ctx)
 
 
-@router.post("/roadmaps")
+@router.post("/roadmaps", response_class=HTMLResponse)
 async def upload_form(
     request: Request,
+    *,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -130,35 +130,42 @@ async def upload_form(
 ) -> Response:
     try:
         data, name = await _read_upload(file)
-        result = _import(request, session, settings, clock, data, name, start_date, slug)
+        result = _import(
+            request,
+            session=session,
+            settings=settings,
+            clock=clock,
+            data=data,
+            name=name,
+            start=start_date,
+            slug=slug,
+        )
     except StudyError as exc:
-        session.rollback()
-        ctx = _list_context(session) | {
-            "errors": exc.errors,
-            "message": None if exc.errors else exc.message,
-            "form": {"start_date": start_date, "slug": slug},
-        }
-        return render(request, "roadmaps.html", ctx, status_code=exc.status)
+        form = {"start_date": start_date, "slug": slug}
+        return errors.refused(
+            request, exc, "roadmaps.html", lambda: _list_context(session) | {"form": form}, session=session
+        )
     verb = "Imported" if result.created else "Updated"
     counts = result.counts
     message = (
         f"{verb} {result.title}: {counts['topics']} topics, {counts['milestones']} milestones, "
         f"{counts['tasks']} tasks, {counts['resources']} resources."
     )
-    return RedirectResponse(f"/roadmaps/{result.slug}?message={quote(message)}", status_code=303)
+    return see_other(f"/roadmaps/{result.slug}?message={quote(message)}")
 
 
-@router.get("/roadmaps/{slug}")
+@router.get("/roadmaps/{slug}", response_class=HTMLResponse)
 def roadmap_page(request: Request, slug: str, session: SessionDep, clock: ClockDep) -> Response:
     view = service.roadmap_view(session=session, slug=slug, today=clock.today)
     ctx = {"view": view, "message": request.query_params.get("message"), "today": clock.today}
     return render(request, "roadmap.html", ctx)
 
 
-@router.post("/roadmaps/{slug}/start")
+@router.post("/roadmaps/{slug}/start", response_class=HTMLResponse)
 def start_form(
     request: Request,
     slug: str,
+    *,
     session: SessionDep,
     clock: ClockDep,
     start_date: Annotated[str, Form()] = "",
@@ -167,24 +174,26 @@ def start_form(
         new = _required_start_date(start_date)
         service.set_start_date(session=session, slug=slug, start_date=new, now=clock.now)
     except RoadmapError as exc:
-        session.rollback()
-        view = service.roadmap_view(session=session, slug=slug, today=clock.today)  # 404 if unknown
-        ctx = {"view": view, "today": clock.today, "errors": exc.errors, "start_value": start_date}
-        return render(request, "roadmap.html", ctx, status_code=exc.status)
+
+        def context() -> dict[str, Any]:
+            view = service.roadmap_view(session=session, slug=slug, today=clock.today)  # 404 if unknown
+            return {"view": view, "today": clock.today, "start_value": start_date}
+
+        return errors.refused(request, exc, "roadmap.html", context, session=session)
     message = f"Start date set to {new}; every dated topic moved with it."
-    return RedirectResponse(f"/roadmaps/{slug}?message={quote(message)}", status_code=303)
+    return see_other(f"/roadmaps/{slug}?message={quote(message)}")
 
 
-@router.post("/roadmaps/{slug}/delete")
+@router.post("/roadmaps/{slug}/delete", response_class=HTMLResponse)
 def delete_form(slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Response:
     title = service.roadmap_view(session=session, slug=slug, today=clock.today).title
     service.delete_roadmap(session=session, slug=slug)
     session.commit()  # the roadmap is gone before the knowledge base is touched
     message = f"Removed {title} with its progress." + _remove_from_kb(settings, slug)
-    return RedirectResponse(f"/roadmaps?message={quote(message)}", status_code=303)
+    return see_other(f"/roadmaps?message={quote(message)}")
 
 
-@router.get("/milestones")
+@router.get("/milestones", response_class=HTMLResponse)
 def milestones_page(request: Request, session: SessionDep) -> Response:
     ctx = {
         "roadmaps": service.milestone_progress(session=session),
@@ -193,71 +202,60 @@ def milestones_page(request: Request, session: SessionDep) -> Response:
     return render(request, "milestones.html", ctx)
 
 
-@dataclass(frozen=True)
-class ItemForm:
-    """What both item forms post besides their own field: the roadmap, the item, where to go back."""
-
-    slug: str
-    key: str
-    back: str
-
-    def set(self, session: Session, clock: Clock, *, done: bool | None, link: str | None) -> service.ItemView:
-        return service.set_item(
-            session=session,
-            slug=self.slug,
-            key=self.key,
-            done=done,
-            link=link,
-            now=clock.now,
-            zone=clock.zone,
-        )
-
-    def response(self, request: Request, item: service.ItemView) -> Response:
-        if is_htmx(request):
-            return render(request, "_roadmap_item.html", {"slug": self.slug, "it": item, "back": self.back})
-        return RedirectResponse(self.back, status_code=303)
+def _set_item(
+    form: RoadmapItemForm, session: Session, clock: Clock, *, done: bool | None, link: str | None
+) -> ItemView:
+    return service.set_item(
+        session=session, slug=form.slug, key=form.key, done=done, link=link, now=clock.now, zone=clock.zone
+    )
 
 
-def _item_form(slug: str, key: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "") -> ItemForm:
-    # Only same-site paths: the form's "back" must never redirect elsewhere.
-    safe = back.startswith("/") and not back.startswith("//")
-    return ItemForm(slug=slug, key=key, back=back if safe else f"/roadmaps/{slug}")
+def _item_response(request: Request, form: RoadmapItemForm, item: ItemView) -> Response:
+    """The item again for htmx, else back to the page the form was on."""
+    if is_htmx(request):
+        return render(request, "_roadmap_item.html", {"slug": form.slug, "it": item, "back": form.back})
+    return see_other(form.back)
 
 
-ItemFormDep = Annotated[ItemForm, Depends(_item_form)]
-
-
-@router.post("/roadmaps/{slug}/items/tick")
+@router.post("/roadmaps/{slug}/items/tick", response_class=HTMLResponse)
 def tick_form(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    form: ItemFormDep,
+    form: RoadmapItemDep,
     done: Annotated[str, Form()] = "",
 ) -> Response:
     if done not in ("true", "false"):
         raise RoadmapError.field("done", "must be true or false")
-    return form.response(request, form.set(session, clock, done=done == "true", link=None))
+    return _item_response(request, form, _set_item(form, session, clock, done=done == "true", link=None))
 
 
-@router.post("/roadmaps/{slug}/items/link")
+@router.post("/roadmaps/{slug}/items/link", response_class=HTMLResponse)
 def link_form(
     request: Request,
     session: SessionDep,
     clock: ClockDep,
-    form: ItemFormDep,
+    form: RoadmapItemDep,
     link: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        item = form.set(session, clock, done=None, link=link)
+        item = _set_item(form, session, clock, done=None, link=link)
     except RoadmapError as exc:
-        session.rollback()
         if not is_htmx(request):
-            raise
-        current = service.item_view(session=session, slug=form.slug, key=form.key)
-        ctx = {"slug": form.slug, "it": current, "back": form.back, "errors": exc.errors, "link_value": link}
-        return render(request, "_roadmap_item.html", ctx, status_code=exc.status)
-    return form.response(request, item)
+            raise  # the error page says what was wrong with the link
+        return errors.refused(
+            request,
+            exc,
+            "_roadmap_item.html",
+            lambda: {
+                "slug": form.slug,
+                "it": service.item_view(session=session, slug=form.slug, key=form.key),
+                "back": form.back,
+                "link_value": link,
+            },
+            session=session,
+        )
+    return _item_response(request, form, item)
 
 
 # --- JSON API ----------------------------------------------------------------------------------
@@ -274,52 +272,117 @@ class RoadmapUpdate(BaseModel):
     start_date: str = Field(max_length=40)
 
 
-@router.get("/api/roadmaps", tags=["api"], response_class=JSONResponse)
-def api_list(session: SessionDep) -> list[dict[str, Any]]:
-    return [_plain(r) for r in service.list_roadmaps(session=session)]
+# The API returns the service's view objects whole: their dataclasses are the schemas, but for
+# the two with a time, which the API writes as ``isoformat()`` (``+00:00``, not pydantic's ``Z``).
+IsoDatetime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 
 
-@router.post("/api/roadmaps", tags=["api"], response_class=JSONResponse, status_code=201)
+class RoadmapSummaryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    slug: str
+    title: str
+    source_name: str
+    start_date: date
+    updated_at: IsoDatetime
+    progress: float = Field(description="Done share of topics, milestones and tasks (0-1).")
+    done: int
+    total: int
+    counts: dict[str, int]
+
+
+class RoadmapList(RootModel[list[RoadmapSummaryPublic]]):
+    pass
+
+
+class RoadmapViewPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    slug: str
+    title: str
+    source_name: str
+    start_date: date
+    end_date: date | None
+    updated_at: IsoDatetime
+    progress: float
+    done: int
+    total: int
+    topics: list[TopicView]
+    milestones: list[MilestoneView] = Field(description="All of them, in document order.")
+    tasks: list[ItemView] = Field(description="Tasks outside topics and milestones.")
+    resources: list[ItemView] = Field(description="Resources outside topics and milestones.")
+    removed: int = Field(description="Items gone from the file whose progress is kept.")
+
+
+@router.get("/api/roadmaps", tags=["roadmaps"])
+def api_list(session: SessionDep) -> RoadmapList:
+    """Every imported roadmap with its progress."""
+    return RoadmapList.model_validate(service.list_roadmaps(session=session), from_attributes=True)
+
+
+@router.post("/api/roadmaps", tags=["roadmaps"], status_code=201, responses=errors.responses(413, 422))
 async def api_upload(
     request: Request,
+    *,
     session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     file: Annotated[UploadFile | None, File()] = None,
     start_date: Annotated[str, Form()] = "",
     slug: Annotated[str, Form()] = "",
-) -> dict[str, Any]:
+) -> ImportResult:
+    """Import a Markdown roadmap (or update the one with the same slug, keeping its progress)."""
     data, name = await _read_upload(file)
-    return _plain(_import(request, session, settings, clock, data, name, start_date, slug))
+    return _import(
+        request,
+        session=session,
+        settings=settings,
+        clock=clock,
+        data=data,
+        name=name,
+        start=start_date,
+        slug=slug,
+    )
 
 
-@router.get("/api/roadmaps/{slug}", tags=["api"], response_class=JSONResponse)
-def api_view(slug: str, session: SessionDep, clock: ClockDep) -> dict[str, Any]:
-    return _plain(service.roadmap_view(session=session, slug=slug, today=clock.today))
+@router.get("/api/roadmaps/{slug}", tags=["roadmaps"], responses=errors.responses(404, 422))
+def api_view(slug: str, session: SessionDep, clock: ClockDep) -> RoadmapViewPublic:
+    """A roadmap's topics, milestones, tasks and resources with their dates and progress."""
+    return RoadmapViewPublic.model_validate(
+        service.roadmap_view(session=session, slug=slug, today=clock.today)
+    )
 
 
-@router.patch("/api/roadmaps/{slug}", tags=["api"], response_class=JSONResponse)
+@router.patch("/api/roadmaps/{slug}", tags=["roadmaps"], responses=errors.responses(404, 422))
 def api_update(
     slug: str, session: SessionDep, clock: ClockDep, update: Annotated[RoadmapUpdate, Body()]
-) -> dict[str, Any]:
+) -> RoadmapViewPublic:
+    """Move a roadmap's start date; every dated topic moves with it."""
     start = _required_start_date(update.start_date)
     service.set_start_date(session=session, slug=slug, start_date=start, now=clock.now)
-    return _plain(service.roadmap_view(session=session, slug=slug, today=clock.today))
+    return RoadmapViewPublic.model_validate(
+        service.roadmap_view(session=session, slug=slug, today=clock.today)
+    )
 
 
-@router.delete("/api/roadmaps/{slug}", tags=["api"], status_code=204, response_class=Response)
-def api_delete(slug: str, session: SessionDep, settings: SettingsDep) -> Response:
+@router.delete(
+    "/api/roadmaps/{slug}",
+    tags=["roadmaps"],
+    status_code=204,
+    response_class=Response,
+    responses=errors.responses(404, 422),
+)
+def api_delete(slug: str, session: SessionDep, settings: SettingsDep) -> None:
+    """Delete a roadmap with its progress, and take its document out of the knowledge base."""
     service.delete_roadmap(session=session, slug=slug)
     session.commit()
     _remove_from_kb(settings, slug)
-    return Response(status_code=204)
 
 
-@router.post("/api/roadmaps/{slug}/items", tags=["api"], response_class=JSONResponse)
+@router.post("/api/roadmaps/{slug}/items", tags=["roadmaps"], responses=errors.responses(404, 422))
 def api_set_item(
     slug: str, session: SessionDep, clock: ClockDep, update: Annotated[ItemUpdate, Body()]
-) -> dict[str, Any]:
-    item = service.set_item(
+) -> ItemView:
+    """Tick or untick an item, or set its link (a deliverable's repository, say)."""
+    return service.set_item(
         session=session,
         slug=slug,
         key=update.key,
@@ -328,19 +391,3 @@ def api_set_item(
         now=clock.now,
         zone=clock.zone,
     )
-    return _plain(item)
-
-
-def _plain(obj: Any) -> Any:
-    """Dataclass views as JSON-ready dicts (dates as ISO strings)."""
-    import dataclasses
-
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, dict):
-        return {k: _plain(v) for k, v in obj.items()}
-    if isinstance(obj, date):
-        return obj.isoformat()
-    return obj

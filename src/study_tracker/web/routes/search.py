@@ -1,8 +1,8 @@
 """Knowledge search: the Search page (htmx fragment for live results) and ``GET /api/search``.
 
-The ``KnowledgeBase`` is created once per app (``knowledge_views.get_knowledge_base``) and reloads
-by itself when an ingest swaps in a new index. ``on_startup`` prepares the bundled guides and the
-ONNX query encoder in a child process so the server never loads torch.
+The knowledge base is the app's (``deps.KnowledgeDep``); it reloads by itself when an ingest swaps
+in a new index. Errors go to ``web/errors.py``, which also says "still being indexed" while the
+first-start prepare runs.
 """
 
 from __future__ import annotations
@@ -12,27 +12,16 @@ import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
+from pydantic import BaseModel
 
-from study_tracker.config import Settings
-from study_tracker.errors import (
-    EncoderNotReady,
-    IndexMismatch,
-    IndexNotBuilt,
-    InvalidQuery,
-    KnowledgeError,
-)
+from study_tracker.errors import KnowledgeError
 from study_tracker.knowledge.ingest.sources import list_sources
 from study_tracker.knowledge.search.knowledge_base import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
-from study_tracker.web.deps import get_settings
-from study_tracker.web.knowledge_views import (
-    KnowledgeDep,
-    get_knowledge_base,
-    indexing_message,
-    passage_link,
-    prepare_in_background,
-)
+from study_tracker.web import errors
+from study_tracker.web.deps import KnowledgeDep, SettingsDep
+from study_tracker.web.knowledge_views import passage_link
 from study_tracker.web.rendering import is_htmx, render
 
 router = APIRouter()
@@ -41,29 +30,18 @@ Mode = Literal["hybrid", "dense", "bm25"]
 Kind = Literal["markdown", "text", "html", "pdf", "json", "reddit"]
 
 
-def on_startup(settings: Settings) -> None:
-    if settings.index_on_start:
-        prepare_in_background(settings)
-
-
-def _message(exc: KnowledgeError, settings: Settings) -> str:
-    """The error, or "still being indexed (N%)" while the first-start indexing runs."""
-    if isinstance(exc, IndexNotBuilt | EncoderNotReady):
-        return indexing_message(settings) or str(exc)
-    return str(exc)
-
-
-def _status(exc: KnowledgeError) -> int:
-    if isinstance(exc, InvalidQuery):
-        return 422
-    if isinstance(exc, IndexNotBuilt | IndexMismatch | EncoderNotReady):
-        return 503
-    return 500
+class SearchResults(BaseModel):
+    query: str
+    mode: Mode
+    k: int
+    took_ms: float
+    results: list[SearchHit]
 
 
 def _run(
     kb: KnowledgeBase,
     q: str,
+    *,
     mode: str,
     k: int,
     source: str | None,
@@ -77,8 +55,9 @@ def _run(
     return hits, (time.perf_counter() - t) * 1000
 
 
-@router.get("/api/search")
+@router.get("/api/search", tags=["search"], responses=errors.responses(422, 500, 503))
 def api_search(
+    *,
     kb: KnowledgeDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="The query, in your own words.")],
     mode: Annotated[Mode, Query(description="hybrid (dense + BM25 fused), dense or bm25.")] = "hybrid",
@@ -90,23 +69,10 @@ def api_search(
     pain_point: Annotated[
         bool | None, Query(description="Only passages flagged (true) or not (false).")
     ] = None,
-) -> Response:
+) -> SearchResults:
     """Search the knowledge base; each result carries the passage, its offsets and where it is."""
-    try:
-        hits, took = _run(kb, q, mode, k, source, kind, pain_point)
-    except KnowledgeError as exc:
-        if isinstance(exc, EncoderNotReady):
-            prepare_in_background(kb.settings)
-        return JSONResponse({"detail": _message(exc, kb.settings), "errors": []}, status_code=_status(exc))
-    return JSONResponse(
-        {
-            "query": q,
-            "mode": mode,
-            "k": k,
-            "took_ms": round(took, 2),
-            "results": [h.to_dict() for h in hits],
-        }
-    )
+    hits, took = _run(kb, q, mode=mode, k=k, source=source, kind=kind, pain_point=pain_point)
+    return SearchResults(query=q, mode=mode, k=k, took_ms=round(took, 2), results=hits)
 
 
 # --- the page ---
@@ -149,6 +115,9 @@ def _view(hit: SearchHit, query: str) -> dict[str, Any]:
 @router.get("/search", response_class=HTMLResponse)
 def search_page(
     request: Request,
+    *,
+    settings: SettingsDep,
+    kb: KnowledgeDep,
     q: str = "",
     mode: str = "hybrid",
     k: int = 10,
@@ -157,8 +126,6 @@ def search_page(
     pain_point: str = "",
 ) -> Response:
     """The Search page; with ``HX-Request`` only the results fragment."""
-
-    settings = get_settings(request)
     pain = {"true": True, "false": False}.get(pain_point)
     ctx: dict[str, Any] = {
         "q": q,
@@ -175,16 +142,14 @@ def search_page(
     }
     if q.strip():
         try:
-            kb = get_knowledge_base(request)
-            hits, took = _run(kb, q, mode, max(1, min(k, 100)), source, kind or None, pain)
+            hits, took = _run(
+                kb, q, mode=mode, k=max(1, min(k, 100)), source=source, kind=kind or None, pain_point=pain
+            )
             ctx["results"] = [_view(h, q) for h in hits]
             ctx["took_ms"] = round(took, 1)
         except KnowledgeError as exc:
-            if isinstance(exc, EncoderNotReady):
-                prepare_in_background(settings)
-            ctx["error"] = _message(
-                exc, settings
-            )  # shown above the (empty) results; htmx swaps only 2xx answers
+            # Shown above the (empty) results with a 200: htmx swaps only 2xx answers.
+            ctx["error"] = errors.explain(request, exc).message
     if is_htmx(request):
         return render(request, "_search_results.html", ctx)
     ctx["sources"] = [] if q.strip() else list_sources(settings)

@@ -1,9 +1,11 @@
-"""The Sources page: what is in the knowledge base, adding files (upload or a folder path) and removing them.
+"""Sources: what is in the knowledge base, adding files (upload or a folder path), removing them,
+and the source viewer (a document with a passage marked).
 
 Adding material embeds it, which needs torch; the server never loads torch, so uploads and folder
-paths are ingested by a child process (``knowledge/jobs/runner.py``) whose status the page polls (htmx).
-Removing a source needs no model and runs in the server. The checks and file handling live in
-``knowledge/jobs/uploads.py``; this module only parses forms and renders.
+paths are ingested by a child process (``knowledge/jobs/runner.py``) whose status the page polls
+(htmx). Removing a source needs no model and runs in the server. The checks and file handling live
+in ``knowledge/jobs/uploads.py``; the viewer's text comes from the index
+(``knowledge/search/viewer.py``); this module only parses forms and renders.
 """
 
 from __future__ import annotations
@@ -11,19 +13,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 
 from study_tracker.config import Settings
 from study_tracker.errors import NotFound, StudyError
-from study_tracker.knowledge.ingest.sources import list_sources
+from study_tracker.knowledge.ingest.sources import SourceInfo, list_sources
 from study_tracker.knowledge.jobs import runner as jobs
 from study_tracker.knowledge.jobs import status as job_status
+from study_tracker.knowledge.jobs.status import JobStatus
 from study_tracker.knowledge.jobs.uploads import check_folder, list_uploads, remove_source, save_uploads
-from study_tracker.web.deps import get_settings
-from study_tracker.web.rendering import is_htmx, render
+from study_tracker.knowledge.search.viewer import load_passage
+from study_tracker.web import errors
+from study_tracker.web.deps import SettingsDep
+from study_tracker.web.knowledge_views import web_link
+from study_tracker.web.rendering import is_htmx, render, see_other
 
 router = APIRouter()
+
+
+class SourcesPublic(BaseModel):
+    sources: list[SourceInfo]
+    jobs: list[JobStatus]
+    preparing: JobStatus | None
 
 
 def _named(files: list[UploadFile]) -> list[tuple[str, IO[bytes]]]:
@@ -32,7 +45,6 @@ def _named(files: list[UploadFile]) -> list[tuple[str, IO[bytes]]]:
 
 
 def _context(settings: Settings, **extra: Any) -> dict[str, Any]:
-
     ctx: dict[str, Any] = {
         "sources": list_sources(settings),
         "uploads": list_uploads(settings),
@@ -48,124 +60,136 @@ def _context(settings: Settings, **extra: Any) -> dict[str, Any]:
     return ctx
 
 
-def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-
-    return render(request, "sources.html", _context(get_settings(request), **extra), status_code=status_code)
-
-
-def _refused(request: Request, exc: StudyError, form: dict[str, str]) -> Response:
-
+def _refused(request: Request, settings: Settings, exc: StudyError, form: dict[str, str]) -> Response:
     if is_htmx(request):  # htmx swaps only 2xx answers: the message goes where the job would have
-        ctx = {"errors": exc.errors, "message": None if exc.errors else exc.message}
-        return render(request, "_errors.html", ctx, status_code=200)
-    return _page(
-        request,
-        status_code=exc.status,
-        errors=exc.errors,
-        message=None if exc.errors else exc.message,
-        form=form,
-    )
+        return errors.refused(request, exc, "_errors.html", lambda: {}, status_code=200)
+    return errors.refused(request, exc, "sources.html", lambda: _context(settings, form=form))
 
 
-def _started(request: Request, job: job_status.JobStatus) -> Response:
-
+def _started(request: Request, job: JobStatus) -> Response:
     if is_htmx(request):
         return render(request, "_source_job.html", {"job": job}, status_code=202)
-    return RedirectResponse(f"/sources?job={job.id}", status_code=303)
+    return see_other(f"/sources?job={job.id}")
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, job: str = "", message: str = "") -> Response:
+def sources_page(request: Request, settings: SettingsDep, job: str = "", message: str = "") -> Response:
     """Ingested sources, uploads, recent jobs and the forms to add more."""
-    settings = get_settings(request)
     current = job_status.read_job(settings, job) if job else None
-    return _page(request, current=current, message=message or None)
+    return render(request, "sources.html", _context(settings, current=current, message=message or None))
 
 
 @router.post("/sources/upload", response_class=HTMLResponse)
-def upload_form(request: Request, files: Annotated[list[UploadFile], File()] = []) -> Response:  # noqa: B006
+def upload_form(
+    request: Request,
+    settings: SettingsDep,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+) -> Response:
     """Save the uploaded files and ingest the uploads folder in the background."""
-    settings = get_settings(request)
     try:
         save_uploads(settings=settings, files=_named(files))
     except StudyError as exc:
-        return _refused(request, exc, {})
+        return _refused(request, settings, exc, {})
     job = jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
     return _started(request, job)
 
 
 @router.post("/sources/folder", response_class=HTMLResponse)
-def folder_form(request: Request, path: Annotated[str, Form()] = "") -> Response:
+def folder_form(request: Request, settings: SettingsDep, path: Annotated[str, Form()] = "") -> Response:
     """Ingest a folder (or file) on this computer in the background."""
-    settings = get_settings(request)
     try:
         target = check_folder(path)
     except StudyError as exc:
-        return _refused(request, exc, {"path": path})
+        return _refused(request, settings, exc, {"path": path})
     job = jobs.start_ingest(settings, [target], kind="folder")
     return _started(request, job)
 
 
 @router.post("/sources/remove", response_class=HTMLResponse)
-def remove_form(request: Request, path: Annotated[str, Form()] = "") -> Response:
+def remove_form(request: Request, settings: SettingsDep, path: Annotated[str, Form()] = "") -> Response:
     """Remove a source from every index."""
     try:
-        n = remove_source(settings=get_settings(request), path=path)
+        n = remove_source(settings=settings, path=path)
     except StudyError as exc:
-        return _refused(request, exc, {"remove": path})
-    return RedirectResponse(f"/sources?message=Removed+{n}+file(s)+of+{Path(path).name}", status_code=303)
+        return _refused(request, settings, exc, {"remove": path})
+    return see_other(f"/sources?message=Removed+{n}+file(s)+of+{Path(path).name}")
+
+
+def _job(settings: Settings, job_id: str) -> JobStatus:
+    job = job_status.read_job(settings, job_id)
+    if job is None:
+        raise NotFound(f"no ingest job {job_id!r}")
+    return job
 
 
 @router.get("/sources/jobs/{job_id}", response_class=HTMLResponse)
-def job_fragment(request: Request, job_id: str) -> Response:
+def job_fragment(request: Request, settings: SettingsDep, job_id: str) -> Response:
     """One job's progress (htmx polls it while it runs), then its report."""
+    return render(request, "_source_job.html", {"job": _job(settings, job_id)})
 
-    job = job_status.read_job(get_settings(request), job_id)
-    if job is None:
-        raise NotFound(f"no ingest job {job_id!r}")
-    return render(request, "_source_job.html", {"job": job})
+
+# --- the viewer: search results and Ask sources link here when there is no better place ---
+
+_STATE_NOTES = {
+    "changed": "This file has changed on disk since it was indexed. The text below is the indexed "
+    "copy, so the marked passage is what search found; run the ingest again to refresh it.",
+    "missing": "This file no longer exists on disk. The text below is the copy kept in the index; "
+    "remove the source or ingest again to drop it from search.",
+}
+
+
+@router.get("/sources/view", response_class=HTMLResponse)
+def source_page(
+    request: Request,
+    *,
+    settings: SettingsDep,
+    source: Annotated[str, Query(min_length=1, description="The file, as a search hit names it.")],
+    start: Annotated[int, Query(ge=0, description="The passage's first character.")],
+    end: Annotated[int, Query(ge=1, description="One past the passage's last character.")],
+    doc: Annotated[str | None, Query(description="The document of a file of records.")] = None,
+) -> Response:
+    """An indexed document with the passage ``start..end`` in ``<mark id="passage">``."""
+    p = load_passage(settings=settings, source=source, start=start, end=end, doc_id=doc)
+    ctx = {
+        "p": p,
+        "name": p.source.rsplit("/", 1)[-1],
+        "path": " › ".join(p.heading_path),
+        "state_note": _STATE_NOTES.get(p.file_state),
+        "permalink": web_link(p.meta.get("permalink")),
+    }
+    return render(request, "source_view.html", ctx)
 
 
 # --- JSON ---
 
 
-@router.get("/api/sources")
-def api_sources(request: Request) -> Response:
+@router.get("/api/sources", tags=["sources"])
+def api_sources(settings: SettingsDep) -> SourcesPublic:
     """The ingested sources with file, document and chunk counts, and the running jobs."""
-    from dataclasses import asdict
-
-    settings = get_settings(request)
-    prep = job_status.preparing(settings)
-    return JSONResponse(
-        {
-            "sources": [asdict(s) for s in list_sources(settings)],
-            "jobs": [j.to_dict() for j in job_status.recent_jobs(settings)],
-            "preparing": prep.to_dict() if prep else None,
-        }
+    return SourcesPublic(
+        sources=list_sources(settings),
+        jobs=job_status.recent_jobs(settings),
+        preparing=job_status.preparing(settings),
     )
 
 
-@router.get("/api/sources/jobs/{job_id}")
-def api_job(request: Request, job_id: str) -> Response:
+@router.get("/api/sources/jobs/{job_id}", tags=["sources"], responses=errors.responses(404, 422))
+def api_job(settings: SettingsDep, job_id: str) -> JobStatus:
     """A background ingest's status (``state`` running/done/failed, ``percent``, ``report``)."""
-    job = job_status.read_job(get_settings(request), job_id)
-    if job is None:
-        raise NotFound(f"no ingest job {job_id!r}")
-    return JSONResponse(job.to_dict())
+    return _job(settings, job_id)
 
 
-@router.post("/api/sources/upload", status_code=202)
-def api_upload(request: Request, files: Annotated[list[UploadFile], File()] = []) -> Response:  # noqa: B006
+@router.post("/api/sources/upload", status_code=202, tags=["sources"], responses=errors.responses(413, 422))
+def api_upload(
+    settings: SettingsDep,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+) -> JobStatus:
     """Upload files and start their ingest; returns the job (poll ``/api/sources/jobs/{id}``)."""
-    settings = get_settings(request)
     save_uploads(settings=settings, files=_named(files))
-    job = jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
-    return JSONResponse(job.to_dict(), status_code=202)
+    return jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
 
 
-@router.post("/api/sources/folder", status_code=202)
-def api_folder(request: Request, path: Annotated[str, Form()] = "") -> Response:
+@router.post("/api/sources/folder", status_code=202, tags=["sources"], responses=errors.responses(400, 422))
+def api_folder(settings: SettingsDep, path: Annotated[str, Form()] = "") -> JobStatus:
     """Start the ingest of a folder or file on this computer (form field ``path``)."""
-    settings = get_settings(request)
-    job = jobs.start_ingest(settings, [check_folder(path)], kind="folder")
-    return JSONResponse(job.to_dict(), status_code=202)
+    return jobs.start_ingest(settings, [check_folder(path)], kind="folder")
