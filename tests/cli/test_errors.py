@@ -1,13 +1,15 @@
 """The CLI's one error map: each class of the error hierarchy gets its exit code, and a message is
-printed as written, on one line."""
+printed as written, on one line; and the in-process runner the CLI tests use leaves no trace."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from study_tracker.cli.errors import exit_code
+from study_tracker.config import get_settings
 from study_tracker.errors import (
     ConfigFileError,
     Conflict,
@@ -63,3 +65,11 @@ def test_a_message_is_printed_as_written_on_one_line(tmp_path: Path) -> None:
     out = study(tmp_path / "data", "today", "--group", group)
     assert out.returncode == 2 and not out.stdout
     assert out.stderr == f"Error: --group must be one of swe, ml_specialist, got {group!r}\n"
+
+
+def test_the_in_process_runner_leaves_no_trace(tmp_path: Path) -> None:
+    before = dict(os.environ)
+    out = study(tmp_path / "data", "today", today="2026-12-01", STUDY_LOG_LEVEL="debug")
+    assert out.returncode == 0 and "Tuesday 01 December 2026" in out.stdout
+    assert dict(os.environ) == before  # STUDY_DATA_DIR, COLUMNS and the STUDY_TODAY --today wrote are gone
+    assert get_settings().data_dir != tmp_path / "data"  # the cached settings of the run are dropped
