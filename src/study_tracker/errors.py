@@ -126,6 +126,16 @@ class InvalidQuery(KnowledgeError, InvalidInput):
     status = 422
 
 
+class RedditCollectError(KnowledgeError):
+    """Collecting from Reddit failed: bad arguments, missing or refused app credentials, an unknown
+    subreddit, or Reddit errors that outlasted the retries; the message is meant for the user.
+
+    502 because the usual cause is the remote site; bad arguments never come from the web app.
+    """
+
+    status = 502
+
+
 _FRIENDLY = {
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",

@@ -1,4 +1,4 @@
-"""``study ask`` and ``study eval-qa`` from a shell: bad input exits 2 with a message naming the
+"""``study ask`` and ``study eval-qa`` as a user runs them: bad input exits 2 with a message naming the
 field, and (with the real model on a tiny corpus) answers, sources, JSON, LLM streaming, eval."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``study ingest``, ``study search`` and ``study sources`` from a shell."""
+"""``study ingest``, ``study search`` and ``study sources`` as a user runs them."""
 
 from __future__ import annotations
 

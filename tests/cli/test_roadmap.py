@@ -1,10 +1,10 @@
-"""`study roadmap ...` from a shell: import, show, tick, re-import, and errors naming the file."""
+"""`study roadmap ...`: import, show, tick, re-import, and errors naming the file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_tracker import study
+from tests.cli_helpers import study
 
 SAMPLES = Path(__file__).parents[1] / "roadmaps" / "samples"
 ML = "machine-learning-engineer-roadmap"

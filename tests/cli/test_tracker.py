@@ -1,4 +1,4 @@
-"""The ``study`` command: every command has help, and the tracker flow works from a shell."""
+"""The ``study`` command: every command has help, and the tracker flow works as a user runs it."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert (cmd.help or "").strip(), f"`study {' '.join(path)}` has no help text"
 
 
-def test_tracker_flow_from_the_shell(tmp_path: Path) -> None:
+def test_tracker_flow(tmp_path: Path) -> None:
     data = tmp_path / "data"
     out = study(data, "today", "--group", "ml_specialist")
     assert out.returncode == 0, out.stderr

@@ -1,4 +1,4 @@
-"""The root Typer app and options shared by every command."""
+"""The root Typer app and options shared by every command; its class maps errors to exits."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from study_tracker.cli.errors import StudyGroup
 from study_tracker.config import get_settings
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     help="study-tracker: curricula, spaced-repetition reviews and your own knowledge base.",
     no_args_is_help=True,
     rich_markup_mode="rich",
+    cls=StudyGroup,
 )
 
 

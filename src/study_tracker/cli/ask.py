@@ -3,47 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from study_tracker.cli.app import app
+from study_tracker.cli.output import console, err
 from study_tracker.config import get_settings
-from study_tracker.errors import InvalidQuery, KnowledgeError
 from study_tracker.knowledge.answer.flow import Turn, choose_llm, stream_answer
-from study_tracker.knowledge.answer.llm import LLMNotConfigured
-from study_tracker.knowledge.eval.qa import QADataError, evaluate_qa, load_qa
+from study_tracker.knowledge.eval.qa import evaluate_qa, load_qa
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
-console = Console()
-err = Console(stderr=True)
 EXCERPT_CHARS = 420  # passage text shown per source, around the highlighted span
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Bad input (question, k, --llm without an endpoint, a bad QA file) exits 2; other knowledge
-    errors (no index yet, encoder not ready) exit 1; both print one plain red line."""
-
-    try:
-        yield
-    except KnowledgeError as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}", soft_wrap=True)
-        bad_input = isinstance(exc, InvalidQuery | LLMNotConfigured | QADataError)
-        raise typer.Exit(2 if bad_input else 1) from None
 
 
 def _cited_text(text: str) -> Text:
     """The answer with its [n] markers styled."""
-    import re
-
     out = Text(text)
     for m in re.finditer(r"\[\d+\]", text):
         out.stylize("bold cyan", m.start(), m.end())
@@ -120,29 +100,28 @@ def ask(
     history = [Turn(previous)] if previous and previous.strip() else []
     done: dict[str, Any] = {}
     streamed = False
-    with _errors():
-        config = choose_llm(settings, llm)
-        kb = KnowledgeBase.open(settings)
-        for event in stream_answer(kb, question, k=k, history=history, llm=config, settings=settings):
-            kind = event["type"]
-            if as_json:
-                if kind == "done":
-                    done = event["answer"]
-                continue
-            if kind == "query" and event["rewritten"]:
-                console.print(f"[dim]Follow-up rewritten as:[/] [italic]{escape(event['query'])}[/]")
-            elif kind == "notice":
-                if streamed:
-                    console.print()
-                err.print(f"[yellow]Note:[/] {escape(event['text'])}", soft_wrap=True)
-                streamed = False
-            elif kind == "delta" and config is not None:
-                # LLM pieces are shown as they arrive; the checked answer replaces them at the end
-                # only if it differs (citations dropped or an extractive fallback).
-                console.print(escape(event["text"]), end="", soft_wrap=True, highlight=False)
-                streamed = True
-            elif kind == "done":
+    config = choose_llm(settings, llm)
+    kb = KnowledgeBase.open(settings)
+    for event in stream_answer(kb, question, k=k, history=history, llm=config, settings=settings):
+        kind = event["type"]
+        if as_json:
+            if kind == "done":
                 done = event["answer"]
+            continue
+        if kind == "query" and event["rewritten"]:
+            console.print(f"[dim]Follow-up rewritten as:[/] [italic]{escape(event['query'])}[/]")
+        elif kind == "notice":
+            if streamed:
+                console.print()
+            err.print(f"[yellow]Note:[/] {escape(event['text'])}", soft_wrap=True)
+            streamed = False
+        elif kind == "delta" and config is not None:
+            # LLM pieces are shown as they arrive; the checked answer replaces them at the end
+            # only if it differs (citations dropped or an extractive fallback).
+            console.print(escape(event["text"]), end="", soft_wrap=True, highlight=False)
+            streamed = True
+        elif kind == "done":
+            done = event["answer"]
     if as_json:
         console.print_json(json.dumps(done))
         return
@@ -173,11 +152,10 @@ def eval_qa(
     """Report source hit@1/hit@3 and how often the answer contains an expected phrase."""
 
     settings = get_settings()
-    with _errors():
-        items = load_qa(file)
-        config = choose_llm(settings, llm)
-        kb = KnowledgeBase.open(settings)
-        report = evaluate_qa(kb, items, k=k, llm=config, settings=settings)
+    items = load_qa(file)
+    config = choose_llm(settings, llm)
+    kb = KnowledgeBase.open(settings)
+    report = evaluate_qa(kb, items, k=k, llm=config, settings=settings)
     n = len(report.results)
     table = Table(title=f"QA evaluation: {file.name} ({n} questions, {'LLM' if config else 'extractive'})")
     for col in ("metric", "value", "count"):

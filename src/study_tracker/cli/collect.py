@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from study_tracker.cli.app import app
+from study_tracker.cli.errors import fail, print_error
+from study_tracker.cli.output import console
 from study_tracker.config import Settings, get_settings
-from study_tracker.knowledge.collect.reddit import RedditCollectError, collect_subreddit
+from study_tracker.knowledge.collect.reddit import collect_subreddit
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 
 collect_app = typer.Typer(
@@ -18,12 +19,10 @@ collect_app = typer.Typer(
 )
 app.add_typer(collect_app)
 
-console = Console()
-err = Console(stderr=True)
-
 
 @collect_app.command("reddit")
 def reddit(
+    *,
     subreddit: Annotated[
         str, typer.Option("--subreddit", "-s", help="Subreddit name, e.g. MachineLearning.")
     ],
@@ -61,40 +60,30 @@ def reddit(
     """
 
     settings = get_settings()
-    try:
-        result = collect_subreddit(
-            settings=settings,
-            subreddit=subreddit,
-            limit=limit,
-            out=out,
-            sort=sort,
-            time_filter=time_filter,
-            more_comments=more_comments,
-        )
-    except RedditCollectError as exc:
-        err.print(f"[bold red]Error:[/] {exc}")
-        raise typer.Exit(1) from None
+    result = collect_subreddit(
+        settings=settings,
+        subreddit=subreddit,
+        limit=limit,
+        out=out,
+        sort=sort,
+        time_filter=time_filter,
+        more_comments=more_comments,
+    )
 
     console.print(
         f"Wrote {result.submissions} posts and {result.comments} comments to [bold]{result.path}[/]"
         + (f" ({result.requests_retried} retried after 429/5xx)" if result.requests_retried else "")
     )
     if result.error is not None:
-        err.print(
-            f"[bold red]Error:[/] stopped early: {result.error} The file holds what was fetched before."
-        )
-        raise typer.Exit(1)
+        raise fail(f"stopped early: {result.error} The file holds what was fetched before.")
     if ingest:
         _ingest(result.path, settings)
 
 
 def _ingest(path: Path, settings: Settings) -> None:
     report = ingest_paths([path], settings=settings)
-    skipped = getattr(report, "skipped", [])
-    if skipped:
-        for skipped_path, reason in skipped:
-            err.print(f"[bold red]Error:[/] {skipped_path}: {reason}")
+    if report.skipped:
+        for skipped_path, reason in report.skipped:
+            print_error(f"{skipped_path}: {reason}")
         raise typer.Exit(1)
-    console.print(
-        f"Ingested {path.name}: {getattr(report, 'chunks_total', '?')} chunks in the knowledge base."
-    )
+    console.print(f"Ingested {path.name}: {report.chunks_total} chunks in the knowledge base.")

@@ -7,9 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from study_tracker.cli.app import app
+from study_tracker.cli.output import console
+from study_tracker.errors import InvalidInput
 from study_tracker.knowledge.eval.beir import EvalDataError, evaluate_knowledge_base, load_beir
+from study_tracker.knowledge.ingest.pipeline import IngestReport
 from study_tracker.knowledge.progress import RichProgressBars
 
 
@@ -37,19 +41,14 @@ def eval_command(
 ) -> None:
     """Ingest a BEIR collection into a scratch knowledge base and print nDCG@10, recall@100,
     MRR@10 and query latency (p50/p95/p99) per search mode."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
     wanted = [m.strip() for m in modes.split(",") if m.strip()]
     bad = [m for m in wanted if m not in {"dense", "bm25", "hybrid"}]
     if bad or not wanted:
         raise typer.BadParameter(f"--modes takes dense, bm25, hybrid; got {modes!r}.")
     try:
         collection = load_beir(folder, split=split, qrels_path=qrels)
-    except EvalDataError as e:
-        console.print(f"[red]{e}[/red]", soft_wrap=True)
-        raise typer.Exit(2) from None
+    except EvalDataError as e:  # a ValueError of the evaluation module: the folder is the user's input
+        raise InvalidInput(str(e)) from None
     console.print(
         f"{collection.name} ({collection.split}): {len(collection.corpus):,} documents, "
         f"{len(collection.queries):,} judged queries"
@@ -59,6 +58,7 @@ def eval_command(
         results, report = evaluate_knowledge_base(
             collection, workdir=workdir or Path(tmp), modes=wanted, k=k, progress=RichProgressBars()
         )
+    assert isinstance(report, IngestReport)  # typed ``object`` by the evaluation module
     console.print(
         f"ingest: {report.chunks_total:,} chunks, {report.embedded:,} embedded, "
         f"{report.embedded_from_cache:,} from cache, {report.seconds:.1f}s"

@@ -7,44 +7,26 @@ commands start fast.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from study_tracker.cli.app import app
-from study_tracker.config import get_settings
-from study_tracker.errors import InvalidQuery, KnowledgeError
+from study_tracker.cli.output import console, err
+from study_tracker.config import Settings, get_settings
 from study_tracker.knowledge.embed.base import resolve_model
 from study_tracker.knowledge.embed.onnx import OnnxEncoder
-from study_tracker.knowledge.ingest.pipeline import ingest_paths
+from study_tracker.knowledge.ingest.pipeline import IngestReport, ingest_paths
 from study_tracker.knowledge.ingest.sources import list_sources, remove_sources
 from study_tracker.knowledge.progress import Progress, RichProgressBars
 from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase
 
-console = Console()
-err = Console(stderr=True)
 
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Knowledge errors become one red line and a non-zero exit."""
-
-    try:
-        yield
-    except KnowledgeError as exc:
-        err.print(f"[bold red]Error:[/] {escape(str(exc))}")
-        raise typer.Exit(2 if isinstance(exc, InvalidQuery) else 1) from None
-
-
-def _report_table(report) -> None:
-    from rich.text import Text
-
+def _report_table(report: IngestReport) -> None:
     if report.up_to_date:
         console.print(
             f"[green]Up to date[/]: {report.files_unchanged} file(s) unchanged, "
@@ -71,7 +53,7 @@ def _report_table(report) -> None:
         console.print(table)
 
 
-def _export_query_encoder(settings) -> None:  # type: ignore[no-untyped-def]
+def _export_query_encoder(settings: Settings) -> None:
     """Export the ONNX query encoder now, while the model is loaded: the web server never exports
     it itself (that would load torch into it), so a search right after this ingest works."""
     if settings.knowledge_query_backend != "onnx":
@@ -108,19 +90,17 @@ def ingest(
     re-ingested folder are removed. Files that cannot be read are listed with the reason.
     """
 
-    with _errors():
-        report = ingest_paths(
-            paths,
-            settings=get_settings(),
-            text_field=text_field,
-            id_field=id_field,
-            title_field=title_field,
-            rebuild=rebuild,
-            progress=Progress() if quiet else RichProgressBars(err),
-        )
+    report = ingest_paths(
+        paths,
+        settings=get_settings(),
+        text_field=text_field,
+        id_field=id_field,
+        title_field=title_field,
+        rebuild=rebuild,
+        progress=Progress() if quiet else RichProgressBars(err),
+    )
     _report_table(report)
-    with _errors():
-        _export_query_encoder(get_settings())
+    _export_query_encoder(get_settings())
     missing = [p for p, why in report.skipped if why == "no such file or folder"]
     if missing and len(missing) == len(paths):
         raise typer.Exit(1)
@@ -129,6 +109,7 @@ def ingest(
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for, in your own words.")],
+    *,
     mode: Annotated[str, typer.Option("--mode", "-m", help="hybrid (default), dense or bm25.")] = "hybrid",
     k: Annotated[int, typer.Option("--k", "-k", help="Number of results.", min=1)] = 10,
     source: Annotated[
@@ -150,11 +131,8 @@ def search(
 ) -> None:
     """Search the knowledge base and print the best passages."""
 
-    with _errors():
-        kb = KnowledgeBase.open(get_settings())
-        hits = kb.search(
-            query, mode=mode, k=k, filters=Filters(source=source, kind=kind, pain_point=pain_points)
-        )
+    kb = KnowledgeBase.open(get_settings())
+    hits = kb.search(query, mode=mode, k=k, filters=Filters(source=source, kind=kind, pain_point=pain_points))
     if as_json:
         console.print_json(json.dumps([h.to_dict() for h in hits]))
         return
@@ -218,10 +196,9 @@ def sources_remove(
 ) -> None:
     """Remove sources (and everything ingested under them) from the knowledge base."""
 
-    with _errors():
-        report = remove_sources(
-            paths, settings=get_settings(), progress=Progress() if quiet else RichProgressBars(err)
-        )
+    report = remove_sources(
+        paths, settings=get_settings(), progress=Progress() if quiet else RichProgressBars(err)
+    )
     console.print(
         f"Removed {report.files_removed} file(s); {report.chunks_indexed} chunk(s) remain in the index."
     )

@@ -3,6 +3,7 @@ the start date, remove."""
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,9 +13,12 @@ from rich.table import Table
 
 from study_tracker import clock
 from study_tracker.cli.app import app
-from study_tracker.cli.tracker import console, err, fail, store
-from study_tracker.errors import KnowledgeError, StudyError
+from study_tracker.cli.errors import fail, naming
+from study_tracker.cli.output import console, err
+from study_tracker.cli.tracker import store
+from study_tracker.errors import InvalidInput, KnowledgeError
 from study_tracker.roadmaps import library, service
+from study_tracker.roadmaps.views import RoadmapView
 
 roadmap_app = typer.Typer(
     help="Import Markdown roadmaps (phases, milestones, checklists) and follow your progress.",
@@ -53,13 +57,13 @@ def import_cmd(
         try:
             start_date = date.fromisoformat(start)
         except ValueError:
-            raise fail(f"--start must be a date like 2026-01-31, got {start!r}", 2) from None
+            raise InvalidInput(f"--start must be a date like 2026-01-31, got {start!r}") from None
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise fail(f"{file}: cannot read ({exc.strerror or exc})", 2) from None
+        raise InvalidInput(f"{file}: cannot read ({exc.strerror or exc})") from None
     with store() as (session, settings):
-        try:
+        with naming(file):
             text = service.decode_upload(data, name=str(file))
             result = service.import_roadmap(
                 session=session,
@@ -70,8 +74,6 @@ def import_cmd(
                 now=clock.now(settings),
                 zone=clock.local_zone(settings),
             )
-        except StudyError as exc:
-            raise fail(f"{file}: {exc.message}", 2) from None
         view = service.roadmap_view(session=session, slug=result.slug, today=clock.today(settings))
     verb = "Imported" if result.created else ("Unchanged" if result.unchanged else "Updated")
     console.print(
@@ -96,7 +98,7 @@ def import_cmd(
             console.print(f"  Added to the knowledge base ({report.chunks_total} passages indexed): {path}")
 
 
-def _print_topics(view) -> None:  # type: ignore[no-untyped-def]
+def _print_topics(view: RoadmapView) -> None:
     if view.topics:
         table = Table("topic", "dates", "state", "items", title="Topics", title_justify="left")
         for t in view.topics:
@@ -209,7 +211,7 @@ def start_cmd(
     try:
         start_date = date.fromisoformat(start)
     except ValueError:
-        raise fail(f"start_date: must be a date like 2026-01-31, got {start!r}", 2) from None
+        raise InvalidInput.field("start_date", f"must be a date like 2026-01-31, got {start!r}") from None
     with store() as (session, settings):
         service.set_start_date(session=session, slug=slug, start_date=start_date, now=clock.now(settings))
         view = service.roadmap_view(session=session, slug=slug, today=clock.today(settings))
@@ -226,15 +228,13 @@ def remove_cmd(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Remove a roadmap with all its progress, and its document from the knowledge base."""
-    import sys
-
     with store() as (session, settings):
         title = service.roadmap_view(session=session, slug=slug, today=clock.today(settings)).title
     if not yes:
         if not sys.stdin.isatty():
-            raise fail(f"not removing {slug}: confirm with --yes (stdin is not a terminal to ask on)", 2)
+            raise InvalidInput(f"not removing {slug}: confirm with --yes (stdin is not a terminal to ask on)")
         if not typer.confirm(f"Remove {title} ({slug}) and all its progress? This cannot be undone"):
-            raise fail("nothing removed", 1)
+            raise fail("nothing removed")
     with store() as (session, settings):
         service.delete_roadmap(session=session, slug=slug)
     console.print(f"[green]✓[/] Removed {title} ({slug}) with its progress.")

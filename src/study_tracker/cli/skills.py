@@ -13,12 +13,16 @@ from rich.table import Table
 
 from study_tracker import clock
 from study_tracker.cli.app import app
-from study_tracker.cli.tracker import _groups, console, err, fail, store
+from study_tracker.cli.errors import fail
+from study_tracker.cli.output import console, err
+from study_tracker.cli.tracker import chosen_groups, store
 from study_tracker.coach import drills
 from study_tracker.coach import report as reports
 from study_tracker.coach.what_next import passages_for, what_next
+from study_tracker.config import Settings
 from study_tracker.content.careers import get_path, load_paths
 from study_tracker.content.curriculum import load_skills
+from study_tracker.errors import InvalidInput
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import get_goal, set_goal
@@ -48,9 +52,14 @@ def path_show(
 
     with store() as (session, settings):
         goal = get_goal(session)
-        if name is None and goal is None:
-            raise fail("no goal chosen: give a path name (see `study path list`) or `study path set NAME`", 2)
-        path = get_path(name) if name else goal.path  # type: ignore[union-attr]
+        if name:
+            path = get_path(name)
+        elif goal is not None:
+            path = goal.path
+        else:
+            raise InvalidInput(
+                "no goal chosen: give a path name (see `study path list`) or `study path set NAME`"
+            )
         scores = skill_mastery(session, now=clock.now(settings), zone=clock.local_zone(settings))
         names = load_skills()
         console.rule(f"{path.title}")
@@ -102,7 +111,7 @@ def next_cmd(
 ) -> None:
     """What to study next, and why: reviews, next topics, then your weakest skill."""
 
-    groups = _groups(group)
+    groups = chosen_groups(group)
     with store() as (session, settings):
         plan = what_next(session, now=clock.now(settings), zone=clock.local_zone(settings), groups=groups)
         kb = None  # opened once, on the first suggestion that needs passages
@@ -128,7 +137,7 @@ def next_cmd(
             console.print(f"[dim]{note}[/]")
 
 
-def _open_kb(settings):  # type: ignore[no-untyped-def]
+def _open_kb(settings: Settings) -> KnowledgeBase | None:
     try:
         return KnowledgeBase.open(settings, export=False)
     except Exception:  # noqa: BLE001  (passages_for reports the knowledge base as unavailable)
@@ -262,9 +271,9 @@ def report(
     """A progress report for a mentor: streaks, completion, retention, skills, drills, milestones."""
 
     if format_ not in reports.FORMATS:
-        raise fail(f"--format must be one of {', '.join(reports.FORMATS)}, got {format_!r}", 2)
+        raise InvalidInput(f"--format must be one of {', '.join(reports.FORMATS)}, got {format_!r}")
     if output is not None and output.is_dir():
-        raise fail(f"--output {output} is a folder: give a file name", 2)
+        raise InvalidInput(f"--output {output} is a folder: give a file name")
     with store() as (session, settings):
         built = reports.build_report(session, now=clock.now(settings), zone=clock.local_zone(settings))
         text = reports.export(built, format_)
@@ -277,5 +286,5 @@ def report(
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, output)  # never leave a half-written report behind
     except OSError as exc:
-        raise fail(f"--output {output}: {exc.strerror or exc}", 1) from None
+        raise fail(f"--output {output}: {exc.strerror or exc}") from None
     console.print(f"Wrote {output} ({format_}).")

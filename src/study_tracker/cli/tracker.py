@@ -10,49 +10,48 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
 from study_tracker.cli.app import app
+from study_tracker.cli.errors import naming
+from study_tracker.cli.output import console
 from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
-from study_tracker.errors import StudyError
+from study_tracker.errors import Conflict, InvalidInput
 from study_tracker.tracker import service, settings_store, stats, transfer
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
-
-console = Console()
-err = Console(stderr=True)
 
 RATINGS = {r.name: r for r in Recall}
 GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="swe or ml_specialist (default: both).")]
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]Error:[/] {message}")
-    return typer.Exit(code)
-
-
 @contextmanager
 def store() -> Iterator[tuple[Session, Settings]]:
-    """Prepare the data folder, open a session, and turn domain errors into a message + exit code."""
+    """Prepare the data folder and open a session, committed when the block ends without an error.
+
+    Raises:
+        ConfigFileError: a hand-edited config.json cannot be used (nothing is changed then).
+    """
     settings = get_settings()
-    try:
-        prepare(settings)
-        with session_scope(settings.db_url) as session:
-            yield session, settings
-    except StudyError as exc:
-        raise fail(exc.message, 2 if exc.status in (400, 422) else 1) from None
+    prepare(settings)
+    with session_scope(settings.db_url) as session:
+        yield session, settings
 
 
-def _groups(group: str | None) -> list[str]:
+def chosen_groups(group: str | None) -> list[str]:
+    """The groups a ``--group`` option names: all of them when it is not given.
+
+    Raises:
+        InvalidInput: ``group`` is not a known group.
+    """
     if group is None:
         return list(GROUPS)
     if group not in GROUPS:
-        raise fail(f"--group must be one of {', '.join(GROUPS)}, got {group!r}", 2)
+        raise InvalidInput(f"--group must be one of {', '.join(GROUPS)}, got {group!r}")
     return [group]
 
 
@@ -72,10 +71,7 @@ def serve(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
-    try:
-        prepare(settings)  # fail here, with a clear message, before the server starts
-    except StudyError as exc:
-        raise fail(exc.message, 2) from None
+    prepare(settings)  # fail here, with a clear message, before the server starts
     console.print(
         f"study-tracker on [bold]http://{host or settings.host}:{port or settings.port}[/] (data: {settings.data_dir})"
     )
@@ -94,7 +90,7 @@ def today(group: GroupOpt = None) -> None:
     """Show today's reviews and topics."""
     with store() as (session, settings):
         day = clock.today(settings)
-        for g in _groups(group):
+        for g in chosen_groups(group):
             view = service.today_view(session, group=g, today=day)
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title} · {day:%A %d %B %Y}")
             if view.reviews:
@@ -174,7 +170,7 @@ def review(
     with store() as (session, settings):
         day = clock.today(settings)
         if completion_id is None:
-            for g in _groups(group):
+            for g in chosen_groups(group):
                 table = Table(
                     "id",
                     "review",
@@ -202,7 +198,7 @@ def review(
         if rating is None:
             return
         if rating.lower() not in RATINGS:
-            raise fail(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}", 2)
+            raise InvalidInput(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}")
         log = service.log_review(
             session=session,
             completion_id=completion_id,
@@ -234,7 +230,7 @@ def history(
     with store() as (session, settings):
         day = clock.today(settings)
         titles = {s: t.title for s, t in load_tracks().items()}
-        for g in _groups(group):
+        for g in chosen_groups(group):
             h = stats.history(session, group=g, today=day, recent_days=days)
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title}")
             retention = f"{h.retention:.0%}" if h.retention is not None else "–"
@@ -279,7 +275,7 @@ def config_show(ctx: typer.Context, group: GroupOpt = None) -> None:
     if ctx.invoked_subcommand:
         return
     with store() as (session, settings):
-        for g in _groups(group):
+        for g in chosen_groups(group):
             cfg = settings_store.get_config(session, g)
             console.print_json(json.dumps(cfg.model_dump(mode="json")))
             console.print(f"[dim]{settings_store.config_path(settings.data_dir, g)}[/]")
@@ -287,6 +283,7 @@ def config_show(ctx: typer.Context, group: GroupOpt = None) -> None:
 
 @config_app.command("set")
 def config_set(
+    *,
     track: Annotated[
         str | None, typer.Option(help="Track slug whose start date / acceleration to change.")
     ] = None,
@@ -302,7 +299,7 @@ def config_set(
         if track:
             group = service.get_track(track).group
         if group is None:
-            raise fail("name a --track or a --group", 2)
+            raise InvalidInput("name a --track or a --group")
         current = settings_store.get_config(session, group).model_dump(mode="json")
         if track:
             entry = current["tracks"].setdefault(track, {})
@@ -344,15 +341,13 @@ def import_cmd(
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"{file}: cannot read ({exc})", 2) from None
+        raise InvalidInput(f"{file}: cannot read ({exc})") from None
     with store() as (session, settings):
-        try:
+        with naming(file):
             document = transfer.parse_export(text, source=str(file))
-        except StudyError as exc:
-            raise fail(f"{file}: {exc.message}", 2) from None
         if transfer.has_history(session) and not replace:
-            raise fail(
-                "the database already holds history: run `study backup`, then import with --replace", 1
+            raise Conflict(
+                "the database already holds history: run `study backup`, then import with --replace"
             )
         counts = transfer.import_data(session, document)
         zone = clock.local_zone(settings)

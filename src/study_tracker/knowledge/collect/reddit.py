@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from study_tracker.config import Settings
+from study_tracker.errors import RedditCollectError
 
 if TYPE_CHECKING:
     import praw
@@ -41,10 +42,6 @@ TIME_FILTERS: tuple[str, ...] = ("all", "day", "hour", "month", "week", "year")
 _MAX_WAIT_SECONDS = 600.0
 
 T = TypeVar("T")
-
-
-class RedditCollectError(Exception):
-    """Collection failed; the message is meant for the user."""
 
 
 class MissingRedditCredentials(RedditCollectError):
