@@ -103,6 +103,7 @@ class _Card(NamedTuple):
 
 def _make_card(
     ref: int,
+    *,
     track: str,
     day: int,
     skills: tuple[str, ...],
@@ -113,7 +114,18 @@ def _make_card(
 ) -> _Card:
     elapsed = (now - card.last_review).days if card.last_review is not None else None
     return _Card(
-        card, reviews, elapsed, card_evidence(ref, track, day, skills, today, card_recall(card, now), reviews)
+        card,
+        reviews,
+        elapsed,
+        card_evidence(
+            ref,
+            track=track,
+            day=day,
+            skills=skills,
+            today=today,
+            recall=card_recall(card, now),
+            reviews=reviews,
+        ),
     )
 
 
@@ -158,7 +170,16 @@ class _Reader:
         from fsrs import Card
 
         _, slug, day, skills = info
-        return _make_card(cid, slug, day, skills, Card.from_dict(state), reviews, self.today, self.now)
+        return _make_card(
+            cid,
+            track=slug,
+            day=day,
+            skills=skills,
+            card=Card.from_dict(state),
+            reviews=reviews,
+            today=self.today,
+            now=self.now,
+        )
 
 
 def _completion_rows(session: Session, *, after: int, upto: int, undone_upto: int) -> Any:
@@ -366,7 +387,16 @@ def _extend(session: Session, prev: _Log, fp: _Fingerprint, *, now: datetime) ->
                 and (now - card.card.last_review).days != card.elapsed
             ):
                 _, slug, day, skills = completions[cid]
-                cards[cid] = _make_card(cid, slug, day, skills, card.card, card.reviews, prev.today, now)
+                cards[cid] = _make_card(
+                    cid,
+                    track=slug,
+                    day=day,
+                    skills=skills,
+                    card=card.card,
+                    reviews=card.reviews,
+                    today=prev.today,
+                    now=now,
+                )
                 replaced[skills].add(cid)
                 added[skills].append(cards[cid].evidence)
     if not added:

@@ -200,11 +200,20 @@ def memory_evidence(
     reviews: int,
 ) -> Evidence:
     """One FSRS card (its completion plus ``reviews`` reviews) as evidence dated today."""
-    return card_evidence(ref, track, day, tuple(skills), today, retrievability(state, now), reviews)
+    return card_evidence(
+        ref,
+        track=track,
+        day=day,
+        skills=tuple(skills),
+        today=today,
+        recall=retrievability(state, now),
+        reviews=reviews,
+    )
 
 
 def card_evidence(
     ref: int,
+    *,
     track: str,
     day: int,
     skills: tuple[str, ...],
