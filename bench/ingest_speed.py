@@ -32,7 +32,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from study_tracker.config import Settings  # noqa: E402
 from study_tracker.knowledge.embed.base import resolve_model  # noqa: E402
 from study_tracker.knowledge.embed.torch import TorchEncoder
-from study_tracker.knowledge.index.store import KnowledgeStore, connect_catalog  # noqa: E402
+from study_tracker.knowledge.index.catalog import connect_catalog  # noqa: E402
+from study_tracker.knowledge.index.store import KnowledgeStore  # noqa: E402
 from study_tracker.knowledge.ingest.pipeline import ingest_paths  # noqa: E402
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase  # noqa: E402
 

@@ -13,7 +13,7 @@ import statistics
 from pathlib import Path
 
 from study_tracker.config import get_settings
-from study_tracker.knowledge.answer.flow import _dense_cosines
+from study_tracker.knowledge.answer.flow import retrieve_passages
 from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 
@@ -30,7 +30,7 @@ def main() -> None:
     ]
     scored = {True: [], False: []}
     for r in rows:
-        best = max(_dense_cosines(kb, r["question"]).values(), default=-1.0)
+        best = max(retrieve_passages(kb, r["question"], settings.ask_k)[1].values(), default=-1.0)
         scored[r["relevant"]].append((best, r["question"]))
     for relevant, label in ((True, "on-topic"), (False, "off-topic")):
         values = sorted(s for s, _ in scored[relevant])

@@ -1,8 +1,8 @@
 """Latency of extractive answers on the bundled guides (real model, warm), in-process.
 
 Runs every question of bench/qa/calibration.jsonl and bench/qa/guides_qa.jsonl ``--rounds`` times
-and prints the p50/p95 of the whole answer and of its steps (hybrid search; the dense cosines used
-as the relevance signal; splitting and scoring the sentences). Usage:
+and prints the p50/p95 of the whole answer and of its steps (hybrid search with the dense cosines
+used as the relevance signal, from one query embedding; splitting and scoring the sentences). Usage:
 ``STUDY_DATA_DIR=/tmp/x .venv/bin/python bench/qa/latency.py [--rounds 3]``
 """
 
@@ -47,26 +47,23 @@ def main() -> None:
     ]
     for q in questions[:5]:
         ask.answer_question(kb, q, settings=settings)  # warm caches (stemmer, tokenizer)
-    steps: dict[str, list[float]] = {"answer": [], "search": [], "dense cosines": [], "sentences": []}
+    steps: dict[str, list[float]] = {"answer": [], "search + cosines": [], "sentences": []}
     for _ in range(args.rounds):
         for q in questions:
             t = time.perf_counter()
             ask.answer_question(kb, q, settings=settings)
             steps["answer"].append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
-            hits = kb.search(q, k=settings.ask_k)
-            steps["search"].append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            cos = ask._dense_cosines(kb, q)
-            steps["dense cosines"].append((time.perf_counter() - t) * 1000)
+            hits, cos = ask.retrieve_passages(kb, q, settings.ask_k)
+            steps["search + cosines"].append((time.perf_counter() - t) * 1000)
             t = time.perf_counter()
             cands = ask._candidates(hits)
-            ask._score(kb, q, hits, cands, cos)
+            ask._score(q, hits, cands, cos)
             ask._select(cands)
             steps["sentences"].append((time.perf_counter() - t) * 1000)
     print(f"{len(questions)} questions x {args.rounds} rounds, k={settings.ask_k}")
     for name, ms in steps.items():
-        print(f"{name:14} p50 {pct(ms, 50):6.1f} ms   p95 {pct(ms, 95):6.1f} ms")
+        print(f"{name:16} p50 {pct(ms, 50):6.1f} ms   p95 {pct(ms, 95):6.1f} ms")
 
 
 if __name__ == "__main__":

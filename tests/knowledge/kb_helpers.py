@@ -47,6 +47,19 @@ class WordHashEncoder:
         return sum(self.calls)
 
 
+class CountingEncoder:
+    """Wraps an encoder and counts its ``encode`` calls (how often a flow embeds its query)."""
+
+    def __init__(self, inner: WordHashEncoder) -> None:
+        self.inner = inner
+        self.dim = inner.dim
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        return self.inner.encode(texts)
+
+
 def make_pdf(pages: Sequence[str]) -> bytes:
     """A minimal valid PDF with one text line per page (Helvetica), built by hand."""
     objects: list[bytes] = []

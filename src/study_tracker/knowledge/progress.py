@@ -15,6 +15,7 @@ from rich.progress import (
     MofNCompleteColumn,
     ProgressColumn,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -25,15 +26,15 @@ from rich.text import Text
 class Step:
     """One running step: ``advance(n)`` as work is done."""
 
-    def __init__(self, bar: RichProgress | None = None, task: int | None = None) -> None:
+    def __init__(self, bar: RichProgress | None = None, task: TaskID | None = None) -> None:
         self._bar, self._task = bar, task
 
     def advance(self, n: float = 1) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.advance(self._task, n)
 
     def describe(self, text: str) -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:
             self._bar.update(self._task, description=text)
 
 

@@ -23,7 +23,7 @@ from study_tracker.knowledge.answer.flow import (
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from tests.knowledge.answer_helpers import answer_kb
-from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
+from tests.knowledge.kb_helpers import CountingEncoder, WordHashEncoder, kb_settings
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +75,22 @@ def test_nothing_relevant_is_said_plainly(kb_env, question: str) -> None:
     a = answer_question(kb, question, settings=s)
     assert a.mode == "none" and a.text == NOTHING_RELEVANT and a.sources == ()
     assert a.best_score is not None and a.best_score < s.ask_min_score
+
+
+@pytest.mark.parametrize(
+    ("question", "mode"),
+    [("why does dropout reduce overfitting?", "extractive"), ("what is the capital of France?", "none")],
+)
+def test_one_answer_embeds_the_question_once(kb_env, question: str, mode: str) -> None:
+    s, _, _ = kb_env
+    counting = CountingEncoder(WordHashEncoder())
+    kb = KnowledgeBase.open(s, encoder=counting)
+    a = answer_question(kb, question, settings=s)
+    assert a.mode == mode
+    assert counting.calls == 1  # hybrid search and the relevance signal share one embedding
+    # The relevance signal is still the best dense cosine of the question's nearest passages.
+    best = max(kb.retrieve([question], mode="dense", k=50)[0].values())
+    assert a.best_score == round(best, 4)
 
 
 def test_threshold_is_the_setting(kb_env) -> None:

@@ -13,9 +13,17 @@ from pathlib import Path
 import pytest
 
 from study_tracker.errors import IndexMismatch, IngestBusy, InvalidQuery, SourceNotFound
+from study_tracker.knowledge.embed.base import packaged_model_path, resolve_model
+from study_tracker.knowledge.index.catalog import connect_catalog
 from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
-from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed, list_sources, remove_sources
+from study_tracker.knowledge.ingest.sources import (
+    bundled_guides_path,
+    ensure_bundled_indexed,
+    list_sources,
+    remove_sources,
+)
+from study_tracker.knowledge.ingest.stages import section_texts
 from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase
 from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings, make_pdf
 
@@ -284,8 +292,6 @@ def test_a_second_ingest_waits_or_fails_fast(tmp_path: Path, corpus: Path) -> No
 
 
 def test_ensure_bundled_indexed(tmp_path: Path) -> None:
-    from study_tracker.knowledge.ingest.sources import bundled_guides_path
-
     assert any(bundled_guides_path().glob("*.md"))
     s = kb_settings(tmp_path)
     report = ensure_bundled_indexed(s, encoder=WordHashEncoder())
@@ -295,8 +301,6 @@ def test_ensure_bundled_indexed(tmp_path: Path) -> None:
 
 
 def test_another_embedding_model_forces_a_rebuild(tmp_path: Path, corpus: Path) -> None:
-    from study_tracker.knowledge.embed.base import packaged_model_path, resolve_model
-
     s = kb_settings(tmp_path)
     ingest([corpus], s)
     other = tmp_path / "other-model"
@@ -342,9 +346,6 @@ def test_hybrid_feedback_pulls_up_chunks_like_the_top_results(tmp_path: Path, me
 
 
 def test_every_section_is_indexed_whole_with_its_heading_once(tmp_path: Path, corpus: Path) -> None:
-    from study_tracker.knowledge.index.store import connect_catalog
-    from study_tracker.knowledge.ingest.pipeline import _section_texts
-
     long_md = corpus / "long.md"
     long_md.write_text(
         "# Queues\n\n## Backpressure\n\n"
@@ -360,7 +361,7 @@ def test_every_section_is_indexed_whole_with_its_heading_once(tmp_path: Path, co
     ).fetchone()[0]
     long_chunks = db.execute("SELECT count(*) FROM chunks WHERE heading = ?", ('["Queues", "Backpressure"]',))
     assert long_chunks.fetchone()[0] > 3  # the section is cut into several chunks...
-    texts = _section_texts(db)
+    texts = section_texts(db)
     db.close()
     assert gen.meta()["counts"]["sections"] == len(texts) == n_sections
     long_text = next(t for t in texts if "Backpressure" in t)

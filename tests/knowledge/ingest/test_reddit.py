@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from study_tracker.knowledge.index.store import KnowledgeStore, connect_catalog
+from study_tracker.knowledge.index.catalog import connect_catalog
+from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.ingest import painpoints  # noqa: E402
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase

@@ -13,7 +13,7 @@ import pytest
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search import fusion
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
-from tests.knowledge.kb_helpers import WordHashEncoder, kb_settings
+from tests.knowledge.kb_helpers import CountingEncoder, WordHashEncoder, kb_settings
 
 SENTENCES = [
     "Raft elects a leader with randomized election timeouts and replicates a log.",
@@ -130,3 +130,22 @@ def test_section_bm25_credits_a_section_whose_chunks_share_the_query_terms_out(t
             best.setdefault(h.source.rsplit("/", 1)[-1], h.score)
         margin[section_bm25] = best["split.md"] - best["single.md"]
     assert margin[True] > margin[False] + 0.02
+
+
+@pytest.mark.parametrize("candidates", [300, 4])  # 4: the dense list is searched deeper than fusion uses
+def test_search_with_dense_is_search_plus_the_dense_candidates_from_one_embedding(
+    tmp_path: Path, corpus: Path, candidates: int
+) -> None:
+    s = kb_settings(tmp_path, fusion_candidates=candidates)
+    report = ingest_paths([corpus], settings=s, encoder=WordHashEncoder())
+    assert report.chunks_indexed > 10
+    counting = CountingEncoder(WordHashEncoder())
+    kb = KnowledgeBase.open(s, encoder=counting)
+    hits, dense = kb.search_with_dense(QUERY, k=3, dense_k=10)
+    assert counting.calls == 1
+    assert hits == kb.search(QUERY, k=3)
+    assert dense == kb.retrieve([QUERY], mode="dense", k=10)[0] and len(dense) == 10
+    assert list(dense.values()) == sorted(dense.values(), reverse=True)
+    calls = counting.calls
+    hits, dense = kb.search_with_dense(QUERY, mode="bm25", k=3)
+    assert counting.calls == calls and dense == {} and hits == kb.search(QUERY, mode="bm25", k=3)

@@ -261,13 +261,15 @@ def _sources(
     )
 
 
-def _dense_cosines(kb: KnowledgeBase, query: str) -> dict[str, float]:
-    """Dense cosines (inner products of normalised vectors) of the question's nearest passages.
+def retrieve_passages(kb: KnowledgeBase, query: str, k: int) -> tuple[list[SearchHit], dict[str, float]]:
+    """The ``k`` passages to answer from (hybrid search) and the dense cosines (inner products of
+    normalised vectors) of the question's ``DENSE_DEPTH`` nearest passages, from one embedding of
+    the question.
 
-    The best one is the relevance signal: fused hybrid scores are min-max normalised per query,
+    The best cosine is the relevance signal: fused hybrid scores are min-max normalised per query,
     so the top hit always scores about the same and cannot tell "relevant" from "closest of nothing".
     """
-    return kb.retrieve([query], mode="dense", k=DENSE_DEPTH)[0]
+    return kb.search_with_dense(query, mode="hybrid", k=k, dense_k=DENSE_DEPTH)
 
 
 # --- LLM answers ---
@@ -405,15 +407,17 @@ def _run(
             "The knowledge base has no documents yet: add some with `study ingest PATH` "
             "(the server indexes the bundled study guides when it starts)."
         )
-    hits = kb.search(query, mode="hybrid", k=k)
-    cosines = _dense_cosines(kb, query) if hits else {}
+    hits, cosines = retrieve_passages(kb, query, k)
+    if not hits:
+        cosines = {}
     best = max(cosines.values(), default=-1.0)
+    asked = _Asked(question=q, query=query, rewritten=rewritten, notices=notices, best=best)
     if not hits or best < s.ask_min_score:
         yield {"type": "sources", "sources": []}
         for text in notices:
             yield {"type": "notice", "text": text}
         yield {"type": "delta", "text": NOTHING_RELEVANT}
-        yield _done(q, query, rewritten, NOTHING_RELEVANT, (), "none", notices, (), best)
+        yield asked.done(NOTHING_RELEVANT, (), "none")
         return
 
     cands = _candidates(hits)
@@ -433,7 +437,7 @@ def _run(
         for text in notices:
             yield {"type": "notice", "text": text}
         yield {"type": "delta", "text": extractive}
-        yield _done(q, query, rewritten, extractive, sources, "extractive", notices, (), best)
+        yield asked.done(extractive, sources, "extractive")
         return
 
     pieces: list[str] = []
@@ -448,7 +452,7 @@ def _run(
         notices.append(f"{exc} Showing the extractive answer instead.")
         yield {"type": "notice", "text": notices[-1]}
         yield {"type": "delta", "text": extractive}
-        yield _done(q, query, rewritten, extractive, sources, "extractive", notices, (), best)
+        yield asked.done(extractive, sources, "extractive")
         return
 
     text, cited, dropped = check_citations(reply, len(hits))
@@ -461,29 +465,32 @@ def _run(
     for c in sorted(cands, key=lambda c: -c.score):
         best_of.setdefault(c.n, c.span)
     llm_spans = {n: spans.get(n) or ([best_of[n]] if n in best_of else []) for n in cited}
-    yield _done(q, query, rewritten, text, _sources(hits, llm_spans, cited), "llm", notices, dropped, best)
+    yield asked.done(text, _sources(hits, llm_spans, cited), "llm", dropped=dropped)
 
 
-def _done(
-    question: str,
-    query: str,
-    rewritten: bool,
-    text: str,
-    sources: tuple[Source, ...],
-    mode: Mode,
-    notices: list[str],
-    dropped: tuple[int, ...],
-    best: float,
-) -> AnswerEvent:
-    answer = Answer(
-        question=question,
-        query=query,
-        rewritten=rewritten,
-        text=text,
-        sources=sources,
-        mode=mode,
-        notice=" ".join(notices) or None,
-        dropped_citations=dropped,
-        best_score=round(best, 4),
-    )
-    return {"type": "done", "answer": answer}
+@dataclass
+class _Asked:
+    """What the flow knows about the question by the time it answers (the ``done`` event's frame)."""
+
+    question: str
+    query: str
+    rewritten: bool
+    notices: list[str]  # appended to as the flow goes; joined into the answer's notice
+    best: float  # the best dense cosine
+
+    def done(
+        self, text: str, sources: tuple[Source, ...], mode: Mode, *, dropped: tuple[int, ...] = ()
+    ) -> AnswerEvent:
+        """The ``done`` event with the final answer."""
+        answer = Answer(
+            question=self.question,
+            query=self.query,
+            rewritten=self.rewritten,
+            text=text,
+            sources=sources,
+            mode=mode,
+            notice=" ".join(self.notices) or None,
+            dropped_citations=dropped,
+            best_score=round(self.best, 4),
+        )
+        return {"type": "done", "answer": answer}

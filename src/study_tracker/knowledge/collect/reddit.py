@@ -14,6 +14,7 @@ before children; ``study_tracker.knowledge.ingest.pipeline`` reads it as a Reddi
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -218,8 +219,8 @@ def iter_subreddit(
         if submission is None:
             return
         yield submission_record(submission)
-        forest = backoff(f"comments of {submission.id}", lambda s=submission: s.comments)
-        backoff(f"more comments of {submission.id}", lambda f=forest: f.replace_more(limit=expand))
+        forest = backoff(f"comments of {submission.id}", functools.partial(getattr, submission, "comments"))
+        backoff(f"more comments of {submission.id}", functools.partial(forest.replace_more, limit=expand))
         for comment in forest.list():
             if not isinstance(comment, MoreComments):
                 yield comment_record(comment)
@@ -230,13 +231,15 @@ def _describe(exc: Exception, subreddit: str, settings: Settings) -> str:
 
     response = getattr(exc, "response", None)
     token_failed = response is not None and response.url.split("?")[0].endswith("/api/v1/access_token")
-    if isinstance(exc, pe.OAuthException) or (token_failed and response.status_code in (400, 401, 403)):
+    if isinstance(exc, pe.OAuthException) or (
+        response is not None and token_failed and response.status_code in (400, 401, 403)
+    ):
         status = f" ({response.status_code})" if response is not None else ""
         return (
             f"Reddit refused the app credentials{status}; check STUDY_REDDIT_CLIENT_ID and "
             "STUDY_REDDIT_CLIENT_SECRET."
         )
-    if token_failed:
+    if response is not None and token_failed:
         return f"Reddit's token endpoint {response.url} answered {response.status_code}; try again later."
     if isinstance(exc, pe.NotFound | pe.Redirect):
         return f"Subreddit r/{subreddit} was not found."

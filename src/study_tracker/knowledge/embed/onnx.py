@@ -107,15 +107,14 @@ class OnnxEncoder(Encoder):
         from tokenizers import Tokenizer
 
         sidecar = model_file.with_suffix(".json")
-        self.inputs = json.loads(sidecar.read_text())["inputs"] if sidecar.is_file() else None
+        inputs = json.loads(sidecar.read_text())["inputs"] if sidecar.is_file() else None
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         # The arena keeps the largest batch's buffers forever; a server answering one query at a
         # time is better off without it (lower RSS, same latency).
         opts.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(str(model_file), opts, providers=["CPUExecutionProvider"])
-        if self.inputs is None:
-            self.inputs = [i.name for i in self.session.get_inputs()]
+        self.inputs: list[str] = inputs if inputs is not None else [i.name for i in self.session.get_inputs()]
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(max_seq_length)
         self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("[PAD]") or 0)

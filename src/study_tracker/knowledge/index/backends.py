@@ -14,11 +14,14 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-Hits = tuple[np.ndarray, np.ndarray]  # (scores, rows), best first, same length
+if TYPE_CHECKING:  # bm25s is imported where it is used: the web app must not pay for it at start
+    import bm25s
+
+Hits = tuple[np.ndarray, np.ndarray]  # (rows, scores), best first, same length (as fusion.Rows)
 
 
 def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None, positive: bool = False) -> Hits:
@@ -29,11 +32,15 @@ def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None, positive
         scores = np.where(scores > 0, scores, -np.inf)
     k = min(k, scores.shape[0])
     if k <= 0:
-        return np.zeros(0, np.float32), np.zeros(0, np.int64)
+        return _no_hits()
     idx = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(scores.shape[0])
     idx = idx[np.argsort(-scores[idx], kind="stable")]
     keep = np.isfinite(scores[idx])
-    return scores[idx][keep].astype(np.float32), idx[keep].astype(np.int64)
+    return idx[keep].astype(np.int64), scores[idx][keep].astype(np.float32)
+
+
+def _no_hits() -> Hits:
+    return np.zeros(0, np.int64), np.zeros(0, np.float32)
 
 
 @contextlib.contextmanager
@@ -103,7 +110,9 @@ class FaissIndex(DenseIndex):
     ):
         self.hnsw_threshold, self.m = hnsw_threshold, m
         self.ef_construction, self.ef_search = ef_construction, ef_search
-        self.index = None
+        # A FAISS index (flat or HNSW): Any, because faiss's stubs lack the SWIG attributes used
+        # here (hnsw, storage, get_xb).
+        self.index: Any = None
         self.kind = "flat"
         self._xb: np.ndarray | None = None
 
@@ -112,6 +121,7 @@ class FaissIndex(DenseIndex):
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         n, d = vectors.shape
+        index: Any
         if n >= self.hnsw_threshold:
             self.kind = "hnsw"
             index = faiss.IndexHNSWFlat(d, self.m, faiss.METRIC_INNER_PRODUCT)
@@ -132,7 +142,7 @@ class FaissIndex(DenseIndex):
         import faiss
 
         if self._xb is None:
-            flat = faiss.downcast_index(self.index.storage) if self.kind == "hnsw" else self.index
+            flat: Any = faiss.downcast_index(self.index.storage) if self.kind == "hnsw" else self.index
             n, d = flat.ntotal, flat.d
             self._xb = (
                 faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d) if n else np.zeros((0, d), np.float32)
@@ -145,11 +155,13 @@ class FaissIndex(DenseIndex):
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         n = self.index.ntotal
         k = min(k, n)
-        empty = [(np.zeros(0, np.float32), np.zeros(0, np.int64)) for _ in queries]
+        empty = [_no_hits() for _ in queries]
         if k <= 0 or n == 0 or (allowed is not None and not allowed.any()):
             return empty
         index, params = self.index, None
-        bitmap = selector = None  # kept alive until the search returns: the selector points into the bitmap
+        # kept alive until the search returns: the selector points into the bitmap
+        bitmap: np.ndarray | None = None
+        selector: Any = None
         if allowed is not None:
             bitmap = np.packbits(allowed, bitorder="little")
             selector = faiss.IDSelectorBitmap(n, faiss.swig_ptr(bitmap))
@@ -160,21 +172,23 @@ class FaissIndex(DenseIndex):
         ):
             # A selective filter: exact search over the stored vectors; a filtered graph walk can
             # return fewer than k hits when most neighbours are filtered out.
-            index, params = faiss.downcast_index(self.index.storage), faiss.SearchParameters(sel=selector)
+            index, params = faiss.downcast_index(self.index.storage), faiss.SearchParameters()
+            params.sel = selector
         elif self.kind == "hnsw":
-            params = faiss.SearchParametersHNSW()
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]  # not in faiss's stubs
             params.efSearch = max(self.ef_search, k)
             if selector is not None:
                 params.sel = selector
         elif selector is not None:
-            params = faiss.SearchParameters(sel=selector)
+            params = faiss.SearchParameters()
+            params.sel = selector
         with _single_thread(len(queries) < 20):
             scores, rows = index.search(queries, k, params=params)
         del bitmap, selector
         out = []
         for s, r in zip(scores, rows, strict=True):
             keep = r >= 0
-            out.append((s[keep], r[keep].astype(np.int64)))
+            out.append((r[keep].astype(np.int64), s[keep]))
         return out
 
     def save(self, folder: Path) -> list[Path]:
@@ -206,6 +220,7 @@ class SparseIndex(ABC):
     """Keyword retrieval over the chunks' cleaned text."""
 
     name: str
+    n_docs: int  # texts indexed
 
     @abstractmethod
     def build(self, texts: Sequence[str]) -> None:
@@ -248,7 +263,7 @@ class BM25Index(SparseIndex):
         self.folder = folder
         self.stemmer = Stemmer.Stemmer("english")
         self.stopwords = frozenset(STOPWORDS_EN)
-        self.retriever = None
+        self.retriever: bm25s.BM25 | None = None
         self.n_docs = 0
 
     def tokens(self, text: str) -> list[str]:
@@ -270,13 +285,14 @@ class BM25Index(SparseIndex):
 
     def search(self, queries: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[Hits]:
         out = []
+        retriever = self.retriever
         for q in queries:
-            ids = self.retriever.get_tokens_ids(self.tokens(q)) if self.retriever is not None else []
-            if not ids or self.n_docs == 0:
-                out.append((np.zeros(0, np.float32), np.zeros(0, np.int64)))
+            ids = retriever.get_tokens_ids(self.tokens(q)) if retriever is not None else []
+            if retriever is None or not ids or self.n_docs == 0:
+                out.append(_no_hits())
                 continue
             # get_scores + argpartition: bm25s's own retrieve() is ~30x slower at 100k chunks
-            scores = self.retriever.get_scores_from_ids(ids)
+            scores = retriever.get_scores_from_ids(ids)
             out.append(_top(scores, k, allowed, positive=True))
         return out
 

@@ -1,15 +1,16 @@
-"""The knowledge folder on disk: generations of the index, written atomically, and their catalog.
+"""The knowledge folder on disk: generations of the index, written atomically.
 
 Layout::
 
     <knowledge dir>/
       CURRENT              name of the live generation (replaced atomically with os.replace)
       gen-<n>/             one complete, immutable index
-        catalog.sqlite     roots, files, documents (original text) and chunks (offsets, cleaned text)
+        catalog.sqlite     roots, files, documents and chunks (``catalog.py``: schema and queries)
         dense.faiss        FAISS index, row i = chunk with row i
         bm25/              bm25s index over chunks, row i = chunk with row i
-        bm25_sections/     bm25s index over whole sections, row i = section i (SECTION_ORDER)
-        meta.json          model, dimension, chunker version, counts, backends (written last)
+        bm25_sections/     bm25s index over whole sections, row i = section i (catalog.SECTION_ORDER)
+        meta.json          model, dimension, chunker version (``metadata.py``), counts, backends
+                           (written last)
       embeddings.sqlite    embedding cache (shared by all generations)
       onnx/                exported query encoders
       ingest.lock          held while an ingest or removal runs
@@ -26,7 +27,6 @@ import fcntl
 import json
 import os
 import shutil
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -34,51 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from study_tracker.errors import IndexNotBuilt, IngestBusy
+from study_tracker.knowledge.index.catalog import copy_catalog
 
 FORMAT_VERSION = 1
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS roots (
-    path TEXT PRIMARY KEY, options TEXT NOT NULL, bundled INTEGER NOT NULL DEFAULT 0, ingested_at TEXT
-);
-CREATE TABLE IF NOT EXISTS files (
-    id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, root TEXT NOT NULL, format TEXT,
-    size INTEGER, mtime_ns INTEGER, sha256 TEXT, options TEXT,
-    n_docs INTEGER DEFAULT 0, n_chunks INTEGER DEFAULT 0, warnings TEXT, ingested_at TEXT
-);
-CREATE TABLE IF NOT EXISTS documents (
-    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL, doc_id TEXT NOT NULL, title TEXT, kind TEXT NOT NULL,
-    text TEXT NOT NULL, meta TEXT
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY, document INTEGER NOT NULL, seq INTEGER NOT NULL, start INTEGER NOT NULL,
-    "end" INTEGER NOT NULL, heading TEXT NOT NULL, index_text TEXT NOT NULL, hash BLOB NOT NULL,
-    n_tokens INTEGER, pain INTEGER NOT NULL DEFAULT 0, row INTEGER
-);
-CREATE INDEX IF NOT EXISTS documents_file ON documents(file_id);
-CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document);
-CREATE INDEX IF NOT EXISTS chunks_row ON chunks(row);
-"""
-
-
-# A section is the chunks of one document under one heading path (the whole record or abstract
-# when the document has no headings). Search numbers sections 0, 1, ... in this order of the
-# chunks table's columns, and the section BM25 index holds section i at row i.
-SECTION_ORDER = "document, heading"
+# The BM25 index over whole sections (``catalog.SECTION_ORDER`` numbers them) in a generation.
 SECTIONS_FOLDER = "bm25_sections"
-
-
-def connect_catalog(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection to a generation's catalog (read-only for searchers)."""
-    if readonly:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        db = sqlite3.connect(path)
-        db.execute("PRAGMA journal_mode=DELETE")
-        db.execute("PRAGMA synchronous=OFF")  # the whole folder is fsynced before it goes live
-        db.executescript(SCHEMA)
-    db.row_factory = sqlite3.Row
-    return db
 
 
 @dataclass
@@ -181,12 +142,7 @@ class KnowledgeStore:
         gen = Generation(self.root / f"gen-{max(numbers, default=0) + 1:06d}")
         gen.path.mkdir(parents=True)
         if copy_from is not None:
-            src = sqlite3.connect(f"file:{copy_from.catalog_path}?mode=ro", uri=True)
-            dst = sqlite3.connect(gen.catalog_path)
-            with dst:
-                src.backup(dst)
-            src.close()
-            dst.close()
+            copy_catalog(copy_from.catalog_path, gen.catalog_path)
         return gen
 
     def commit(self, gen: Generation, meta: dict[str, Any]) -> None:

@@ -114,7 +114,7 @@ class Chunker:
             if n <= limit:
                 pieces.append((b.start, b.end, clean, n, path))
             else:
-                for s, e, c, k in self._fit(doc, b.start, b.end, limit, b.parts, level=0):
+                for s, e, c, k in self._fit(doc, b.start, b.end, limit=limit, parts=b.parts, level=0):
                     pieces.append((s, e, c, k, path))
         # 3. Pack consecutive pieces of one section up to the budget.
         return self._pack(doc, pieces)
@@ -149,13 +149,13 @@ class Chunker:
     # --- splitting ---
 
     def _fit(
-        self, doc: Document, s: int, e: int, limit: int, parts: list[Span] | None, level: int
+        self, doc: Document, s: int, e: int, *, limit: int, parts: list[Span] | None, level: int
     ) -> list[tuple[int, int, str, int]]:
         """Split ``text[s:e]`` into consecutive pieces of at most ``limit`` tokens each (cleaned)."""
         text = doc.text
         spans: list[Span] = []
         while level <= 3 and len(spans) < 2:
-            spans = self._spans(text, s, e, parts if level == 0 else None, level, limit)
+            spans = self._spans(text, s, e, parts=parts if level == 0 else None, level=level, limit=limit)
             level += 1
         if len(spans) < 2:  # cannot split further: one word over the limit; keep it (the model truncates)
             clean = self._clean(doc, s, e)
@@ -169,11 +169,11 @@ class Chunker:
             if n <= limit:
                 out.append((a, b, c, n))
             else:
-                out.extend(self._fit(doc, a, b, limit, None, level))
+                out.extend(self._fit(doc, a, b, limit=limit, parts=None, level=level))
         return self._merge(doc, out, limit)
 
     def _spans(
-        self, text: str, s: int, e: int, parts: list[Span] | None, level: int, limit: int
+        self, text: str, s: int, e: int, *, parts: list[Span] | None, level: int, limit: int
     ) -> list[Span]:
         if level == 0:
             return [p for p in (parts or []) if s <= p[0] < p[1] <= e]
@@ -281,7 +281,8 @@ class Chunker:
         return chunks
 
     def _overlap_tail(self, group: list) -> list:
-        tail, total = [], 0
+        tail: list = []
+        total = 0
         for p in reversed(group[1:]):
             if total + p[3] > self.overlap:
                 break

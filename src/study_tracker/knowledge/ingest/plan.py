@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from study_tracker.knowledge.index import catalog
 from study_tracker.knowledge.ingest.loaders.base import WHOLE_FILE_FORMATS, LoaderOptions, file_format
 from study_tracker.knowledge.progress import Progress
 
@@ -32,7 +33,7 @@ class FilePlan:
     fmt: str = ""
     file_id: int | None = None
     reason: str = ""
-    options: LoaderOptions | None = None
+    options: LoaderOptions = field(default_factory=LoaderOptions)
 
 
 @dataclass
@@ -95,7 +96,7 @@ def options_from_json(s: str, base: LoaderOptions) -> LoaderOptions:
     )
 
 
-def scan(
+def scan_files(
     roots: dict[str, tuple[LoaderOptions, bool]],
     old: sqlite3.Connection | None,
     exclude: str,
@@ -103,12 +104,7 @@ def scan(
 ) -> Plan:
     """Decide, per file, what to do: no file is read except to hash one whose size or mtime changed."""
     plan = Plan()
-    known: dict[str, sqlite3.Row] = {}
-    if old is not None:
-        known = {
-            r["path"]: r
-            for r in old.execute("SELECT id, path, root, size, mtime_ns, sha256, options FROM files")
-        }
+    known = catalog.known_files(old) if old is not None else {}
     seen: set[str] = set()
     listing: list[tuple[str, str, LoaderOptions]] = []
     for root, (opts, bundled) in roots.items():

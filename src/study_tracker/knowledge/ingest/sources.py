@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,7 +12,9 @@ from study_tracker.config import Settings, get_settings
 from study_tracker.content import GUIDES_DIR
 from study_tracker.errors import IngestBusy, SourceNotFound
 from study_tracker.knowledge.embed.base import Encoder
-from study_tracker.knowledge.index.store import KnowledgeStore, connect_catalog
+from study_tracker.knowledge.index import catalog
+from study_tracker.knowledge.index.catalog import connect_catalog
+from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.ingest.pipeline import IngestReport, ingest_paths, run_ingest
 from study_tracker.knowledge.ingest.plan import is_under, norm_path
 from study_tracker.knowledge.progress import Progress
@@ -34,11 +37,8 @@ def remove_sources(
     store = KnowledgeStore(settings.knowledge_path)
     gen = store.require_current()
     targets = [norm_path(p) for p in paths]
-    db = connect_catalog(gen.catalog_path, readonly=True)
-    try:
-        known = [r[0] for r in db.execute("SELECT path FROM roots UNION SELECT path FROM files")]
-    finally:
-        db.close()
+    with contextlib.closing(connect_catalog(gen.catalog_path, readonly=True)) as db:
+        known = catalog.source_paths(db)
     for t in targets:
         if not any(is_under(k, t) for k in known):
             raise SourceNotFound(f"{t} is not an ingested source (see `study sources`).")
@@ -66,28 +66,20 @@ def list_sources(settings: Settings | None = None) -> list[SourceInfo]:
     gen = KnowledgeStore(settings.knowledge_path).current()
     if gen is None:
         return []
-    db = connect_catalog(gen.catalog_path, readonly=True)
-    try:
-        out = []
-        for r in db.execute("SELECT path, bundled, ingested_at FROM roots ORDER BY path"):
-            files, docs, chunks = db.execute(
-                "SELECT count(*), coalesce(sum(n_docs), 0), coalesce(sum(n_chunks), 0) FROM files WHERE root = ?",
-                (r["path"],),
-            ).fetchone()
-            out.append(
-                SourceInfo(
-                    r["path"],
-                    files,
-                    docs,
-                    chunks,
-                    r["ingested_at"],
-                    bool(r["bundled"]),
-                    os.path.exists(r["path"]),
-                )
-            )
-        return out
-    finally:
-        db.close()
+    with contextlib.closing(connect_catalog(gen.catalog_path, readonly=True)) as db:
+        summaries = catalog.root_summaries(db)
+    return [
+        SourceInfo(
+            path=r.path,
+            files=r.files,
+            documents=r.documents,
+            chunks=r.chunks,
+            ingested_at=r.ingested_at,
+            bundled=r.bundled,
+            exists=os.path.exists(r.path),
+        )
+        for r in summaries
+    ]
 
 
 def bundled_guides_path() -> Path:

@@ -1,6 +1,6 @@
 """Fusion of ranked lists from several retrievers (dense, BM25) into one ranking.
 
-Pure functions over ``{id: score}`` mappings, with no index or model in sight, so ``search.py``
+Pure functions over ``{id: score}`` mappings, with no index or model in sight, so ``knowledge_base.py``
 and the benchmarks share the exact same arithmetic. The product's defaults live in the
 ``fusion_*`` settings: min-max with equal weights over 300 candidate chunks per retriever, each
 chunk's score blended half and half with its section's fused score (:func:`fuse_grouped`; the
@@ -30,6 +30,7 @@ from typing import TypeVar
 import numpy as np
 
 K = TypeVar("K", bound=Hashable)
+G = TypeVar("G", bound=Hashable)
 
 METHODS = ("rrf", "minmax", "zscore", "dbsf")
 
@@ -164,7 +165,7 @@ def fuse(
 
 def top(scores: Mapping[K, float], n: int) -> list[tuple[K, float]]:
     """The ``n`` best ``(id, score)`` pairs, best first (ties broken by id for stable output)."""
-    items = scores.items()
+    items: Iterable[tuple[K, float]] = scores.items()
     if len(scores) > 4 * n:  # partition first: sorting hundreds of candidates for 10 is wasted work
         vals = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
         kth = np.partition(vals, len(vals) - n)[len(vals) - n]
@@ -172,13 +173,13 @@ def top(scores: Mapping[K, float], n: int) -> list[tuple[K, float]]:
     return sorted(items, key=lambda kv: (-kv[1], str(kv[0])))[:n]
 
 
-def collapse(hits: Iterable[tuple[K, float]], group: Callable[[K], Hashable]) -> dict[Hashable, float]:
+def collapse(hits: Iterable[tuple[K, float]], group: Callable[[K], G]) -> dict[G, float]:
     """Aggregate passage scores to their parent (e.g. chunk -> document) by the maximum.
 
     Max-passage is the standard document score for passage retrieval (Dai & Callan, 2019): a
     document is as relevant as its best passage, and long documents are not favoured by summing.
     """
-    out: dict[Hashable, float] = {}
+    out: dict[G, float] = {}
     for key, score in hits:
         g = group(key)
         if g not in out or score > out[g]:
@@ -321,7 +322,7 @@ def top_rows(ids: np.ndarray, scores: np.ndarray, n: int) -> Rows:
     return ids[order], scores[order]
 
 
-def _floors(runs: Sequence[Mapping], floors: Sequence[float | None] | None) -> Sequence[float | None]:
+def _floors(runs: Sequence[object], floors: Sequence[float | None] | None) -> Sequence[float | None]:
     if floors is None:
         return [None] * len(runs)
     if len(floors) != len(runs):
@@ -329,7 +330,7 @@ def _floors(runs: Sequence[Mapping], floors: Sequence[float | None] | None) -> S
     return floors
 
 
-def _weights(runs: Sequence[Mapping], weights: Sequence[float] | None) -> Sequence[float]:
+def _weights(runs: Sequence[object], weights: Sequence[float] | None) -> Sequence[float]:
     if weights is None:
         return [1.0] * len(runs)
     if len(weights) != len(runs):

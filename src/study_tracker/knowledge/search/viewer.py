@@ -9,6 +9,7 @@ disk is only ``stat``-ed, to tell the reader when it changed or disappeared sinc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -16,7 +17,9 @@ from typing import Any
 
 from study_tracker.config import Settings, get_settings
 from study_tracker.errors import FieldError, InvalidInput, NotFound
-from study_tracker.knowledge.index.store import KnowledgeStore, connect_catalog
+from study_tracker.knowledge.index import catalog
+from study_tracker.knowledge.index.catalog import connect_catalog
+from study_tracker.knowledge.index.store import KnowledgeStore
 
 #: Documents up to this many characters are shown whole; longer ones as a window around the passage.
 MAX_CHARS = 2_000_000
@@ -102,35 +105,27 @@ def load_passage(
     gen = KnowledgeStore(settings.knowledge_path).current()
     if gen is None:
         raise _not_found("source", "nothing is indexed yet, so there is no source to show")
-    db = connect_catalog(gen.catalog_path, readonly=True)
-    try:
-        f = db.execute("SELECT id, path, size, mtime_ns FROM files WHERE path = ?", (source,)).fetchone()
+    with contextlib.closing(connect_catalog(gen.catalog_path, readonly=True)) as db:
+        f = catalog.file_by_path(db, source)
         if f is None:
             raise _not_found("source", "is not a file in the knowledge index (see the Sources page)")
-        n_docs = db.execute("SELECT count(*) FROM documents WHERE file_id = ?", (f["id"],)).fetchone()[0]
-        cols = "id, doc_id, title, kind, meta, length(text) AS n"
+        n_docs = catalog.count_documents(db, f["id"])
         if doc_id is None or doc_id == "":
             if n_docs != 1:
                 raise InvalidInput.field(
                     "doc", f"is required: {source} holds {n_docs} documents; say which one"
                 )
-            rows = db.execute(f"SELECT {cols} FROM documents WHERE file_id = ?", (f["id"],)).fetchall()
+            rows = catalog.file_documents(db, f["id"])
         else:
-            rows = db.execute(
-                f"SELECT {cols} FROM documents WHERE file_id = ? AND doc_id = ? ORDER BY id",
-                (f["id"], doc_id),
-            ).fetchall()
+            rows = catalog.file_documents(db, f["id"], doc_id)
             if not rows:
                 raise _not_found("doc", f"{doc_id!r} is not a document of {source}")
         # Duplicate record ids in one file: the document that has a chunk at exactly these offsets.
         doc = rows[0]
-        chunk = None
+        heading = None
         for row in rows:
-            chunk = db.execute(
-                'SELECT heading FROM chunks WHERE document = ? AND start = ? AND "end" = ? LIMIT 1',
-                (row["id"], start, end),
-            ).fetchone()
-            if chunk is not None:
+            heading = catalog.chunk_heading_at(db, row["id"], start, end)
+            if heading is not None:
                 doc = row
                 break
         length = doc["n"]
@@ -143,12 +138,7 @@ def load_passage(
         lo, hi = 0, length
         if length > max_chars:
             lo, hi = max(0, start - window), min(length, end + window)
-        # substr is 1-based; only the shown window leaves SQLite, even for a huge document.
-        shown = db.execute(
-            "SELECT substr(text, ?, ?) FROM documents WHERE id = ?", (lo + 1, hi - lo, doc["id"])
-        ).fetchone()[0]
-    finally:
-        db.close()
+        shown = catalog.document_text(db, doc["id"], lo, hi - lo)
     s, e = start - lo, end - lo
     return SourcePassage(
         source=f["path"],
@@ -162,7 +152,7 @@ def load_passage(
         before=shown[:s],
         passage=shown[s:e],
         after=shown[e:],
-        heading_path=json.loads(chunk["heading"]) if chunk is not None else [],
+        heading_path=json.loads(heading) if heading is not None else [],
         meta=json.loads(doc["meta"]) if doc["meta"] else {},
         documents_in_file=n_docs,
         file_state=_file_state(f["path"], f["size"], f["mtime_ns"]),
