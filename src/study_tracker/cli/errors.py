@@ -18,20 +18,15 @@ from typer.core import TyperGroup
 
 from study_tracker.cli.output import err
 from study_tracker.errors import InvalidInput, StudyError
-from study_tracker.knowledge.answer.llm import LLMNotConfigured
-from study_tracker.knowledge.eval.qa import QADataError
 
 # 400: a request at fault that names no field class (a hand-edited config.json); 413 and 422:
 # InvalidInput and its subclasses.
 _BAD_INPUT_STATUS = frozenset({400, 413, 422})
-# The knowledge engine files these under its 500 though the user's input is at fault (--llm
-# without an endpoint, a QA file); the web's ask route answers LLMNotConfigured with 422 as well.
-_BAD_INPUT_CLASSES = (LLMNotConfigured, QADataError)
 
 
 def exit_code(exc: StudyError) -> int:
     """2 when the user's input is at fault, 1 for any other error."""
-    return 2 if exc.status in _BAD_INPUT_STATUS or isinstance(exc, _BAD_INPUT_CLASSES) else 1
+    return 2 if exc.status in _BAD_INPUT_STATUS else 1
 
 
 def print_error(message: str) -> None:

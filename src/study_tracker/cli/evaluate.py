@@ -11,8 +11,7 @@ from rich.table import Table
 
 from study_tracker.cli.app import app
 from study_tracker.cli.output import console
-from study_tracker.errors import InvalidInput
-from study_tracker.knowledge.eval.beir import EvalDataError, evaluate_knowledge_base, load_beir
+from study_tracker.knowledge.eval.beir import evaluate_knowledge_base, load_beir
 from study_tracker.knowledge.ingest.pipeline import IngestReport
 from study_tracker.knowledge.progress import RichProgressBars
 
@@ -45,10 +44,7 @@ def eval_command(
     bad = [m for m in wanted if m not in {"dense", "bm25", "hybrid"}]
     if bad or not wanted:
         raise typer.BadParameter(f"--modes takes dense, bm25, hybrid; got {modes!r}.")
-    try:
-        collection = load_beir(folder, split=split, qrels_path=qrels)
-    except EvalDataError as e:  # a ValueError of the evaluation module: the folder is the user's input
-        raise InvalidInput(str(e)) from None
+    collection = load_beir(folder, split=split, qrels_path=qrels)
     console.print(
         f"{collection.name} ({collection.split}): {len(collection.corpus):,} documents, "
         f"{len(collection.queries):,} judged queries"

@@ -2,10 +2,9 @@
 
 A ``StudyError`` carries its status and field errors (``study_tracker/errors.py``); this module
 adds what only the web knows: the "still being indexed (N%)" message while the first-start
-prepare runs (and starting that prepare when the query encoder is missing), the field a knowledge
-error is about when it names none, ``ErrorBody`` (the JSON shape, documented on every /api
-operation with ``responses(...)``), and ``refused`` (a form page shown again with what a service
-refused). Handlers never catch an error to pick a status themselves.
+prepare runs (and starting that prepare when the query encoder is missing), ``ErrorBody`` (the
+JSON shape, documented on every /api operation with ``responses(...)``), and ``refused`` (a form
+page shown again with what a service refused). Handlers never catch an error to pick a status themselves.
 """
 
 from __future__ import annotations
@@ -24,10 +23,8 @@ from study_tracker.errors import (
     EncoderNotReady,
     FieldError,
     IndexNotBuilt,
-    InvalidQuery,
     StudyError,
 )
-from study_tracker.knowledge.answer.flow import InvalidQuestion, LLMNotConfigured
 from study_tracker.web.knowledge import indexing_message
 from study_tracker.web.rendering import render
 
@@ -72,25 +69,12 @@ class Problem:
     errors: list[FieldError]
 
 
-def _field(exc: StudyError) -> str | None:
-    """The request field a knowledge error is about; its message is a sentence that names none."""
-    if isinstance(exc, InvalidQuestion):
-        return "question"
-    if isinstance(exc, LLMNotConfigured):
-        return "llm"
-    if isinstance(exc, InvalidQuery) and exc.message.startswith("k must"):
-        return "k"
-    return None
-
-
 def explain(request: Request, exc: StudyError) -> Problem:
     """The status, message and field errors the user gets for ``exc``.
 
     While the first-start prepare runs, a missing index or query encoder reads "still being
     indexed (N%)"; a missing query encoder also starts that prepare (it exports the encoder).
     """
-    # An LLM asked for but not configured is the request's fault (the engine says 500).
-    status = 422 if isinstance(exc, LLMNotConfigured) else exc.status
     message = exc.message
     if isinstance(exc, IndexNotBuilt | EncoderNotReady):
         if isinstance(exc, EncoderNotReady):
@@ -98,11 +82,7 @@ def explain(request: Request, exc: StudyError) -> Problem:
             if preparer is not None:
                 preparer.start()
         message = indexing_message(request.app.state.settings) or message
-    errors = exc.errors
-    field = _field(exc)
-    if not errors and field is not None:
-        errors = [FieldError(field, message)]
-    return Problem(status=status, message=message, errors=errors)
+    return Problem(status=exc.status, message=message, errors=exc.errors)
 
 
 def refused(

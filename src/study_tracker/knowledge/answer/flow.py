@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from study_tracker.config import Settings
-from study_tracker.errors import IndexNotBuilt, InvalidQuery
+from study_tracker.errors import FieldError, IndexNotBuilt, InvalidQuery
 from study_tracker.knowledge.answer import followup
 from study_tracker.knowledge.answer.followup import Turn
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, LLMNotConfigured, chat, stream_chat
@@ -64,7 +64,10 @@ DENSE_DEPTH = 50  # passages whose dense cosine is read (the best is the relevan
 
 
 class InvalidQuestion(InvalidQuery):
-    """The question is empty or too long (the message names the field ``question``)."""
+    """The question is empty or too long (the error names the field ``question``)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [FieldError("question", message)])
 
 
 @dataclass(frozen=True)
@@ -391,7 +394,8 @@ def _run(
     q = validate_question(question, s)
     k = s.ask_k if k is None else k
     if not isinstance(k, int) or not 1 <= k <= 50:
-        raise InvalidQuery(f"k must be a whole number from 1 to 50; got {k!r}.")
+        message = f"k must be a whole number from 1 to 50; got {k!r}."
+        raise InvalidQuery(message, [FieldError("k", message)])
     notices: list[str] = []
 
     query, rewritten = followup.rewrite(q, history)

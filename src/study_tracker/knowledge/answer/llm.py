@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from study_tracker.config import Settings
-from study_tracker.errors import KnowledgeError
+from study_tracker.errors import FieldError, InvalidInput, KnowledgeError
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,13 @@ Message = dict[str, str]
 _RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
-class LLMNotConfigured(KnowledgeError):
-    """An LLM answer was asked for but no endpoint is set (``llm_base_url``)."""
+class LLMNotConfigured(KnowledgeError, InvalidInput):
+    """An LLM answer was asked for but no endpoint is set (``llm_base_url``): the request's fault."""
+
+    status = 422
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, [FieldError("llm", message)])
 
 
 class LLMError(KnowledgeError):

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from study_tracker.config import get_settings
+from study_tracker.errors import InvalidInput, KnowledgeError
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search import fusion
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
@@ -26,8 +27,10 @@ from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 METRICS = ("ndcg@10", "recall@100", "mrr@10")
 
 
-class EvalDataError(ValueError):
+class EvalDataError(KnowledgeError, InvalidInput):
     """A BEIR folder is missing a file or has a malformed line (the message names it)."""
+
+    status = 422
 
 
 @dataclass

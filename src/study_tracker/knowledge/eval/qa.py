@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from study_tracker.config import Settings
-from study_tracker.errors import KnowledgeError
+from study_tracker.errors import InvalidInput, KnowledgeError
 from study_tracker.knowledge.answer.flow import answer_question
 from study_tracker.knowledge.answer.llm import LLMConfig
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
@@ -32,8 +32,10 @@ from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 SEARCH_DEPTH = 30  # passages searched to find the first three distinct documents
 
 
-class QADataError(KnowledgeError):
+class QADataError(KnowledgeError, InvalidInput):
     """The QA file is missing or a line is not a valid question record (the message names both)."""
+
+    status = 422
 
 
 @dataclass(frozen=True)

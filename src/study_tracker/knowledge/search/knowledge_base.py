@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from study_tracker.config import Settings, get_settings
-from study_tracker.errors import EncoderNotReady, IndexMismatch, InvalidQuery
+from study_tracker.errors import EncoderNotReady, FieldError, IndexMismatch, InvalidQuery
 from study_tracker.knowledge.embed.base import Encoder, ModelInfo, resolve_model
 from study_tracker.knowledge.embed.factory import get_encoder
 from study_tracker.knowledge.embed.onnx import onnx_path
@@ -306,7 +306,8 @@ class KnowledgeBase:
         if mode not in MODES:
             raise InvalidQuery(f"mode must be one of {', '.join(MODES)}; got {mode!r}.")
         if not isinstance(k, int) or k < 1:
-            raise InvalidQuery(f"k must be a positive whole number; got {k!r}.")
+            message = f"k must be a positive whole number; got {k!r}."
+            raise InvalidQuery(message, [FieldError("k", message)])
         flt = Filters.of(filters)
         loaded = self._current()
         queries = list(queries)
