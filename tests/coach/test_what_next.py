@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -12,9 +13,9 @@ from study_tracker.config import Settings
 from study_tracker.content.careers import get_path
 from study_tracker.db.models import TrackSetting
 from study_tracker.roadmaps import service as roadmaps
-from study_tracker.skills.goal import set_goal
+from study_tracker.skills.goal import get_goal, set_goal
 from study_tracker.skills.mastery import SkillMastery
-from study_tracker.tracker import service
+from study_tracker.tracker import service, settings_store
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 ROADMAP = """# LLM apps roadmap
@@ -155,3 +156,92 @@ def test_passages_survive_a_broken_knowledge_base(settings: Settings) -> None:
 
     found = guidance.passages_for("Attention", settings=settings, kb=Broken())
     assert found.hits == [] and found.note == "Passages from your materials are unavailable right now."
+
+
+SAMPLES = Path(__file__).parents[1] / "roadmaps" / "samples"
+
+
+def import_samples(session: Session) -> list[str]:
+    slugs = []
+    for path in sorted(SAMPLES.glob("*.md")):
+        result = roadmaps.import_roadmap(
+            session=session,
+            text=path.read_text(encoding="utf-8"),
+            source_name=path.name,
+            start_date=date(2026, 11, 2),
+            slug=None,
+            now=NOW,
+            zone=UTC,
+        )
+        slugs.append(result.slug)
+    return slugs
+
+
+def test_todays_panel_is_capped_and_repeats_no_card(session: Session) -> None:
+    """With the sample roadmaps imported and reviews due, Today's panel shows at most five
+    suggestions, none of them a due review or a topic its cards already show; the rest is kept."""
+    import_samples(session)
+    start_ml_tracks(session, date(2026, 11, 20))
+    complete(session, "ml_algorithms", 1, at(20))  # a review due, and day 2 missed
+    complete(session, "ml_algorithms", 3, at(22, 8))
+    set_goal(session=session, path="machine-learning-engineer", level="0-6")
+    view = service.today_view(session, group="ml_specialist", today=NOW.date())
+    plan = guidance.what_next(session, now=NOW, zone=UTC, groups=["ml_specialist"], views=[view])
+    assert len(plan.items) > guidance.TODAY_ITEMS  # the full list (API, `study next`) is longer
+    panel = guidance.today_panel(plan, view)
+    assert 0 < len(panel.items) <= guidance.TODAY_ITEMS
+    shown = panel.items + panel.more
+    cards = {f"/reviews/{r.completion_id}" for r in view.reviews} | {
+        f"/tracks/{t.track.slug}/days/{d}" for t in view.tracks for d in [t.day, *t.missed]
+    }
+    assert view.reviews and "/tracks/ml_algorithms/days/2" in cards
+    assert not [i for i in shown if i.kind == "review" or i.url in cards]
+    assert [i.url for i in shown] == [
+        i.url for i in plan.items if i.kind != "review" and i.url not in cards
+    ]  # same order, nothing lost
+
+
+def test_roadmaps_are_suggested_for_the_group_they_belong_with(session: Session) -> None:
+    slugs = import_samples(session)
+    ml = guidance.roadmaps_for(session, ["ml_specialist"], None)
+    swe = guidance.roadmaps_for(session, ["swe"], None)
+    assert "week-by-week" in swe and "week-by-week" not in ml  # arrays, trees, DP
+    assert "machine-learning-engineer-roadmap" in ml and "machine-learning-engineer-roadmap" not in swe
+    assert "full-stack-roadmap-2025-edition" in ml & swe  # no item has a skill: shown everywhere
+    assert ml | swe == set(slugs) and ml != swe
+    plan = guidance.what_next(session, now=NOW, zone=UTC, groups=["ml_specialist"])
+    assert {i.url.split("/")[2].split("#")[0] for i in plan.items if i.kind in ("roadmap", "milestone")} <= ml
+    # Without a group (`study next`, /api/next) every roadmap is suggested.
+    everything = guidance.what_next(session, now=NOW, zone=UTC)
+    suggested = {
+        i.url.split("/")[2].split("#")[0] for i in everything.items if i.kind in ("roadmap", "milestone")
+    }
+    assert suggested == set(slugs)
+
+
+def test_a_goal_brings_its_roadmaps_to_every_group(session: Session) -> None:
+    rag = "# RAG roadmap\n\n## Week 1: Retrieval-augmented generation (7 days)\n- Retrieval-augmented generation\n"
+    roadmaps.import_roadmap(
+        session=session,
+        text=rag,
+        source_name="rag.md",
+        start_date=date(2026, 11, 20),
+        slug=None,
+        now=NOW,
+        zone=UTC,
+    )
+    assert guidance.roadmaps_for(session, ["ml_specialist"], None) == set()  # no ML track teaches RAG
+    set_goal(session=session, path="ai-integration-engineer", level="0-6")
+    assert guidance.roadmaps_for(session, ["ml_specialist"], get_goal(session)) == {"rag-roadmap"}
+
+
+def test_paused_and_hidden_tracks_are_not_suggested(session: Session, prepared: Settings) -> None:
+    for track, changes in (("ml_algorithms", {"paused": True}), ("recommendations", {"hidden": True})):
+        settings_store.update_track(
+            session, data_dir=prepared.data_dir, track=track, changes=changes, zone=UTC, today=NOW.date()
+        )
+    set_goal(session=session, path="machine-learning-engineer", level="0-6")
+    plan = guidance.what_next(session, now=NOW, zone=UTC, groups=["ml_specialist"])
+    urls = [i.url for i in plan.items]
+    assert "/tracks/ml_system_design/days/1" in urls
+    assert not [u for u in urls if u.startswith(("/tracks/ml_algorithms/", "/tracks/recommendations/"))]

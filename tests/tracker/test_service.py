@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from study_tracker.db.models import Completion, ReviewLog, Undo
+from study_tracker.db.models import Completion, ReviewLog, TrackSetting, Undo
 from study_tracker.errors import Conflict, InvalidInput, NotFound
 from study_tracker.tracker import service, settings_store
 from study_tracker.tracker.srs import Recall
@@ -96,7 +96,14 @@ def test_groups_keep_separate_progress_and_reviews(session: Session) -> None:
         service.undo_last(session=session, group="ml_specialist", now=moment(TODAY), zone=UTC)
 
 
+def start_tracks(session: Session, *slugs: str, on: date = TODAY) -> None:
+    for slug in slugs:
+        session.get(TrackSetting, slug).start_date = on  # type: ignore[union-attr]
+    session.flush()
+
+
 def test_no_topic_past_the_end_of_a_track(session: Session) -> None:
+    start_tracks(session, "ml_algorithms", "ml_system_design", "recommendations")
     view = service.today_view(session, group="ml_specialist", today=TODAY + timedelta(days=14))
     assert [(t.day, t.topic) for t in view.tracks] == [(15, None)] * 3
     with pytest.raises(NotFound, match="No topic for day 15"):

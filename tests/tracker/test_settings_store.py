@@ -29,7 +29,13 @@ def test_first_start_writes_both_config_files(prepared: Settings) -> None:
         "desired_retention": 0.9,
     }
     assert set(ml["tracks"]) == {"ml_algorithms", "ml_system_design", "recommendations"}
-    assert ml["tracks"]["ml_algorithms"] == {"start_date": TODAY.isoformat(), "acceleration_days": 0}
+    # Tracks start when first used: a new install has none started.
+    assert ml["tracks"]["ml_algorithms"] == {
+        "start_date": None,
+        "acceleration_days": 0,
+        "paused": False,
+        "hidden": False,
+    }
     assert set(read(prepared, "swe")["tracks"]) == {"coding_patterns", "system_design"}
 
 

@@ -9,10 +9,18 @@ import pytest
 from sqlalchemy import func, select
 
 from study_tracker.db.engine import session_scope
-from study_tracker.db.models import Completion, DrillResult, DrillSession, ItemEvent, Roadmap, RoadmapItem
+from study_tracker.db.models import (
+    Completion,
+    DrillResult,
+    DrillSession,
+    ItemEvent,
+    Roadmap,
+    RoadmapItem,
+    TrackSetting,
+)
 from study_tracker.errors import InvalidInput
 from study_tracker.roadmaps import service as roadmaps
-from study_tracker.tracker import service, transfer
+from study_tracker.tracker import service, settings_store, transfer
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY, make_settings
 from tests.tracker.test_service import moment
@@ -55,6 +63,15 @@ def populated(prepared):  # type: ignore[no-untyped-def]
         service.undo_last(
             session=s, group="ml_specialist", now=moment(TODAY + timedelta(days=1), 13), zone=UTC
         )
+        # Track settings of version 3: a paused track (with days paused before) and a hidden one.
+        for track, changes in (
+            ("system_design", {"paused": True}),
+            ("coding_patterns", {"start_date": "2026-11-01", "hidden": True, "paused": False}),
+        ):
+            settings_store.update_track(
+                s, data_dir=prepared.data_dir, track=track, changes=changes, zone=UTC, today=TODAY
+            )
+        s.get(TrackSetting, "system_design").paused_days = 2  # type: ignore[union-attr]
         # Roadmaps: an import, a re-import that removed an item, ticks and a deliverable link.
         text = (SAMPLES / "ml-phases.md").read_text(encoding="utf-8")
         r = roadmaps.import_roadmap(
@@ -120,7 +137,19 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
     with session_scope(populated.db_url) as s:
         first = transfer.export_data(s, now=moment(TODAY))
     assert len(first["completions"]) == 3 and len(first["reviews"]) == 1 and len(first["undos"]) == 1
-    assert first["version"] == 2 and len(first["roadmaps"]) == 1 and len(first["item_events"]) == 2
+    assert first["version"] == 3 and len(first["roadmaps"]) == 1 and len(first["item_events"]) == 2
+    tracks = {t["track"]: t for t in first["tracks"]}
+    assert tracks["system_design"] == {
+        "track": "system_design",
+        "group": "swe",
+        "start_date": TODAY.isoformat(),  # started by its completion
+        "acceleration_days": 0,
+        "paused_since": TODAY.isoformat(),
+        "paused_days": 2,
+        "hidden": False,
+    }
+    assert tracks["coding_patterns"]["hidden"] is True
+    assert tracks["ml_system_design"]["start_date"] is None  # never used: not started
     assert sum(i["removed"] for i in first["roadmap_items"]) == 1
     assert len(first["drill_sessions"]) == 1 and len(first["drill_results"]) == 1
 
@@ -133,6 +162,9 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
     with session_scope(fresh.db_url) as s:
         again = transfer.export_data(s, now=moment(TODAY))
         assert again == first
+        ml = service.today_view(s, group="swe", today=TODAY + timedelta(days=5))
+        # Paused on its first day, with the 2 paused days set above taken off: the count stands still.
+        assert [(t.track.slug, t.day, t.status) for t in ml.tracks] == [("system_design", -1, "paused")]
         # Schedules are derived from the imported log.
         assert service.next_review_date(s, completion_id=1) == TODAY + timedelta(days=3)
         # Roadmap progress is back as it was.
@@ -151,6 +183,10 @@ def test_version_1_documents_still_import(populated, tmp_path) -> None:  # type:
         if k not in ("roadmaps", "roadmap_items", "item_events", "drill_sessions", "drill_results")
     }
     old["version"] = 1
+    old["tracks"] = [
+        {"track": t["track"], "group": t["group"], "start_date": "2026-11-22", "acceleration_days": 0}
+        for t in doc["tracks"]
+    ]
     fresh = make_settings(tmp_path / "fresh")
     prepare(fresh)
     with session_scope(fresh.db_url) as s:
@@ -177,6 +213,8 @@ def test_version_1_documents_still_import(populated, tmp_path) -> None:  # type:
         (lambda d: d["drill_results"][0].update(session_id=42), "drill_results.0.session_id"),
         (lambda d: d["drill_results"][0].update(grade=7), "drill_results.0.grade"),
         (lambda d: d.update(version=1), "version"),
+        (lambda d: d["tracks"][0].update(paused_days=-1), "tracks.0.paused_days"),
+        (lambda d: d.update(version=4), "version"),
         (
             lambda d: d["completions"][0].update(completed_at="2026-11-22T10:00:00"),
             "completions.0.completed_at",
@@ -205,3 +243,37 @@ def test_backup_holds_a_database_copy_and_an_export(populated) -> None:  # type:
     assert (folder / "study.db").stat().st_size > 0
     assert json.loads((folder / "export.json").read_text()) == doc
     assert (folder / "ml_specialist" / "config.json").exists()
+
+
+def test_version_2_documents_import_with_unused_tracks_not_started(populated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Before version 3 every track had a start date from install day: as the database migration
+    does, tracks without a live completion become not started; the others keep their day."""
+    with session_scope(populated.db_url) as s:
+        doc = transfer.export_data(s, now=moment(TODAY + timedelta(days=9)))
+    doc["version"] = 2
+    install_day = (TODAY - timedelta(days=7)).isoformat()
+    future = (TODAY + timedelta(days=30)).isoformat()
+    starts = {"ml_system_design": future}
+    doc["tracks"] = [
+        {
+            "track": t["track"],
+            "group": t["group"],
+            "start_date": starts.get(t["track"], install_day),
+            "acceleration_days": 0,
+        }
+        for t in doc["tracks"]
+    ]
+    fresh = make_settings(tmp_path / "fresh")
+    prepare(fresh)
+    with session_scope(fresh.db_url) as s:
+        transfer.import_data(s, transfer.parse_export(json.dumps(doc)))
+    with session_scope(fresh.db_url) as s:
+        got = {t.track: t.start_date for t in s.scalars(select(TrackSetting))}
+    # ml_algorithms and system_design have live completions; recommendations' was undone.
+    assert got == {
+        "ml_algorithms": TODAY - timedelta(days=7),
+        "system_design": TODAY - timedelta(days=7),
+        "ml_system_design": TODAY + timedelta(days=30),  # a planned start is kept
+        "recommendations": None,
+        "coding_patterns": None,
+    }

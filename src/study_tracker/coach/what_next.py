@@ -1,10 +1,17 @@
 """What next: one ordered list of things to study, each with the reason it was chosen.
 
 Order: due reviews first (forgetting is the cheapest loss to prevent), then the next topic
-of each active track and each imported roadmap, then topics and milestones for the weakest
-skill of the chosen career path. Passages from the user's knowledge base are fetched
-separately (``passages_for``) because the index may be missing or still loading: guidance
-must never wait for it.
+of each track (not of paused or hidden ones) and of each imported roadmap, then topics and
+milestones for the weakest skill of the chosen career path. Passages from the user's knowledge
+base are fetched separately (``passages_for``) because the index may be missing or still
+loading: guidance must never wait for it.
+
+Roadmaps by group: asked about some groups, a roadmap is suggested when one of its items shares
+a skill with those groups' tracks or with the goal's career path, or when none of its items has
+a skill at all (nothing tells where it belongs, and an imported roadmap must not vanish).
+
+On Today (``today_panel``) the list is calm: what the Reviews and New-topics cards above it
+already show is left out, and the first ``TODAY_ITEMS`` are shown with the rest behind "more".
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from sqlalchemy.orm import Session
 from study_tracker.clock import local_date
 from study_tracker.config import Settings
 from study_tracker.content.curriculum import GROUPS, load_skills, load_tracks
+from study_tracker.db.models import Roadmap, RoadmapItem
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.knowledge.search.related import related_passages
 from study_tracker.roadmaps import service as roadmap_service
@@ -29,11 +37,13 @@ from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import Goal, get_goal
 from study_tracker.skills.mastery import SkillMastery
 from study_tracker.tracker import service
+from study_tracker.wording import plural
 
 log = logging.getLogger(__name__)
 
 MAX_REVIEWS = 5  # beyond this the panel says "and N more" rather than listing every review
 SKILL_TOPICS = 2  # bundled topics suggested for the weakest skill
+TODAY_ITEMS = 5  # suggestions shown on Today before "show more"
 
 
 @dataclass
@@ -138,11 +148,7 @@ def what_next(
     reviews = [r for v in views for r in v.reviews]
     reviews.sort(key=lambda r: (r.due_date, r.completion_id))
     for r in reviews[:MAX_REVIEWS]:
-        when = (
-            f"{r.overdue_days} day{'s' if r.overdue_days != 1 else ''} overdue"
-            if r.overdue_days
-            else "due today"
-        )
+        when = f"{plural(r.overdue_days, 'day')} overdue" if r.overdue_days else "due today"
         items.append(
             Suggestion(
                 "review",
@@ -157,9 +163,9 @@ def what_next(
 
     for v in views:
         for t in v.tracks:
-            if t.not_started or t.finished:
-                continue
-            if t.topic is not None and t.completion is None:
+            if not t.offers_topic or t.topic is None:
+                continue  # paused, not begun (a future start date) or past its last day
+            if t.completion is None:
                 items.append(
                     Suggestion(
                         "topic",
@@ -187,9 +193,12 @@ def what_next(
                         )
                     )
 
-    items += _roadmap_suggestions(roadmap_service.next_items(session=session, today=today))
-
     goal = get_goal(session)
+    roadmaps = None if len(groups) == len(GROUPS) else roadmaps_for(session, groups, goal)
+    items += _roadmap_suggestions(
+        [i for i in roadmap_service.next_items(session=session, today=today) if _kept(i, roadmaps)]
+    )
+
     scores = skill_mastery(session, now=now, zone=zone)
     weakest = weakest_skills(scores, goal)
     if goal is None:
@@ -198,7 +207,7 @@ def what_next(
     untaught = []
     listed = {item.url: item for item in items}
     for weak in weakest:
-        found = _skill_suggestions(session, weak, goal, groups)
+        found = _skill_suggestions(session, weak, goal, groups, roadmaps)
         if not found:
             untaught.append(weak)
             continue
@@ -222,15 +231,19 @@ def _skill_suggestions(
     weak: WeakSkill,
     goal: Goal | None,
     groups: Sequence[str],
+    roadmaps: set[str] | None,
 ) -> list[Suggestion]:
-    """The first bundled topic on the skill in each track (up to two) and roadmap items tagged with it."""
+    """The first bundled topic on the skill in each track (up to two; paused and hidden tracks
+    left out) and items of the ``roadmaps`` (None: any) tagged with it."""
     target = f" (target {weak.target:.2f} for {goal.path.title} {goal.level.id} months)" if goal else ""
     reason = f"Weakest skill: {weak.name}, mastery {weak.score:.2f}{target}"
     live = service.live_completions().subquery()
     completed = {(t, d) for t, d in session.execute(select(live.c.track, live.c.day).distinct())}
+    set_aside = service.inactive_tracks(session)
     out: list[Suggestion] = []
     # Tracks of the groups asked about first; a skill is worth learning wherever it is taught.
-    for track in sorted(load_tracks().values(), key=lambda t: t.group not in groups):
+    active = [t for t in load_tracks().values() if t.slug not in set_aside]
+    for track in sorted(active, key=lambda t: t.group not in groups):
         tagged = [t for t in track.days if weak.skill in t.skills]
         # The first topic for the skill not studied yet; when all were, the first one again.
         fresh = [t for t in tagged if (track.slug, t.day) not in completed]
@@ -250,10 +263,53 @@ def _skill_suggestions(
             )
         if len(out) >= SKILL_TOPICS:
             break
-    out += _roadmap_suggestions(
-        roadmap_service.items_for_skills(session=session, skills=[weak.skill]), reason
-    )
+    tagged_items = roadmap_service.items_for_skills(session=session, skills=[weak.skill])
+    out += _roadmap_suggestions([i for i in tagged_items if _kept(i, roadmaps)], reason)
     return out
+
+
+def roadmaps_for(session: Session, groups: Sequence[str], goal: Goal | None) -> set[str]:
+    """Slugs of the roadmaps that belong with ``groups``: an item shares a skill with their tracks
+    or with the goal's path, or no item has a skill (see the module docstring)."""
+    wanted = {s for t in load_tracks().values() if t.group in groups for topic in t.days for s in topic.skills}
+    if goal is not None:
+        wanted |= set(goal.skills)
+    skills: dict[str, set[str]] = {}
+    rows = session.execute(
+        select(Roadmap.slug, RoadmapItem.skills)
+        .join(RoadmapItem, RoadmapItem.roadmap_id == Roadmap.id)
+        .where(RoadmapItem.removed.is_(False))
+    )
+    for slug, item_skills in rows:
+        skills.setdefault(slug, set()).update(item_skills or [])
+    return {slug for slug, found in skills.items() if not found or found & wanted}
+
+
+def _kept(item: NextItem, roadmaps: set[str] | None) -> bool:
+    return roadmaps is None or item.roadmap in roadmaps
+
+
+# --- Today's panel ---------------------------------------------------------------------------
+
+
+@dataclass
+class Panel:
+    """What next as Today shows it: a few suggestions, the rest behind "show more"."""
+
+    items: list[Suggestion]
+    more: list[Suggestion]
+    notes: list[str]
+
+
+def today_panel(plan: WhatNext, view: service.TodayView, *, limit: int = TODAY_ITEMS) -> Panel:
+    """``plan`` without what Today's cards above it show (due reviews, each track's topic and its
+    catch-up days), the first ``limit`` suggestions apart from the rest."""
+    shown = {f"/reviews/{r.completion_id}" for r in view.reviews}
+    for t in view.tracks:
+        shown.add(f"/tracks/{t.track.slug}/days/{t.day}")
+        shown.update(f"/tracks/{t.track.slug}/days/{d}" for d in t.missed)
+    rest = [i for i in plan.items if i.kind != "review" and i.url not in shown]
+    return Panel(rest[:limit], rest[limit:], plan.notes)
 
 
 # --- passages from the knowledge base -------------------------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests check it matches Alembic's own head, and it
 # lets a start-up on an up-to-date database skip importing Alembic (about half a second).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -57,12 +57,22 @@ class GroupSetting(Base):
 
 
 class TrackSetting(Base):
+    """A track's run: when it started, how far it skipped ahead, and whether it is paused or hidden.
+
+    ``start_date`` is NULL until the track is used (its first completion sets it) or the learner
+    picks one; a paused track's day count stands still from ``paused_since``, and ``paused_days``
+    sums the days of earlier pauses in this run (``tracker.service.current_day``).
+    """
+
     __tablename__ = "track_settings"
 
     track: Mapped[str] = mapped_column(String(64), primary_key=True)
     group: Mapped[str] = mapped_column(String(64), index=True)
-    start_date: Mapped[date] = mapped_column(Date)
+    start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     acceleration_days: Mapped[int] = mapped_column(Integer, default=0)
+    paused_since: Mapped[date | None] = mapped_column(Date, nullable=True)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Completion(Base):

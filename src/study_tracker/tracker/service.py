@@ -18,6 +18,7 @@ from study_tracker.clock import local_date
 from study_tracker.content.curriculum import GROUPS, Question, Topic, Track, load_tracks, tracks_in_group
 from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview, TrackSetting, Undo
 from study_tracker.errors import Conflict, InvalidInput, NotFound
+from study_tracker.tracker.days import current_day, setting_day  # noqa: F401  (callers use service.current_day)
 from study_tracker.tracker.questions import sample_questions
 from study_tracker.tracker.srs import Event, Recall, ReviewType, Scheduler, make_scheduler, review_type
 
@@ -70,21 +71,31 @@ def live_reviews(group: str | None = None) -> Select[ReviewLog]:
     return stmt.where(ReviewLog.group == group) if group else stmt
 
 
-# --- day arithmetic (pure) -----------------------------------------------------------------
-
-
-def current_day(start: date, acceleration_days: int, today: date) -> int:
-    """Day N of a track: one topic a calendar day from its start date, plus the days skipped ahead."""
-    return (today - start).days + 1 + acceleration_days
+# --- days ------------------------------------------------------------------------------------
 
 
 def track_day(session: Session, *, track: str, today: date) -> int:
-    """The day a track is on today, from its configured start date and acceleration."""
+    """The day a track is on today, from its start date (if any), acceleration and pauses."""
     get_track(track)
+    return setting_day(session.get(TrackSetting, track), today)
+
+
+def start_on_first_use(session: Session, *, track: str, today: date) -> bool:
+    """Start a track that has no start date on ``today`` (its first completion); True if it did.
+
+    A paused track started this way stays paused from that day on.
+    """
     setting = session.get(TrackSetting, track)
     if setting is None:
-        return 1
-    return current_day(setting.start_date, setting.acceleration_days, today)
+        setting = TrackSetting(track=track, group=get_track(track).group, acceleration_days=0)
+        session.add(setting)
+    if setting.start_date is not None:
+        return False
+    setting.start_date = today
+    if setting.paused_since is not None:
+        setting.paused_since = today
+    session.flush()
+    return True
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -163,6 +174,8 @@ def complete_topic(
     get_topic(track, day)
     if not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
         raise InvalidInput.field("difficulty", "must be a whole number from 1 (easy) to 5 (very hard)")
+    # The first completion of a track starts it (before the check: the run begins today).
+    start_on_first_use(session, track=track, today=local_date(now, zone))
     existing = completion_for(session, track=track, day=day)
     if existing is not None:
         raise Conflict(f"{topic_track.title} day {day} is already complete (on {existing.local_date})")
@@ -183,10 +196,13 @@ def complete_topic(
 
 
 def completion_for(session: Session, *, track: str, day: int) -> Completion | None:
-    """The live completion of a track's day in its current run (on or after its start date)."""
+    """The live completion of a track's day in its current run (on or after its start date;
+    a track not started yet has no run, so none)."""
     setting = session.get(TrackSetting, track)
     stmt = live_completions().where(Completion.track == track, Completion.day == day)
     if setting is not None:
+        if setting.start_date is None:
+            return None
         stmt = stmt.where(Completion.local_date >= setting.start_date)
     return session.scalars(stmt.order_by(Completion.id.desc()).limit(1)).first()
 
@@ -272,18 +288,46 @@ class TrackToday:
     track: Track
     day: int
     topic: Topic | None
-    start_date: date
+    start_date: date | None  # None: not started yet (its first completion starts it)
     acceleration_days: int
     completion: Completion | None = None
     missed: list[int] = field(default_factory=list)
+    paused_since: date | None = None
 
     @property
     def not_started(self) -> bool:
-        return self.day < 1
+        """No start date yet: day 1 (plus acceleration) is offered, nothing is ever missed."""
+        return self.start_date is None
+
+    @property
+    def upcoming(self) -> bool:
+        """A start date in the future: nothing is offered before it."""
+        return self.start_date is not None and self.day < 1
+
+    @property
+    def paused(self) -> bool:
+        """Paused: the day count stands still and no new topic is offered; reviews go on."""
+        return self.paused_since is not None
 
     @property
     def finished(self) -> bool:
         return self.day > self.track.length
+
+    @property
+    def status(self) -> str:
+        """One word for the API and the pages: paused, upcoming, not_started, finished or active."""
+        if self.paused:
+            return "paused"
+        if self.upcoming:
+            return "upcoming"
+        if self.not_started:
+            return "not_started"
+        return "finished" if self.finished else "active"
+
+    @property
+    def offers_topic(self) -> bool:
+        """Whether today's topic of this track is offered as something to study now."""
+        return self.topic is not None and not (self.paused or self.upcoming)
 
 
 @dataclass
@@ -298,6 +342,7 @@ class DueReview:
     rtype: ReviewType
     completed_on: date
     overdue_days: int
+    track_paused: bool = False  # its track is paused: reviews go on, with a note saying so
 
 
 @dataclass
@@ -305,12 +350,42 @@ class TodayView:
     group: str
     today: date
     reviews: list[DueReview]
-    tracks: list[TrackToday]
+    tracks: list[TrackToday]  # the group's tracks that are not hidden
+    hidden: list[Track] = field(default_factory=list)  # hidden on Config: kept, not shown
 
 
-def due_reviews(session: Session, *, group: str, today: date, until: date | None = None) -> list[DueReview]:
-    """Reviews due on or before ``until`` (default today): overdue first, oldest first."""
+def _track_flags(session: Session, group: str | None = None) -> tuple[set[str], set[str]]:
+    """(hidden, paused) track slugs, of one group or of all."""
+    stmt = select(TrackSetting.track, TrackSetting.hidden, TrackSetting.paused_since)
+    if group is not None:
+        stmt = stmt.where(TrackSetting.group == group)
+    hidden, paused = set(), set()
+    for slug, is_hidden, paused_since in session.execute(stmt):
+        if is_hidden:
+            hidden.add(slug)
+        if paused_since is not None:
+            paused.add(slug)
+    return hidden, paused
+
+
+def inactive_tracks(session: Session) -> set[str]:
+    """Tracks the learner set aside (hidden or paused): suggestions leave them out."""
+    hidden, paused = _track_flags(session)
+    return hidden | paused
+
+
+def due_reviews(
+    session: Session, *, group: str, today: date, until: date | None = None, include_hidden: bool = False
+) -> list[DueReview]:
+    """Reviews due on or before ``until`` (default today): overdue first, oldest first.
+
+    Reviews of hidden tracks wait (left out unless ``include_hidden``) and come back, overdue,
+    when the track is shown again; reviews of paused tracks are listed, flagged ``track_paused``.
+    """
     until = until or today
+    hidden, paused = _track_flags(session, group)
+    if include_hidden:
+        hidden = set()
     # Columns, not entities: a long break leaves thousands due, and building ORM objects (and
     # parsing each FSRS card's JSON state) for them was most of Today's time.
     rows = session.execute(
@@ -332,7 +407,7 @@ def due_reviews(session: Session, *, group: str, today: date, until: date | None
     for completion_id, slug, day, due_date, step, interval_days, completed_on in rows:
         track = tracks.get(slug)
         topic = track.topic(day) if track else None
-        if track is None or topic is None:
+        if track is None or topic is None or slug in hidden:
             continue  # a track removed from the bundle keeps its log but has nothing to show
         out.append(
             DueReview(
@@ -346,6 +421,7 @@ def due_reviews(session: Session, *, group: str, today: date, until: date | None
                 rtype=review_type(interval_days),
                 completed_on=completed_on,
                 overdue_days=max(0, (today - due_date).days),
+                track_paused=slug in paused,
             )
         )
     return out
@@ -359,32 +435,47 @@ def get_due_review(session: Session, *, completion_id: int, today: date) -> DueR
     sched = session.get(ScheduledReview, completion_id)
     if sched is None:
         raise NotFound(f"no review is scheduled for completion {completion_id}")
-    for review in due_reviews(session, group=sched.group, today=today, until=sched.due_date):
+    for review in due_reviews(
+        session, group=sched.group, today=today, until=sched.due_date, include_hidden=True
+    ):
         if review.completion_id == completion_id:
             return review
     raise NotFound(f"no review is scheduled for completion {completion_id}")
 
 
 def today_view(session: Session, *, group: str, today: date) -> TodayView:
-    """What a group asks of the user today: due reviews, then each track's day."""
+    """What a group asks of the user today: due reviews, then each shown track's day.
+
+    A track not started yet is on day 1 (plus its acceleration) with nothing to catch up; a
+    paused one keeps the day it was paused on and offers no catch-up; hidden tracks are listed
+    apart (``hidden``) and their reviews wait.
+    """
     require_group(group)
     settings = {s.track: s for s in session.scalars(select(TrackSetting).where(TrackSetting.group == group))}
     done: dict[str, dict[int, Completion]] = defaultdict(dict)
-    earliest = min((s.start_date for s in settings.values()), default=today)
+    starts = [s.start_date for s in settings.values() if s.start_date is not None]
+    earliest = min(starts, default=today)
     # Only the current run of each track counts (on or after its start date): old runs stay in history.
     for c in session.scalars(
         live_completions(group).where(Completion.local_date >= earliest).order_by(Completion.id)
     ):
         s = settings.get(c.track)
-        if s is None or c.local_date >= s.start_date:
+        if s is None or (s.start_date is not None and c.local_date >= s.start_date):
             done[c.track][c.day] = c
-    tracks = []
+    tracks, hidden = [], []
     for track in tracks_in_group(group):
         s = settings.get(track.slug)
-        start, accel = (s.start_date, s.acceleration_days) if s else (today, 0)
-        day = current_day(start, accel, today)
+        if s is not None and s.hidden:
+            hidden.append(track)
+            continue
+        start = s.start_date if s else None
+        accel = s.acceleration_days if s else 0
+        paused_since = s.paused_since if s else None
+        day = setting_day(s, today)
         first = 1 + accel
-        missed = [d for d in range(first, min(day, track.length + 1)) if d not in done[track.slug]]
+        missed = []
+        if start is not None and paused_since is None:
+            missed = [d for d in range(first, min(day, track.length + 1)) if d not in done[track.slug]]
         tracks.append(
             TrackToday(
                 track=track,
@@ -394,11 +485,42 @@ def today_view(session: Session, *, group: str, today: date) -> TodayView:
                 acceleration_days=accel,
                 completion=done[track.slug].get(day),
                 missed=missed,
+                paused_since=paused_since,
             )
         )
     return TodayView(
-        group=group, today=today, reviews=due_reviews(session, group=group, today=today), tracks=tracks
+        group=group,
+        today=today,
+        reviews=due_reviews(session, group=group, today=today),
+        tracks=tracks,
+        hidden=hidden,
     )
+
+
+@dataclass(frozen=True)
+class UpcomingReviews:
+    due_date: date
+    count: int
+
+
+def next_reviews_after(session: Session, *, group: str, today: date) -> UpcomingReviews | None:
+    """The first day after ``today`` with reviews due in a group (hidden tracks left out), and
+    how many fall on it; None when nothing is scheduled."""
+    hidden, _ = _track_flags(session, group)
+    rows = session.execute(
+        select(ScheduledReview.due_date, ScheduledReview.track)
+        .where(ScheduledReview.group == group, ScheduledReview.due_date > today)
+        .order_by(ScheduledReview.due_date)
+    )
+    first: date | None = None
+    count = 0
+    for due_date, slug in rows:
+        if slug in hidden:
+            continue
+        if first is not None and due_date != first:
+            break
+        first, count = due_date, count + 1
+    return UpcomingReviews(first, count) if first is not None else None
 
 
 def next_review_date(session: Session, *, completion_id: int) -> date | None:

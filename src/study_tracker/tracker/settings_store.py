@@ -1,7 +1,13 @@
-"""Per-group study configuration: track start dates, acceleration, review intervals, scheduler.
+"""Per-group study configuration: track start dates, acceleration, pauses, hidden tracks, review
+intervals, scheduler.
 
 The database is the store; ``<data_dir>/<group>/config.json`` mirrors it both ways: every
 save rewrites the file, and a hand edit is read back on the next start.
+
+A track's ``start_date`` is empty (null) until the track is used: its first completion sets it
+(``tracker.service.start_on_first_use``), or the learner picks one. ``paused`` stops its day
+count (the days paused are remembered in the database, so resuming continues where it stopped);
+``hidden`` keeps it off Today and History without touching its data.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from datetime import date, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
 
@@ -20,15 +26,32 @@ from sqlalchemy.orm import Session
 from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.db.models import GroupSetting, Meta, TrackSetting
 from study_tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
-from study_tracker.tracker.service import reschedule
+from study_tracker.clock import local_date
+from study_tracker.tracker.days import days_paused
+from study_tracker.tracker.service import get_track, reschedule
 from study_tracker.tracker.srs import DEFAULT_INTERVALS
 
 
 class TrackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start_date: date
+    start_date: date | None = Field(
+        None, description="Day 1 of the track; null until it is used (its first completion sets it)."
+    )
     acceleration_days: int = Field(0, ge=0, le=3650)
+    paused: bool = Field(False, description="Paused: the day count stops and no new topic is offered.")
+    hidden: bool = Field(False, description="Hidden from Today and History (its data is kept).")
+
+
+class TrackUpdate(BaseModel):
+    """A change to one track: only the fields given change (``PATCH``, ``study config set``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: date | None = None
+    acceleration_days: int | None = None
+    paused: bool | None = None
+    hidden: bool | None = None
 
 
 class GroupOptions(BaseModel):
@@ -58,6 +81,21 @@ class GroupConfig(BaseModel):
     settings: GroupOptions = Field(default_factory=GroupOptions)
 
 
+# A ``meta`` key left by migration 0003 when it cleared start dates: the config.json files hold
+# the old ones, so the next start rewrites them from the database instead of reading them back.
+CONFIG_FILES_OUTDATED = "config_files_outdated"
+
+
+def take_outdated_files_flag(session: Session) -> bool:
+    """True (once) when the config.json files must be rewritten from the database, not read back."""
+    flag = session.get(Meta, CONFIG_FILES_OUTDATED)
+    if flag is None:
+        return False
+    session.delete(flag)
+    session.flush()
+    return True
+
+
 def _require_group(group: str) -> None:
     if group not in GROUPS:
         raise NotFound(f"unknown group {group!r}; groups are {', '.join(GROUPS)}")
@@ -85,7 +123,7 @@ def validate_config(group: str, payload: object, prefix: str = "") -> GroupConfi
 
 
 def ensure_defaults(session: Session, today: date) -> None:
-    """Give every bundled group and track its settings row; new tracks start today."""
+    """Give every bundled group and track its settings row; a new track is not started yet."""
     meta = session.get(Meta, "first_run_date")
     if meta is None:
         session.add(Meta(key="first_run_date", value=today.isoformat()))
@@ -95,7 +133,9 @@ def ensure_defaults(session: Session, today: date) -> None:
         for track in tracks_in_group(group):
             if session.get(TrackSetting, track.slug) is None:
                 session.add(
-                    TrackSetting(track=track.slug, group=group, start_date=today, acceleration_days=0)
+                    TrackSetting(
+                        track=track.slug, group=group, start_date=None, acceleration_days=0, paused_days=0
+                    )
                 )
     session.flush()
 
@@ -107,10 +147,13 @@ def get_config(session: Session, group: str) -> GroupConfig:
     by_slug = {r.track: r for r in rows}
     tracks = {
         t.slug: TrackConfig(
-            start_date=by_slug[t.slug].start_date, acceleration_days=by_slug[t.slug].acceleration_days
+            start_date=row.start_date,
+            acceleration_days=row.acceleration_days,
+            paused=row.paused_since is not None,
+            hidden=bool(row.hidden),
         )
         for t in tracks_in_group(group)
-        if t.slug in by_slug
+        if (row := by_slug.get(t.slug)) is not None
     }
     settings = (
         GroupOptions(
@@ -124,8 +167,42 @@ def get_config(session: Session, group: str) -> GroupConfig:
     return GroupConfig(group=group, tracks=tracks, settings=settings)
 
 
-def apply_config(session: Session, config: GroupConfig) -> bool:
-    """Write a validated configuration to the database; True when the schedule must be recomputed."""
+def _apply_track(row: TrackSetting, tc: TrackConfig, today: date, *, keep_started: bool) -> None:
+    """Store one track's configuration; a pause or a resume is dated ``today``.
+
+    Hiding a started track pauses it too, so its days do not pile up while it is out of sight
+    (showing it again leaves it paused until the learner resumes it).
+    """
+    if keep_started and tc.start_date is None and row.start_date is not None:
+        tc = tc.model_copy(update={"start_date": row.start_date})
+    paused = tc.paused or (tc.hidden and not row.hidden and tc.start_date is not None)
+    if row.start_date != tc.start_date:
+        # A new start date begins a new run: pauses of the old one no longer count.
+        row.paused_days = 0
+        if row.paused_since is not None:
+            row.paused_since = today
+    row.start_date = tc.start_date
+    row.acceleration_days = tc.acceleration_days
+    if paused and row.paused_since is None:
+        row.paused_since = today
+    elif not paused and row.paused_since is not None:
+        row.paused_days = (row.paused_days or 0) + days_paused(row.start_date, row.paused_since, today)
+        row.paused_since = None
+    row.hidden = tc.hidden
+
+
+def apply_config(
+    session: Session, config: GroupConfig, *, today: date | None = None, keep_started: bool = False
+) -> bool:
+    """Write a validated configuration to the database; True when the schedule must be recomputed.
+
+    Args:
+        today: the date a pause or a resume takes effect (default: the system's date).
+        keep_started: a track the configuration calls not started (``start_date`` null) keeps
+            the start date it has in the database. ``config.json`` is read back this way: a track
+            started by its first completion since the file was written stays started.
+    """
+    today = today or date.today()
     options = session.get(GroupSetting, config.group)
     if options is None:
         options = GroupSetting(group=config.group, review_intervals=list(DEFAULT_INTERVALS))
@@ -142,10 +219,9 @@ def apply_config(session: Session, config: GroupConfig) -> bool:
     for slug, tc in config.tracks.items():
         row = session.get(TrackSetting, slug)
         if row is None:
-            row = TrackSetting(track=slug, group=config.group)
+            row = TrackSetting(track=slug, group=config.group, paused_days=0, hidden=False)
             session.add(row)
-        row.start_date = tc.start_date
-        row.acceleration_days = tc.acceleration_days
+        _apply_track(row, tc, today, keep_started=keep_started)
     session.flush()
     return reschedule
 
@@ -186,9 +262,18 @@ def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
 
 
 def save_config(
-    session: Session, *, data_dir: Path, group: str, payload: object, zone: tzinfo
+    session: Session,
+    *,
+    data_dir: Path,
+    group: str,
+    payload: object,
+    zone: tzinfo,
+    today: date | None = None,
 ) -> GroupConfig:
     """Validate, store and mirror a group's configuration; recompute reviews when their rules changed.
+
+    Args:
+        today: the date a pause or resume takes effect (default: today in ``zone``).
 
     Raises:
         NotFound: unknown group.
@@ -196,8 +281,29 @@ def save_config(
     """
 
     config = validate_config(group, payload)
-    if apply_config(session, config):
+    if apply_config(session, config, today=today or local_date(datetime.now(UTC), zone)):
         reschedule(session, group=group, zone=zone)
     saved = get_config(session, group)
     write_config_file(data_dir, saved)
     return saved
+
+
+def update_track(
+    session: Session, *, data_dir: Path, track: str, changes: object, zone: tzinfo, today: date
+) -> GroupConfig:
+    """Change some settings of one track (``start_date``, ``acceleration_days``, ``paused``,
+    ``hidden``), checked as part of its whole group's configuration; returns the group's.
+
+    Raises:
+        NotFound: unknown track.
+        InvalidInput: an unknown or invalid field, named ``tracks.<track>.<field>`` (nothing is saved).
+    """
+    group = get_track(track).group
+    try:
+        update = TrackUpdate.model_validate(changes)
+    except ValidationError as exc:
+        raise invalid(exc, f"tracks.{track}") from None
+    current = get_config(session, group).model_dump(mode="json")
+    entry = current["tracks"].setdefault(track, {})
+    entry.update(update.model_dump(mode="json", exclude_unset=True))
+    return save_config(session, data_dir=data_dir, group=group, payload=current, zone=zone, today=today)

@@ -23,12 +23,17 @@ def prepare(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate(settings.db_url)
     zone = clock.local_zone(settings)
-    # Validate every file before applying any, so one bad file changes nothing.
-    edits = {group: settings_store.read_config_file(settings.data_dir, group) for group in GROUPS}
+    today = clock.today(settings)
     with session_scope(settings.db_url) as session:
-        settings_store.ensure_defaults(session, clock.today(settings))
+        # Validate every file before applying any, so one bad file changes nothing.
+        outdated = settings_store.take_outdated_files_flag(session)
+        edits = {} if outdated else {g: settings_store.read_config_file(settings.data_dir, g) for g in GROUPS}
+        settings_store.ensure_defaults(session, today)
         for group, edited in edits.items():
-            if edited is not None and settings_store.apply_config(session, edited):
+            if edited is not None and settings_store.apply_config(
+                session, edited, today=today, keep_started=True
+            ):
                 log.info("review settings of %s changed in config.json: rescheduling", group)
                 reschedule(session, group=group, zone=zone)
+        for group in GROUPS:
             settings_store.write_config_file(settings.data_dir, settings_store.get_config(session, group))

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import Select, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from study_tracker.content.curriculum import Track, tracks_in_group
-from study_tracker.db.models import Completion, GroupSetting, ScheduledReview
+from study_tracker.db.models import Completion, GroupSetting, ScheduledReview, TrackSetting
 from study_tracker.tracker.service import live_completions, live_reviews, require_group
 from study_tracker.tracker.srs import Recall
 
@@ -67,8 +67,15 @@ def streaks(active_days: set[date], today: date) -> tuple[int, int]:
     return current, longest
 
 
+def _hidden_tracks(group: str) -> Select[tuple[str]]:
+    """The group's hidden tracks (Config): their progress and reviews ahead are not shown; the log
+    (activity, streaks, totals, recent entries) keeps everything that was done."""
+    return select(TrackSetting.track).where(TrackSetting.group == group, TrackSetting.hidden.is_(True))
+
+
 def forecast(session: Session, *, group: str, today: date, days: int = 30) -> list[tuple[date, int]]:
-    """Reviews due each of the next ``days`` days if every review is done on time.
+    """Reviews due each of the next ``days`` days if every review is done on time (hidden tracks
+    left out).
 
     Only the next review of each topic is stored; with fixed intervals the later steps are
     known too (completion date + interval), so they are added.
@@ -79,7 +86,11 @@ def forecast(session: Session, *, group: str, today: date, days: int = 30) -> li
     rows = session.execute(
         select(ScheduledReview.due_date, ScheduledReview.interval_days, Completion.local_date)
         .join(Completion, Completion.id == ScheduledReview.completion_id)
-        .where(ScheduledReview.group == group, ScheduledReview.due_date <= horizon)
+        .where(
+            ScheduledReview.group == group,
+            ScheduledReview.due_date <= horizon,
+            ScheduledReview.track.not_in(_hidden_tracks(group)),
+        )
     ).all()
     intervals = list(options.review_intervals) if options and options.scheduler == "fixed" else []
     for due, interval, completed in rows:
@@ -120,7 +131,12 @@ def history(session: Session, *, group: str, today: date, recent_days: int = 30)
             select(c_all.c.track, func.count(distinct(c_all.c.day))).group_by(c_all.c.track)
         ).all()
     )
-    progress = [TrackProgress(t, min(per_track.get(t.slug, 0), t.length)) for t in tracks_in_group(group)]
+    hidden = set(session.scalars(_hidden_tracks(group)))
+    progress = [
+        TrackProgress(t, min(per_track.get(t.slug, 0), t.length))
+        for t in tracks_in_group(group)
+        if t.slug not in hidden
+    ]
 
     total_reviews = sum(r_by_day.values())
     recalled = total_reviews - forgotten

@@ -39,7 +39,9 @@ from study_tracker.errors import InvalidInput, invalid
 from study_tracker.tracker import settings_store
 
 FORMAT = "study-tracker-export"
-VERSION = 2  # 2 adds roadmaps, roadmap_items, item_events, drill_sessions, drill_results
+# 2 adds roadmaps, roadmap_items, item_events, drill_sessions, drill_results; 3 lets a track's
+# start_date be null (not started) and adds its paused_since, paused_days and hidden.
+VERSION = 3
 
 
 class _Row(BaseModel):
@@ -56,8 +58,12 @@ class GroupRow(_Row):
 class TrackRow(_Row):
     track: str
     group: str
-    start_date: date
+    start_date: date | None  # null: not started yet (version 3)
     acceleration_days: int = Field(ge=0)
+    # Version 3; older documents have none (nothing paused or hidden).
+    paused_since: date | None = None
+    paused_days: int = Field(0, ge=0)
+    hidden: bool = False
 
 
 class CompletionRow(_Row):
@@ -155,7 +161,7 @@ class DrillResultRow(_Row):
 
 class Export(_Row):
     format: Literal["study-tracker-export"]
-    version: Literal[1, 2]
+    version: Literal[1, 2, 3]
     exported_at: AwareDatetime
     groups: list[GroupRow]
     tracks: list[TrackRow]
@@ -184,6 +190,8 @@ class Export(_Row):
             if u.review_id is not None and u.review_id not in review_ids:
                 raise ValueError(f"undos.{i}.review_id: no review with id {u.review_id}")
         self._roadmap_references()
+        if self.version < 3:
+            self._unused_tracks_not_started()
         tracks = load_tracks()
         for i, g in enumerate(self.groups):
             if g.group not in GROUPS:
@@ -195,6 +203,17 @@ class Export(_Row):
             if c.track not in tracks:
                 raise ValueError(f"completions.{i}.track: unknown track {c.track!r}")
         return self
+
+    def _unused_tracks_not_started(self) -> None:
+        """Before version 3 every track had a start date, set on install day whether used or not;
+        as migration 0003 does, a track without a live completion and whose start date is not
+        after the export becomes not started (day 1, no catch-up pile)."""
+        undone = {u.completion_id for u in self.undos if u.completion_id is not None}
+        used = {c.track for c in self.completions if c.id not in undone}
+        exported_on = self.exported_at.date()
+        for t in self.tracks:
+            if t.track not in used and t.start_date is not None and t.start_date <= exported_on:
+                t.start_date = None
 
     def _roadmap_references(self) -> None:
         if self.version == 1 and (
