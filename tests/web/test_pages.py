@@ -77,6 +77,9 @@ def test_acceleration_days_on_the_config_page(client) -> None:  # type: ignore[n
 
 
 def test_past_the_end_shows_no_topic(client, settings) -> None:  # type: ignore[no-untyped-def]
+    for track in ("ml_algorithms", "ml_system_design", "recommendations"):
+        r = client.patch(f"/api/config/ml_specialist/tracks/{track}", json={"start_date": "2026-11-22"})
+        assert r.status_code == 200
     settings.today = settings.today.replace(month=12, day=10)  # day 19 of a 14-day track
     page = client.get("/?group=ml_specialist").text
     assert page.count("No topic for day 19") == 3

@@ -61,16 +61,19 @@ def test_today_shows_what_next_and_passages_load_separately(client) -> None:  # 
     client.put("/api/goal", json={"path": "machine-learning-engineer"})
     page = client.get("/?group=ml_specialist")
     assert page.status_code == 200 and 'id="what-next"' in page.text
-    items = re.findall(r'<li class="next-item" data-kind="(\w[\w-]*)">', page.text)
-    assert items[:3] == ["topic", "topic", "topic"] and items[-1] == "skill"
-    assert "Today&#39;s topic in ML Algorithms (day 1 of 14)" in page.text
+    panel = page.text[page.text.index('id="what-next"') :]
+    items = re.findall(r'<li class="next-item" data-kind="(\w[\w-]*)">', panel)
+    # Today's topics are the cards above the panel: it adds what they do not show (the weakest skill).
+    assert items and set(items) == {"skill"}
+    assert "Today&#39;s topic in ML Algorithms" not in panel
     url = re.search(r'hx-get="(/next/passages\?[^"]+)"', page.text)
     assert url
     frag = client.get(url.group(1).replace("&amp;", "&"), headers={"HX-Request": "true"})
     assert frag.status_code == 200 and "<html" not in frag.text and "next-passages" in frag.text
     assert client.get("/next/passages?title=").status_code == 422
     api = client.get("/api/next?group=ml_specialist").json()
-    assert [i["kind"] for i in api["items"]][:3] == ["topic", "topic", "topic"]
+    assert [i["kind"] for i in api["items"]][:3] == ["topic", "topic", "topic"]  # the full list
+    assert api["items"][0]["reason"] == "Today's topic in ML Algorithms (day 1 of 14)"
     assert client.get("/api/next?group=nope").status_code == 404
 
 
@@ -165,11 +168,14 @@ def test_report_page_and_exports(client) -> None:  # type: ignore[no-untyped-def
     assert bad.status_code == 422 and "format" in bad.text
 
 
-def test_what_next_points_to_the_due_reviews_above(client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_what_next_repeats_no_due_review_and_no_topic_card(client, settings) -> None:  # type: ignore[no-untyped-def]
     client.post("/tracks/ml_algorithms/days/1/complete", data={"difficulty": "3", "notes": ""})
     settings.today = settings.today.replace(day=23)  # the 1-day review is due
     page = client.get("/?group=ml_specialist").text
     panel = page[page.index('id="what-next"') :]
-    assert re.search(r'data-kind="review">\s*<a href="#reviews">Do your 1 due review first</a>', panel)
-    assert "Quick refresh review due today" in panel
-    assert panel.index('data-kind="review"') < panel.index('data-kind="topic"')
+    reviews = page[page.index('id="reviews"') : page.index('id="topics"')]
+    assert "Neural Network Fundamentals" in reviews and "Quick refresh" in reviews
+    assert 'data-kind="review"' not in panel and 'data-kind="topic"' not in panel
+    assert "/tracks/ml_algorithms/days/2" not in panel  # today's ML Algorithms card
+    # The undo form comes before the panel, near the top of the page.
+    assert page.index('action="/undo"') < page.index('id="reviews"')

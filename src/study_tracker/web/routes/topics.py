@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,6 +20,7 @@ from study_tracker.web import errors
 from study_tracker.web.deps import ClockDep, SessionDep
 from study_tracker.web.knowledge_views import topic_passages
 from study_tracker.web.rendering import render, see_other
+from study_tracker.wording import completion_feedback
 
 router = APIRouter()
 
@@ -42,6 +44,8 @@ class CompletionPublic(BaseModel):
     difficulty: int
     notes: str
     local_date: date
+    next_review: date | None = Field(None, description="When the topic comes back for review.")
+    message: str = Field("", description="What the pages say after it: what was saved, when it comes back.")
 
 
 def _guides(track: Track) -> list[tuple[str, str]]:
@@ -94,7 +98,7 @@ def complete_form(
             raise InvalidInput.field(
                 "difficulty", "is required: rate the topic from 1 (easy) to 5 (very hard)"
             )
-        service.complete_topic(
+        completion = service.complete_topic(
             session=session,
             track=slug,
             day=day,
@@ -112,7 +116,13 @@ def complete_form(
             lambda: _topic_context(session, slug, day) | {"form": form},
             session=session,
         )
-    return see_other(f"/?group={track.group}&message=Completed+{track.title}+day+{day}")
+    feedback = completion_feedback(
+        title=track.title,
+        day=day,
+        next_review=service.next_review_date(session, completion_id=completion.id),
+        today=clock.today,
+    )
+    return see_other(f"/?group={track.group}&message={quote_plus(feedback)}")
 
 
 @router.post("/api/completions", status_code=201, tags=["topics"], responses=errors.responses(404, 409, 422))
@@ -128,4 +138,13 @@ def create_completion(body: CompletionCreate, session: SessionDep, clock: ClockD
         now=clock.now,
         zone=clock.zone,
     )
-    return CompletionPublic.model_validate(completion)
+    track = service.get_track(body.track)
+    next_review = service.next_review_date(session, completion_id=completion.id)
+    return CompletionPublic.model_validate(completion).model_copy(
+        update={
+            "next_review": next_review,
+            "message": completion_feedback(
+                title=track.title, day=day, next_review=next_review, today=clock.today
+            ),
+        }
+    )
