@@ -44,7 +44,7 @@ def test_ingest_search_sources_remove(tmp_path: Path) -> None:
     r = study(tmp_path, "sources")
     assert str(notes) in r.stdout
     r = study(tmp_path, "sources", "remove", str(notes))
-    assert r.returncode == 0 and "Removed 1 file(s)" in r.stdout
+    assert r.returncode == 0 and "Removed 1 file;" in r.stdout
     r = study(tmp_path, "search", "partition order", "--json")
     assert json.loads(r.stdout) == []
     r = study(tmp_path, "sources", "remove", str(notes))

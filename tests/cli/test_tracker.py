@@ -40,7 +40,7 @@ def test_tracker_flow(tmp_path: Path) -> None:
     assert "ML Algorithms - Day 1" in out.stdout and "Recommendations - Day 1" in out.stdout
 
     out = study(data, "complete", "ml_algorithms", "--difficulty", "3", "--notes", "chain rule")
-    assert out.returncode == 0 and "First review on 2026-11-23" in out.stdout
+    assert out.returncode == 0 and "Next review on 23 Nov (tomorrow)" in out.stdout
 
     out = study(data, "review", "--group", "ml_specialist", today="2026-11-23")
     assert "Neural Network Fundamentals" in out.stdout
@@ -61,7 +61,7 @@ def test_tracker_flow(tmp_path: Path) -> None:
 
     fresh = tmp_path / "fresh"
     out = study(fresh, "import", str(export))
-    assert out.returncode == 0 and "1 completions" in out.stdout
+    assert out.returncode == 0 and "1 completion," in out.stdout and "0 roadmaps" in out.stdout
     assert study(data, "import", str(export)).returncode == 1  # refuses to overwrite without --replace
 
     out = study(data, "backup")

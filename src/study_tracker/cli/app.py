@@ -24,7 +24,9 @@ app = typer.Typer(
 def _root(
     today: Annotated[
         str | None,
-        typer.Option("--today", help="Pretend today is this date (YYYY-MM-DD); same as STUDY_TODAY."),
+        typer.Option(
+            "--today", metavar="DATE", help="Pretend today is this date (YYYY-MM-DD); same as STUDY_TODAY."
+        ),
     ] = None,
 ) -> None:
     if today is not None:

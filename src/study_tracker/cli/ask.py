@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from study_tracker.cli.app import app
-from study_tracker.cli.output import console, err
+from study_tracker.cli.output import WordStream, console, err
 from study_tracker.config import get_settings
 from study_tracker.knowledge.answer.flow import Turn, choose_llm, stream_answer
 from study_tracker.knowledge.eval.qa import evaluate_qa, load_qa
@@ -99,7 +99,7 @@ def ask(
     settings = get_settings()
     history = [Turn(previous)] if previous and previous.strip() else []
     done: dict[str, Any] = {}
-    streamed = False
+    stream = WordStream(console)  # pieces break words anywhere: print whole words, wrapped
     config = choose_llm(settings, llm)
     kb = KnowledgeBase.open(settings)
     for event in stream_answer(kb, question, k=k, history=history, llm=config, settings=settings):
@@ -111,26 +111,22 @@ def ask(
         if kind == "query" and event["rewritten"]:
             console.print(f"[dim]Follow-up rewritten as:[/] [italic]{escape(event['query'])}[/]")
         elif kind == "notice":
-            if streamed:
-                console.print()
+            stream.close()
             err.print(f"[yellow]Note:[/] {escape(event['text'])}", soft_wrap=True)
-            streamed = False
         elif kind == "delta" and config is not None:
             # LLM pieces are shown as they arrive; the checked answer replaces them at the end
             # only if it differs (citations dropped or an extractive fallback).
-            console.print(escape(event["text"]), end="", soft_wrap=True, highlight=False)
-            streamed = True
+            stream.feed(event["text"])
         elif kind == "done":
             done = event["answer"]
     if as_json:
         console.print_json(json.dumps(done))
         return
-    if streamed:
-        console.print()
+    stream.close()
     if config is None or done["mode"] != "llm" or done["dropped_citations"]:
         if done["mode"] == "llm":
             console.print("[dim]Checked answer:[/]")
-        console.print(_cited_text(done["text"]), soft_wrap=True)
+        console.print(_cited_text(done["text"]))  # wrapped by Rich, between words
     _print_sources(done["sources"])
 
 

@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from study_tracker.cli.help_types import name_types
 from study_tracker.cli.output import err
 from study_tracker.errors import InvalidInput, StudyError
 
@@ -52,11 +53,17 @@ def naming(source: object) -> Iterator[None]:
 
 
 class StudyGroup(TyperGroup):
-    """The root command: runs the chosen command and maps a ``StudyError`` it raises to an exit.
+    """The root command: runs the chosen command and maps a ``StudyError`` it raises to an exit;
+    before running it names the parameter types of the whole command tree (``help_types``).
 
     Sub-commands run inside the root's ``invoke``, so this one ``except`` covers all of them; the
     session they opened has been rolled back by the time the error reaches it.
     """
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        # Here rather than in __init__: Typer adds the completion options after making the group.
+        name_types(self)  # INTEGER, DATE... in every command's --help, not <str>
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: Any) -> Any:  # a click Context (Typer's vendored click: no public name)
         try:

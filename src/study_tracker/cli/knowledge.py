@@ -24,21 +24,23 @@ from study_tracker.knowledge.ingest.pipeline import IngestReport, ingest_paths
 from study_tracker.knowledge.ingest.sources import list_sources, remove_sources
 from study_tracker.knowledge.progress import Progress, RichProgressBars
 from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase
+from study_tracker.wording import plural
 
 
 def _report_table(report: IngestReport) -> None:
     if report.up_to_date:
         console.print(
-            f"[green]Up to date[/]: {report.files_unchanged} file(s) unchanged, "
-            f"{report.chunks_indexed} chunk(s) indexed ({report.seconds:.1f} s)."
+            f"[green]Up to date[/]: {plural(report.files_unchanged, 'file')} unchanged, "
+            f"{plural(report.chunks_indexed, 'chunk')} indexed ({report.seconds:.1f} s)."
         )
     else:
+        files = report.files_new + report.files_changed + report.files_unchanged + report.files_removed
         console.print(
-            f"[green]Indexed[/] {report.files_new} new, {report.files_changed} changed, "
-            f"{report.files_unchanged} unchanged, {report.files_removed} removed file(s); "
-            f"{report.chunks_added} new chunk(s), {report.embedded} embedded, "
+            f"[green]Indexed[/] {plural(files, 'file')}: {report.files_new} new, {report.files_changed} changed, "
+            f"{report.files_unchanged} unchanged, {report.files_removed} removed; "
+            f"{plural(report.chunks_added, 'new chunk')}, {report.embedded} embedded, "
             f"{report.embedded_from_cache} from the cache; "
-            f"{report.documents} document(s), {report.chunks_indexed} chunk(s) in the index "
+            f"{plural(report.documents, 'document')}, {plural(report.chunks_indexed, 'chunk')} in the index "
             f"({report.seconds:.1f} s)."
         )
     if report.skipped or report.warnings:
@@ -200,5 +202,7 @@ def sources_remove(
         paths, settings=get_settings(), progress=Progress() if quiet else RichProgressBars(err)
     )
     console.print(
-        f"Removed {report.files_removed} file(s); {report.chunks_indexed} chunk(s) remain in the index."
+        f"Removed {plural(report.files_removed, 'file')}; "
+        f"{plural(report.chunks_indexed, 'chunk')} {'remains' if report.chunks_indexed == 1 else 'remain'} "
+        "in the index."
     )

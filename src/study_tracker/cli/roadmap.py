@@ -9,16 +9,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import fail, naming
-from study_tracker.cli.output import console, err
+from study_tracker.cli.output import bullet, console, err
 from study_tracker.cli.tracker import store
 from study_tracker.errors import InvalidInput, KnowledgeError
 from study_tracker.roadmaps import library, service
-from study_tracker.roadmaps.views import RoadmapView
+from study_tracker.roadmaps.views import ItemView, RoadmapView
+from study_tracker.wording import plural
 
 roadmap_app = typer.Typer(
     help="Import Markdown roadmaps (phases, milestones, checklists) and follow your progress.",
@@ -40,6 +43,7 @@ def import_cmd(
         str | None,
         typer.Option(
             "--start",
+            metavar="DATE",
             help="Start date YYYY-MM-DD for dates from durations (default: today, or the stored one).",
         ),
     ] = None,
@@ -80,10 +84,15 @@ def import_cmd(
         f"[green]✓[/] {verb} [bold]{result.title}[/] as [bold]{result.slug}[/] (starts {result.start_date})."
     )
     c = result.counts
+    kinds = ("topic", "subtopic", "milestone", "task", "resource")
     console.print(
-        f"  {c['topics']} topics, {c['subtopics']} subtopics, {c['milestones']} milestones, "
-        f"{c['tasks']} tasks, {c['resources']} resources"
-        + (f"; {c['removed']} items no longer in the file (their progress is kept)" if c["removed"] else "")
+        "  "
+        + ", ".join(plural(c[f"{k}s"], k) for k in kinds)
+        + (
+            f"; {plural(c['removed'], 'item')} no longer in the file (their progress is kept)"
+            if c["removed"]
+            else ""
+        )
     )
     _print_topics(view)
     for w in result.warnings:
@@ -102,7 +111,10 @@ def _print_topics(view: RoadmapView) -> None:
     if view.topics:
         table = Table("topic", "dates", "state", "items", title="Topics", title_justify="left")
         for t in view.topics:
-            items = f"{len(t.subtopics)} subtopics, {len(t.tasks)} tasks, {len(t.resources)} resources"
+            items = ", ".join(
+                plural(len(found), kind)
+                for found, kind in ((t.subtopics, "subtopic"), (t.tasks, "task"), (t.resources, "resource"))
+            )
             table.add_row(
                 t.item.title, _dates(t.item.start, t.item.end), STATE_MARK.get(t.state, t.state), items
             )
@@ -147,13 +159,11 @@ def show_cmd(
         mark = STATE_MARK.get(t.state, t.state)
         console.print(f"\n[bold]{t.item.title}[/] {_dates(t.item.start, t.item.end)} {mark}  [dim]{t.key}[/]")
         for s in t.subtopics:
-            console.print(f"  {'  ' * s.depth}• {s.title}")
+            console.print(bullet(s.title, indent=2 + 2 * s.depth))
         for task in t.tasks:
-            console.print(
-                f"  {'  ' * task.depth}{'☑' if task.done else '☐'} {task.title}  [dim]{task.key}[/]"
-            )
+            console.print(_task(task, indent=2))
         for r in t.resources:
-            console.print(f"  🔗 {r.title}" + (f" <{r.url}>" if r.url else ""))
+            console.print(bullet(r.title + (f" <{r.url}>" if r.url else ""), marker="🔗"))
     for m in view.milestones:
         console.print(f"\n🏁 [bold]{m.item.title}[/] ({m.state.replace('_', ' ')})  [dim]{m.key}[/]")
         if m.item.link:
@@ -161,16 +171,22 @@ def show_cmd(
         for label, tasks in m.groups:
             console.print(f"  [italic]{label}[/]")
             for task in tasks:
-                link = f" → {task.link}" if task.link else ""
-                console.print(
-                    f"   {'  ' * task.depth}{'☑' if task.done else '☐'} {task.title}{link}  [dim]{task.key}[/]"
-                )
+                console.print(_task(task, indent=3))
     for task in view.tasks:
-        console.print(f"{'☑' if task.done else '☐'} {task.title}  [dim]{task.key}[/]")
+        console.print(_task(task, indent=0))
     if view.resources:
         console.print("\n[bold]Resources[/]")
         for r in view.resources:
-            console.print(f"  🔗 {r.title}" + (f" <{r.url}>" if r.url else ""))
+            console.print(bullet(r.title + (f" <{r.url}>" if r.url else ""), marker="🔗"))
+
+
+def _task(task: ItemView, *, indent: int) -> RenderableType:
+    """A checklist item (its deliverable link, its key to tick it), wrapping under its title."""
+    line = Text(task.title)
+    if task.link:
+        line.append(f" → {task.link}")
+    line.append(f"  {task.key}", style="dim")
+    return bullet(line, indent=indent + 2 * task.depth, marker="☑" if task.done else "☐")
 
 
 @roadmap_app.command("tick")

@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import fail
-from study_tracker.cli.output import console, err
+from study_tracker.cli.output import bullet, clip, console, err
 from study_tracker.cli.tracker import chosen_groups, store
 from study_tracker.coach import drills
 from study_tracker.coach import report as reports
@@ -26,6 +27,7 @@ from study_tracker.errors import InvalidInput
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import get_goal, set_goal
+from study_tracker.wording import plural
 
 path_app = typer.Typer(help="Career paths: list them, show one, choose your goal.", no_args_is_help=True)
 app.add_typer(path_app, name="path")
@@ -80,10 +82,10 @@ def path_show(
                 console.print(f"    {flag} {names[s].name} ({s}): {score:.2f}")
             console.print("  Milestones:")
             for m in lvl.milestones:
-                console.print(f"    - {m}")
+                console.print(bullet(m, indent=4, marker="-"))
             console.print("  Interview topics:")
             for t in lvl.interview_topics:
-                console.print(f"    - {t}")
+                console.print(bullet(t, indent=4, marker="-"))
 
 
 @path_app.command("set")
@@ -119,7 +121,7 @@ def next_cmd(
             console.print("[dim]Nothing to suggest: everything is done for today.[/]")
         for i, item in enumerate(plan.items, 1):
             console.print(f"\n[bold]{i}. {escape(item.title)}[/]  [dim]{item.kind}[/]")
-            console.print(f"   Why: {escape(item.reason)}")
+            console.print(bullet(item.reason, indent=3, marker="Why:"))
             if passages:
                 kb = kb or _open_kb(settings)
                 found = passages_for(item.query, item.subtopics, settings=settings, kb=kb)
@@ -127,10 +129,10 @@ def next_cmd(
                     console.print(f"   [dim]{found.note}[/]")
                 for hit in found.hits:
                     where = " › ".join(hit.heading_path) or hit.title or hit.source
-                    text = " ".join(hit.text.split())[:160]
-                    console.print(f"   · [cyan]{escape(str(where))}[/]: {escape(text)}")
+                    line = Text.assemble((str(where), "cyan"), ": ", clip(hit.text, 160))
+                    console.print(bullet(line, indent=3, marker="·"))
         if plan.more_reviews:
-            console.print(f"\n[dim]and {plan.more_reviews} more reviews due (`study review`).[/]")
+            console.print(f"\n[dim]and {plural(plan.more_reviews, 'more review')} due (`study review`).[/]")
         if plan.weakest:
             console.print("\nWeakest skills: " + ", ".join(f"{w.name} {w.score:.2f}" for w in plan.weakest))
         for note in plan.notes:
@@ -198,7 +200,7 @@ def drill(
         session.commit()  # answers are saved one by one: an interrupted drill keeps them
         drill_id = started.id
         total = len(started.questions)
-        console.rule(f"Drill #{drill_id}: {total} questions, {minutes} min")
+        console.rule(f"Drill #{drill_id}: {plural(total, 'question')}, {minutes} min")
         for position in range(total):
             view = drills.get_drill(session, drill_id=drill_id, now=clock.now(settings))
             if view.finished:
@@ -216,7 +218,7 @@ def drill(
             ):
                 break
             for point in pick.question.key_points:
-                console.print(f"  • {point}", markup=False)
+                console.print(bullet(point))
             grade = None
             while grade is None:
                 raw = _read("Grade: \\[a]gain, \\[h]ard, \\[g]ood, \\[e]asy (q to stop): ")
@@ -245,19 +247,24 @@ def drill(
         console.rule("Summary")
         table = Table("#", "question", "grade", "seconds")
         for i, (pick, result) in enumerate(s.rows, 1):
-            label = f"{pick.track.title} day {pick.topic.day}: {pick.question.prompt[:70]}" if pick else "?"
+            # The whole prompt: the table wraps it between words to the terminal's width.
+            label = f"{pick.track.title} day {pick.topic.day}: {pick.question.prompt}" if pick else "?"
             table.add_row(
                 str(i),
-                label,
+                Text(label),
                 drills.GRADES[result.grade] if result else "–",
                 str(result.seconds) if result else "–",
             )
         console.print(table)
         average = f", average grade {s.average_grade:.1f}/4" if s.average_grade is not None else ""
-        console.print(f"Answered {s.answered} of {s.asked} in {_mmss(s.seconds)}{average}.")
+        console.print(
+            f"Answered {s.answered} of {plural(s.asked, 'question')} in {_mmss(s.seconds)}{average}."
+        )
         if s.weakest:
+            names = load_skills()
             console.print(
-                "Weakest skills in this drill: " + ", ".join(f"{k} ({g:.1f})" for k, g in s.weakest[:3])
+                "Weakest skills in this drill: "
+                + ", ".join(f"{names[k].name if k in names else k} ({g:.1f})" for k, g in s.weakest[:3])
             )
 
 

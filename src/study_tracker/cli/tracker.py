@@ -6,17 +6,19 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import naming
-from study_tracker.cli.output import console
+from study_tracker.cli.output import bullet, clip, console
 from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
@@ -24,6 +26,7 @@ from study_tracker.errors import Conflict, InvalidInput
 from study_tracker.tracker import service, settings_store, stats, transfer
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
+from study_tracker.wording import completion_feedback, plural, short_date
 
 RATINGS = {r.name: r for r in Recall}
 GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="swe or ml_specialist (default: both).")]
@@ -85,6 +88,49 @@ def serve(
     )
 
 
+def _track_lines(t: service.TrackToday) -> None:
+    """One track of `study today`: its day, status and topic."""
+    status = {"paused": " [yellow](paused)[/]", "not_started": " [dim](not started)[/]"}.get(t.status, "")
+    console.print(f"\n[bold]{escape(t.track.title)} - Day {t.day}[/]{status}")
+    if t.paused:
+        console.print(
+            bullet(
+                f"Paused since {t.paused_since}: no new topic; its reviews still come up. "
+                f"Resume: study config set --track {t.track.slug} --resume",
+                marker="⏸",
+            )
+        )
+    elif t.upcoming:
+        console.print(f"  Starts on {t.start_date}.")
+    elif t.topic is None:
+        console.print(f"  No topic for day {t.day} ({t.track.length}-day track): focus on reviews.")
+    else:
+        mark = " [green]✓ completed[/]" if t.completion else ""
+        console.print(f"  {escape(t.topic.title)} · about {t.topic.estimated_minutes} min{mark}")
+        for s in t.topic.subtopics:
+            console.print(bullet(s, indent=3))
+        if t.not_started:
+            console.print("  [dim]Your first completion starts this track (no catch-up before that).[/]")
+    if t.missed:
+        console.print(f"  [yellow]Catch up:[/] days {', '.join(map(str, t.missed[:10]))}")
+
+
+def _no_reviews(session: Session, group: str, day: date) -> None:
+    """What `study today` and `study review` say when nothing is due: when reviews come next."""
+    upcoming = service.next_reviews_after(session, group=group, today=day)
+    if upcoming is None:
+        console.print(
+            f"No reviews due in {GROUPS[group].title}, and none scheduled yet: complete a topic first."
+        )
+        return
+    gap = (upcoming.due_date - day).days
+    when = "tomorrow" if gap == 1 else f"in {plural(gap, 'day')}"
+    console.print(
+        f"No reviews due in {GROUPS[group].title}. "
+        f"Next: {plural(upcoming.count, 'review')} on {short_date(upcoming.due_date, day)} ({when})."
+    )
+
+
 @app.command()
 def today(group: GroupOpt = None) -> None:
     """Show today's reviews and topics."""
@@ -99,30 +145,24 @@ def today(group: GroupOpt = None) -> None:
                     due = f"{r.due_date}" + (
                         f" ([red]{r.overdue_days}d overdue[/])" if r.overdue_days else ""
                     )
+                    paused = " [dim](track paused)[/]" if r.track_paused else ""
                     table.add_row(
                         str(r.completion_id),
-                        f"{r.track.title} - Day {r.day}: {r.topic.title}",
+                        f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}{paused}",
                         f"{r.rtype.label} ({r.interval_days}d)",
                         due,
                     )
                 console.print(table)
             else:
-                console.print("[dim]No reviews due.[/]")
+                _no_reviews(session, g, day)
             for t in view.tracks:
-                console.print(f"\n[bold]{t.track.title} - Day {t.day}[/]")
-                if t.not_started:
-                    console.print(f"  Starts on {t.start_date}.")
-                elif t.topic is None:
-                    console.print(
-                        f"  No topic for day {t.day} ({t.track.length}-day track): focus on reviews."
-                    )
-                else:
-                    mark = " [green]✓ completed[/]" if t.completion else ""
-                    console.print(f"  {t.topic.title} · about {t.topic.estimated_minutes} min{mark}")
-                    for s in t.topic.subtopics:
-                        console.print(f"   • {s}")
-                if t.missed:
-                    console.print(f"  [yellow]Catch up:[/] days {', '.join(map(str, t.missed[:10]))}")
+                _track_lines(t)
+            if view.hidden:
+                names = ", ".join(t.title for t in view.hidden)
+                console.print(
+                    f"\n[dim]{plural(len(view.hidden), 'hidden track')}: {escape(names)} "
+                    "(study config set --track TRACK --show).[/]"
+                )
 
 
 @app.command()
@@ -148,12 +188,13 @@ def complete(
             now=clock.now(settings),
             zone=zone,
         )
-        nxt = service.next_review_date(session, completion_id=c.id)
-        console.print(
-            f"[green]✓[/] {load_tracks()[track].title} day {day} complete (difficulty {difficulty})."
+        feedback = completion_feedback(
+            title=load_tracks()[track].title,
+            day=day,
+            next_review=service.next_review_date(session, completion_id=c.id),
+            today=clock.today(settings),
         )
-        if nxt:
-            console.print(f"  First review on {nxt}.")
+        console.print(f"[green]✓[/] {escape(feedback)} [dim](difficulty {difficulty})[/]")
 
 
 @app.command()
@@ -171,18 +212,22 @@ def review(
         day = clock.today(settings)
         if completion_id is None:
             for g in chosen_groups(group):
+                due = service.due_reviews(session, group=g, today=day)
+                if not due:
+                    _no_reviews(session, g, day)
+                    continue
                 table = Table(
                     "id",
                     "review",
                     "type",
                     "due",
-                    title=f"{GROUPS[g].title}: reviews due",
+                    title=f"{GROUPS[g].title}: {plural(len(due), 'review')} due",
                     title_justify="left",
                 )
-                for r in service.due_reviews(session, group=g, today=day):
+                for r in due:
                     table.add_row(
                         str(r.completion_id),
-                        f"{r.track.title} - Day {r.day}: {r.topic.title}",
+                        f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}",
                         r.rtype.label,
                         str(r.due_date),
                     )
@@ -192,9 +237,9 @@ def review(
         if show or rating is None:
             console.print(f"[bold]{due.rtype.label}[/]: {due.track.title} - Day {due.day}: {due.topic.title}")
             for i, q in enumerate(service.review_questions(due), 1):
-                console.print(f"{i}. [{q.type.value}] {q.prompt}")
+                console.print(bullet(f"[{q.type.value}] {q.prompt}", indent=0, marker=f"{i}."))
                 for p in q.key_points:
-                    console.print(f"     [dim]- {p}[/]")
+                    console.print(bullet(p, indent=5, marker="-", style="dim"))
         if rating is None:
             return
         if rating.lower() not in RATINGS:
@@ -235,8 +280,9 @@ def history(
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title}")
             retention = f"{h.retention:.0%}" if h.retention is not None else "–"
             console.print(
-                f"Streak {h.streak} days (longest {h.longest_streak}) · {h.totals['completions']} topics · "
-                f"{h.totals['reviews']} reviews · recalled {retention}"
+                f"Streak {plural(h.streak, 'day')} (longest {h.longest_streak}) · "
+                f"{plural(h.totals['completions'], 'topic')} · {plural(h.totals['reviews'], 'review')} · "
+                f"recalled {retention}"
             )
             progress = Table("track", "progress")
             for p in h.progress:
@@ -247,7 +293,13 @@ def history(
                 "Reviews ahead: " + (", ".join(f"{d:%b %d}: {n}" for d, n in upcoming[:10]) or "none")
             )
             log = Table(
-                "date", "what", "topic", "rating", "notes", title=f"Last {days} days", title_justify="left"
+                "date",
+                "what",
+                "topic",
+                "rating",
+                "notes",
+                title=f"Last {plural(days, 'day')}",
+                title_justify="left",
             )
             for e in h.recent:
                 grade = f"difficulty {e.grade}" if e.kind == "completion" else Recall(e.grade).name
@@ -256,7 +308,7 @@ def history(
                     e.kind,
                     f"{titles.get(e.track, e.track)} - Day {e.day}",
                     grade,
-                    e.notes[:60],
+                    escape(clip(e.notes, 60)),
                 )
             console.print(log)
 
@@ -285,28 +337,67 @@ def config_show(ctx: typer.Context, group: GroupOpt = None) -> None:
 def config_set(
     *,
     track: Annotated[
-        str | None, typer.Option(help="Track slug whose start date / acceleration to change.")
+        str | None, typer.Option(help="Track slug whose start, acceleration, pause or visibility to change.")
     ] = None,
-    start_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
-    acceleration_days: Annotated[str | None, typer.Option(help="Days to skip ahead (0 or more).")] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            "--start-date",
+            metavar="DATE",
+            help="The track's day 1, YYYY-MM-DD; 'none': not started (its first completion starts it).",
+        ),
+    ] = None,
+    acceleration_days: Annotated[
+        str | None, typer.Option(metavar="INTEGER", help="Days to skip ahead (0 or more).")
+    ] = None,
+    paused: Annotated[
+        bool | None,
+        typer.Option(
+            "--pause/--resume",
+            help="Pause the track (its day stops, no new topic; reviews go on) or resume it where it stopped.",
+        ),
+    ] = None,
+    hidden: Annotated[
+        bool | None,
+        typer.Option(
+            "--hide/--show", help="Hide the track from today and history (data kept), or show it again."
+        ),
+    ] = None,
     group: Annotated[str | None, typer.Option(help="Group whose review settings to change.")] = None,
-    intervals: Annotated[str | None, typer.Option(help="Review intervals in days, e.g. 1,3,7,14.")] = None,
+    intervals: Annotated[
+        str | None, typer.Option(metavar="DAYS", help="Review intervals in days, e.g. 1,3,7,14.")
+    ] = None,
     scheduler: Annotated[str | None, typer.Option(help="fixed or fsrs.")] = None,
-    desired_retention: Annotated[str | None, typer.Option(help="FSRS target recall, 0.7-0.99.")] = None,
+    desired_retention: Annotated[
+        str | None, typer.Option(metavar="FLOAT", help="FSRS target recall, 0.7-0.99.")
+    ] = None,
 ) -> None:
     """Change settings; the whole group configuration is validated before anything is saved."""
     with store() as (session, settings):
+        zone, day = clock.local_zone(settings), clock.today(settings)
+        changes: dict[str, object] = {}
+        if start is not None:
+            changes["start_date"] = None if start.strip().lower() in ("", "none") else start
+        if acceleration_days is not None:
+            changes["acceleration_days"] = acceleration_days
+        if paused is not None:
+            changes["paused"] = paused
+        if hidden is not None:
+            changes["hidden"] = hidden
+        if changes and not track:
+            raise InvalidInput(
+                "--start, --acceleration-days, --pause/--resume and --hide/--show need a --track"
+            )
         if track:
             group = service.get_track(track).group
+            if changes:
+                settings_store.update_track(
+                    session, data_dir=settings.data_dir, track=track, changes=changes, zone=zone, today=day
+                )
         if group is None:
             raise InvalidInput("name a --track or a --group")
         current = settings_store.get_config(session, group).model_dump(mode="json")
-        if track:
-            entry = current["tracks"].setdefault(track, {})
-            if start_date is not None:
-                entry["start_date"] = start_date
-            if acceleration_days is not None:
-                entry["acceleration_days"] = acceleration_days
         if intervals is not None:
             current["settings"]["review_intervals"] = [v.strip() for v in intervals.split(",") if v.strip()]
         if scheduler is not None:
@@ -314,7 +405,7 @@ def config_set(
         if desired_retention is not None:
             current["settings"]["desired_retention"] = desired_retention
         saved = settings_store.save_config(
-            session, data_dir=settings.data_dir, group=group, payload=current, zone=clock.local_zone(settings)
+            session, data_dir=settings.data_dir, group=group, payload=current, zone=zone, today=day
         )
         console.print("[green]Saved.[/]")
         console.print_json(json.dumps(saved.model_dump(mode="json")))
@@ -354,7 +445,9 @@ def import_cmd(
         for g in GROUPS:
             service.reschedule(session, group=g, zone=zone)
         transfer.sync_config_files(session, settings.data_dir)
-        console.print("Imported " + ", ".join(f"{n} {k}" for k, n in counts.items()) + ".")
+        console.print(
+            "Imported " + ", ".join(plural(n, k.removesuffix("s")) for k, n in counts.items()) + "."
+        )
 
 
 @app.command()

@@ -271,7 +271,9 @@ def _skill_suggestions(
 def roadmaps_for(session: Session, groups: Sequence[str], goal: Goal | None) -> set[str]:
     """Slugs of the roadmaps that belong with ``groups``: an item shares a skill with their tracks
     or with the goal's path, or no item has a skill (see the module docstring)."""
-    wanted = {s for t in load_tracks().values() if t.group in groups for topic in t.days for s in topic.skills}
+    wanted = {
+        s for t in load_tracks().values() if t.group in groups for topic in t.days for s in topic.skills
+    }
     if goal is not None:
         wanted |= set(goal.skills)
     skills: dict[str, set[str]] = {}

@@ -18,7 +18,7 @@ from study_tracker.clock import local_date
 from study_tracker.content.curriculum import GROUPS, Question, Topic, Track, load_tracks, tracks_in_group
 from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview, TrackSetting, Undo
 from study_tracker.errors import Conflict, InvalidInput, NotFound
-from study_tracker.tracker.days import current_day, setting_day  # noqa: F401  (callers use service.current_day)
+from study_tracker.tracker.days import current_day, setting_day  # noqa: F401  (re-exported)
 from study_tracker.tracker.questions import sample_questions
 from study_tracker.tracker.srs import Event, Recall, ReviewType, Scheduler, make_scheduler, review_type
 

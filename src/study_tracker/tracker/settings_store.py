@@ -23,10 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from study_tracker.clock import local_date
 from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.db.models import GroupSetting, Meta, TrackSetting
 from study_tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
-from study_tracker.clock import local_date
 from study_tracker.tracker.days import days_paused
 from study_tracker.tracker.service import get_track, reschedule
 from study_tracker.tracker.srs import DEFAULT_INTERVALS

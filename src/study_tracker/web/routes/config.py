@@ -120,9 +120,7 @@ def put_config(
     )
 
 
-@router.patch(
-    "/api/config/{group}/tracks/{track}", tags=["config"], responses=errors.responses(404, 422)
-)
+@router.patch("/api/config/{group}/tracks/{track}", tags=["config"], responses=errors.responses(404, 422))
 def patch_track(
     group: str,
     track: str,

@@ -16,7 +16,15 @@ from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.errors import StudyError
 from study_tracker.tracker import service, settings_store, welcome
 from study_tracker.web import errors
-from study_tracker.web.deps import Clock, ClockDep, GroupDep, GroupQuery, SessionDep, SettingsDep, current_group
+from study_tracker.web.deps import (
+    Clock,
+    ClockDep,
+    GroupDep,
+    GroupQuery,
+    SessionDep,
+    SettingsDep,
+    current_group,
+)
 from study_tracker.web.rendering import remember_group, render, see_other
 from study_tracker.web.routes.review_schemas import DueReviewPublic, due_review_public
 from study_tracker.wording import plural
@@ -113,7 +121,9 @@ def _today_context(request: Request, session: Session, clock: Clock, group: str)
 
 @router.get("/", response_class=HTMLResponse)
 def today_page(request: Request, session: SessionDep, clock: ClockDep, group: GroupDep) -> Response:
-    return remember_group(render(request, "today.html", _today_context(request, session, clock, group)), request)
+    return remember_group(
+        render(request, "today.html", _today_context(request, session, clock, group)), request
+    )
 
 
 @router.post("/welcome", response_class=HTMLResponse)
@@ -141,7 +151,11 @@ def welcome_form(
     except StudyError as exc:
         shown = group if group in GROUPS else current_group(request)
         return errors.refused(
-            request, exc, "today.html", lambda: _today_context(request, session, clock, shown), session=session
+            request,
+            exc,
+            "today.html",
+            lambda: _today_context(request, session, clock, shown),
+            session=session,
         )
     started = ", ".join(service.get_track(t).title for t in dict.fromkeys(tracks))
     return see_other(f"/?group={group}&message=Started+{started.replace(' ', '+')}+today")
