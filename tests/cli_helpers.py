@@ -47,14 +47,14 @@ def _environment(data_dir: Path, env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def study(data_dir: Path, *args: str, today: str = TODAY, **env: str) -> Ran:
+def study(data_dir: Path, *args: str, today: str = TODAY, stdin: str = "", **env: str) -> Ran:
     """``study --today TODAY ARGS`` on ``data_dir``, in this process; keyword arguments are extra
     environment variables (e.g. ``STUDY_LLM_BASE_URL=...``).
 
     As in a child process: the environment is set for this call only (``STUDY_TODAY``, which
     ``--today`` sets, is put back too), settings are read afresh (the cache is cleared before and
-    after), stdin is empty and not a terminal, and output is as wide as ``COLUMNS``. An exception
-    the command line does not turn into an exit propagates to the test.
+    after), stdin holds ``stdin`` and is not a terminal, and output is as wide as ``COLUMNS``. An
+    exception the command line does not turn into an exit propagates to the test.
     """
     with pytest.MonkeyPatch.context() as mp:
         for key, value in _environment(data_dir, env).items():
@@ -66,7 +66,7 @@ def study(data_dir: Path, *args: str, today: str = TODAY, **env: str) -> Ran:
                 # Rich reads COLUMNS on every print unless it was set when the console was made.
                 if c.width != COLUMNS:
                     raise RuntimeError("COLUMNS was exported when study_tracker.cli was imported: unset it")
-            result = CliRunner().invoke(app, ["--today", today, *args], catch_exceptions=False)
+            result = CliRunner().invoke(app, ["--today", today, *args], input=stdin, catch_exceptions=False)
         finally:
             get_settings.cache_clear()
     return Ran(result.exit_code, _SGR.sub("", result.stdout), _SGR.sub("", result.stderr))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import study
+from tests.cli_helpers import COLUMNS, study
 from tests.fake_llm import FakeLLM
 
 NOTES = {
@@ -135,3 +135,17 @@ def test_eval_qa_on_a_tiny_fixture(kb_dir: Path, tmp_path: Path) -> None:
     assert "source hit@1 │ 66.7% │ 2/3" in out and "source hit@3 │ 100.0% │ 3/3" in out
     assert "answer has a phrase │ 100.0% │ 3/3" in out
     assert "Misses" in out and "what does a B-tree do with its pages?" in out
+
+
+@pytest.mark.model
+def test_a_long_streamed_answer_wraps_between_words(kb_dir: Path) -> None:
+    """The reply streams in pieces; printed, it is wrapped at the terminal's width between words
+    (before, it was one long line the terminal cut wherever the edge fell)."""
+    reply = " ".join(["Dropout zeroes random activations during training [1]."] * 12)
+    with FakeLLM(reply) as fake:
+        r = study(kb_dir, "ask", "why does dropout reduce overfitting?", STUDY_LLM_BASE_URL=fake.base_url)
+    assert r.returncode == 0, r.stderr
+    answer = r.stdout[: r.stdout.index("Sources")]
+    lines = [line for line in answer.split("\n") if line.strip()]
+    assert len(lines) > 1 and all(len(line) <= COLUMNS for line in lines)
+    assert answer.split() == reply.split()  # every word whole, in order

@@ -32,7 +32,7 @@ def bullet(text: str | Text, *, indent: int = 2, marker: str = "•", style: str
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row(Text(marker, style=style), body)
-    return Padding(grid, (0, 0, 0, indent))
+    return Padding(grid, (0, 0, 0, indent), expand=False)  # no trailing spaces up to the width
 
 
 def clip(text: str, width: int) -> str:
