@@ -21,8 +21,10 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
 def test_quick_start_walkthrough(server, page) -> None:  # type: ignore[no-untyped-def]
     server.start(today="2026-11-22")
 
-    # 1-2. Open the app and switch to ML with the nav bar's track switcher.
+    # 1-2. Open the app and switch to ML with the nav bar's track switcher. A first run also shows
+    # the welcome (the study loop in three lines); it stays out of the way of the guide's steps.
     page.goto(server.url)
+    assert "Mark it complete with a difficulty" in page.locator("#welcome").inner_text()
     page.get_by_role("link", name="🤖 ML").click()
     sections = page.locator("article.track h3")
     assert sections.all_inner_texts() == [
@@ -40,8 +42,13 @@ def test_quick_start_walkthrough(server, page) -> None:  # type: ignore[no-untyp
     page.get_by_label("4 · Hard").check()
     page.get_by_label("Notes (Markdown)").fill("Vanishing gradients: **sigmoid** saturates.")
     page.get_by_role("button", name="Mark as Complete").click()
-    assert "Completed ML Algorithms day 1" in page.locator("#flash").inner_text()
+    # The page says when the topic comes back, and the welcome has done its job.
+    assert (
+        page.locator("#flash").inner_text()
+        == "Completed ML Algorithms day 1. Next review on 23 Nov (tomorrow)."
+    )
     assert "✓ Completed" in page.locator('article[data-track="ml_algorithms"]').inner_text()
+    assert page.locator("#welcome").count() == 0
 
     # 5. Move the clock one day: the 1-day review (quick refresh) is due; complete it.
     server.restart(today="2026-11-23")
@@ -71,3 +78,18 @@ def test_quick_start_walkthrough(server, page) -> None:  # type: ignore[no-untyp
     page.wait_for_selector("#forecast svg")
     assert page.locator("#log tr").count() == 2
     shot(page, "history")
+
+    # Two days later the 3-day review (moderate depth, three questions) is due. The tracks nobody
+    # used are still on day 1, with nothing to catch up, in both groups.
+    server.restart(today="2026-11-25")
+    page.goto(server.url + "/?group=ml_specialist")
+    assert "Moderate depth (3-day review)" in page.locator("article.review").inner_text()
+    assert (
+        page.locator('article[data-track="ml_system_design"] h3').inner_text() == "🏗️ ML System Design - Day 1"
+    )
+    page.get_by_role("link", name="💻 SWE").click()
+    assert page.locator("article.track h3").all_inner_texts() == [
+        "🧩 Coding Patterns - Day 1",
+        "🏛️ System Design - Day 1",
+    ]
+    assert page.locator("article.track footer").count() == 0  # no "Catch up" links
