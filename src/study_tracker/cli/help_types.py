@@ -54,6 +54,6 @@ def name_types(command: Any) -> None:
     help_option = command.get_help_option(_HELP_CONTEXT)  # made now and kept by the command
     for param in [*command.params, *([help_option] if help_option else [])]:
         # The help renderer asks each parameter for ``display_type_rich``; answer for it here.
-        param.display_type_rich = partial(_display, param)  # type: ignore[method-assign]
+        param.display_type_rich = partial(_display, param)
     for sub in getattr(command, "commands", {}).values():
         name_types(sub)

@@ -212,8 +212,8 @@ def review(
         day = clock.today(settings)
         if completion_id is None:
             for g in chosen_groups(group):
-                due = service.due_reviews(session, group=g, today=day)
-                if not due:
+                listed = service.due_reviews(session, group=g, today=day)
+                if not listed:
                     _no_reviews(session, g, day)
                     continue
                 table = Table(
@@ -221,10 +221,10 @@ def review(
                     "review",
                     "type",
                     "due",
-                    title=f"{GROUPS[g].title}: {plural(len(due), 'review')} due",
+                    title=f"{GROUPS[g].title}: {plural(len(listed), 'review')} due",
                     title_justify="left",
                 )
-                for r in due:
+                for r in listed:
                     table.add_row(
                         str(r.completion_id),
                         f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}",

@@ -67,7 +67,7 @@ def streaks(active_days: set[date], today: date) -> tuple[int, int]:
     return current, longest
 
 
-def _hidden_tracks(group: str) -> Select[tuple[str]]:
+def _hidden_tracks(group: str) -> Select[str]:
     """The group's hidden tracks (Config): their progress and reviews ahead are not shown; the log
     (activity, streaks, totals, recent entries) keeps everything that was done."""
     return select(TrackSetting.track).where(TrackSetting.group == group, TrackSetting.hidden.is_(True))
