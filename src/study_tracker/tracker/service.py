@@ -375,15 +375,24 @@ def inactive_tracks(session: Session) -> set[str]:
 
 
 def due_reviews(
-    session: Session, *, group: str, today: date, until: date | None = None, include_hidden: bool = False
+    session: Session,
+    *,
+    group: str,
+    today: date,
+    until: date | None = None,
+    include_hidden: bool = False,
+    flags: tuple[set[str], set[str]] | None = None,
 ) -> list[DueReview]:
     """Reviews due on or before ``until`` (default today): overdue first, oldest first.
 
     Reviews of hidden tracks wait (left out unless ``include_hidden``) and come back, overdue,
     when the track is shown again; reviews of paused tracks are listed, flagged ``track_paused``.
+
+    Args:
+        flags: the group's (hidden, paused) track slugs when the caller has them already.
     """
     until = until or today
-    hidden, paused = _track_flags(session, group)
+    hidden, paused = flags or _track_flags(session, group)
     if include_hidden:
         hidden = set()
     # Columns, not entities: a long break leaves thousands due, and building ORM objects (and
@@ -488,10 +497,14 @@ def today_view(session: Session, *, group: str, today: date) -> TodayView:
                 paused_since=paused_since,
             )
         )
+    flags = (
+        {slug for slug, s in settings.items() if s.hidden},
+        {slug for slug, s in settings.items() if s.paused_since is not None},
+    )
     return TodayView(
         group=group,
         today=today,
-        reviews=due_reviews(session, group=group, today=today),
+        reviews=due_reviews(session, group=group, today=today, flags=flags),
         tracks=tracks,
         hidden=hidden,
     )
