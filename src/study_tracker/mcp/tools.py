@@ -95,7 +95,7 @@ class Toolbox:
 
     def search(self, args: SearchInput) -> dict[str, Any]:
         """The best passages for a query, with where each one is."""
-        filters = Filters(source=args.source, kind=args.kind, pain_point=args.pain_point)
+        filters = Filters(source=args.source or None, kind=args.kind, pain_point=args.pain_point)
         hits = self.knowledge_base().search(args.query, mode=args.mode, k=args.k, filters=filters)
         return {"query": args.query, "passages": [{"rank": i, **passage(h)} for i, h in enumerate(hits, 1)]}
 

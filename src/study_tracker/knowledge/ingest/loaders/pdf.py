@@ -232,6 +232,9 @@ def _ocr_pages(
             except pdfium.PdfiumError as e:
                 warn(f"page {i + 1}: cannot render it for OCR ({e})")
                 found = None
+            except Exception as e:  # noqa: BLE001 - an OCR failure must not lose the other pages' text
+                warn(f"page {i + 1}: OCR failed ({type(e).__name__}: {e})")
+                found = None
             if found is not None:
                 out[i] = found
             if progress is not None:
