@@ -177,6 +177,28 @@ def test_after_an_unplanned_gap_overdue_reviews_are_spread_lowest_recall_first()
     assert [r for r in plan.reviews if r.step == 0][-1].reason.endswith("(placed on 12 Jan)")
 
 
+def test_a_gap_backlog_keeps_its_days_when_the_plan_is_recomputed_after_following_it() -> None:
+    # Twelve reviews overdue on 10 Jan, room for 3 a day, spread over 2 days: 6 a day on 10 and
+    # 11 Jan (what fits nowhere is shared out). The learner does 10 Jan's share; the plan
+    # recomputed on 11 Jan keeps the rest on 11 Jan, rather than spreading it over 11-12 Jan.
+    topics = [topic(f"t{i:02d}", d(1, 1) + timedelta(days=i // 3)) for i in range(12)]
+    settings = PlanSettings(daily_target=3, target_unit="reviews", spread_days=2)
+    ladder = FixedIntervals((2, 30))
+    first = build_plan(topics, scheduler=ladder, settings=settings, now=at(d(1, 10)), zone=UTC)
+    days = {r.topic: r.day for r in first.reviews if r.step == 0}
+    assert sorted(Counter(days.values()).items()) == [(d(1, 10), 6), (d(1, 11), 6)]
+    followed = [
+        TopicLog(t.key, (*t.history, Event("review", at(d(1, 10)), Recall.good)))
+        if days[t.key] == d(1, 10)
+        else t
+        for t in topics
+    ]
+    again = build_plan(followed, scheduler=ladder, settings=settings, now=at(d(1, 11)), zone=UTC)
+    assert {r.topic: r.day for r in again.reviews if r.step == 0} == {
+        k: v for k, v in days.items() if v != d(1, 10)
+    }
+
+
 def _long_interval_topics() -> list[TopicLog]:
     # 56 topics, four completed a day from 1 Jan, reviewed on FSRS's days (2 and 13 days later):
     # their next reviews fall 46 days after that, 1-14 Mar, each with a 9-day window.

@@ -57,8 +57,8 @@ class PlanSettings:
     ``easy_days`` maps a weekday (0 = Monday .. 6 = Sunday) to its share of the target, 0..1.
     ``ladder_fuzz_days`` is how far (+-days) a fixed-ladder review may move to balance the load;
     0 keeps ladder reviews on their day. ``balance`` off keeps every review on its due day (the
-    other rules still apply). ``spread_days``: how many days overdue or displaced reviews may be
-    spread over. ``minutes_per_question`` prices a review by the questions its type asks.
+    other rules still apply). ``spread_days``: over how many study days overdue or displaced reviews
+    may be spread. ``minutes_per_question`` prices a review by the questions its type asks.
     ``desired_retention`` is the recall to keep on the interview day when the scheduler does not
     carry its own (the fixed ladder).
     """
@@ -148,6 +148,16 @@ class Calendar:
         while day <= last:
             if self.available(day):
                 out.append(day)
+            day += timedelta(days=1)
+        return out
+
+    def next_study_days(self, first: date, count: int) -> list[date]:
+        """The first ``count`` study days on or after ``first`` (a break in between is skipped)."""
+        out: list[date] = []
+        day = first
+        while len(out) < count:
+            day = self.next_available(day)
+            out.append(day)
             day += timedelta(days=1)
         return out
 

@@ -10,10 +10,12 @@ one assumed done on its planned day and recalled) and each is placed by these ru
    day's capacity (reviews already placed plus those due there and not yet placed); ties go to
    the day nearest its due day, then the earlier one. Easy Days have a smaller capacity, so they
    fill up sooner and get their lower share.
-3. **Breaks and gaps.** A review due inside a break, or overdue today (an unplanned gap), waits
-   for the first study day after it; those waiting are placed lowest predicted recall first, each
-   on the first day within ``spread_days`` that still has room, so a backlog is spread rather
-   than piled on the first day back.
+3. **Breaks and gaps.** A review due inside a break, or past its window today (an unplanned
+   gap), waits for the first study day after it; those waiting are placed lowest predicted recall
+   first, each on the first of ``spread_days`` study days that still has room (what fits nowhere
+   is shared out over them), so a backlog is spread rather than piled on the first day back. A
+   gap's days are counted from the first day the learner was back, so recomputing the plan on
+   the following days keeps the same spread instead of pushing the backlog ahead.
 4. **The interview date** (``deadline``): a review that would land on or after the date is pulled
    in when that keeps recall on the day at the target (FSRS), or compressed before it (ladder).
 
@@ -22,6 +24,7 @@ Nothing here reads the clock or the database: the same inputs give the same plan
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -66,6 +69,7 @@ class _Job:
     minutes: float
     held: str = ""  # why it waits for a later study day (a break, a gap)
     release: date | None = None
+    anchor: date | None = None  # a gap's backlog is spread over the study days from here
 
 
 class _Planner:
@@ -85,6 +89,7 @@ class _Planner:
         self.end = end
         self.loads: dict[date, float] = {}
         self.pending: dict[date, float] = {}
+        self.waiting: dict[date, float] = {}  # release day -> cost of the backlog still to place
         self.heap: list[tuple[date, int, float, str, int, int]] = []
         self.jobs: list[_Job] = []
         self.placed: list[PlannedReview] = []
@@ -98,6 +103,7 @@ class _Planner:
     def push(self, job: _Job) -> None:
         self.jobs.append(job)
         if job.release is not None:
+            self.waiting[job.release] = self.waiting.get(job.release, 0.0) + job.cost
             prio = recall_on(job.card, job.release, self.zone)
             heapq.heappush(
                 self.heap, (job.release, BACKLOG, prio, job.topic.key, job.step, len(self.jobs) - 1)
@@ -111,6 +117,7 @@ class _Planner:
         return (self.loads.get(day, 0.0) + self.pending.get(day, 0.0) + cost) / self.cal.capacity(day)
 
     def start(self, topics: Sequence[TopicLog]) -> None:
+        active = sorted({local_date(e.at, self.zone) for t in topics for e in t.history})
         for topic in topics:
             # Reviews already done today count against today's capacity.
             for prev, event in zip(topic.history, topic.history[1:], strict=False):
@@ -136,9 +143,33 @@ class _Planner:
                 cost=cost,
                 minutes=minutes,
             )
-            if job.due < self.today:
-                job = replace(job, held="gap", release=self.cal.next_available(self.today))
+            if self.latest(job) < self.today:
+                job = self.overdue(job, active)
             self.push(job)
+
+    def latest(self, job: _Job) -> date:
+        """The last day of a review's window (before clamping to today and the interview)."""
+        if not self.s.balance:
+            return job.due
+        if self.fsrs:
+            return job.last_day + timedelta(days=fuzz_bounds(job.interval)[1])
+        if isinstance(self.scheduler, FixedIntervals):
+            return job.due + timedelta(days=self.s.ladder_fuzz_days)
+        return job.due
+
+    def overdue(self, job: _Job, active: Sequence[date]) -> _Job:
+        """A review past its window: it waits in the backlog of the gap it fell in.
+
+        The backlog is spread from the first day the learner was back after the window closed
+        (the first day with anything in the log), or today: so a plan recomputed on the next
+        days, after the learner followed it, spreads over the same days instead of pushing the
+        backlog a day further each time.
+        """
+        after = bisect.bisect_right(active, self.latest(job))
+        back = active[after] if after < len(active) else self.today
+        return replace(
+            job, held="gap", release=self.cal.next_available(self.today), anchor=min(back, self.today)
+        )
 
     # --- placement ------------------------------------------------------------------------
     def window(self, job: _Job) -> tuple[date, date]:
@@ -155,8 +186,9 @@ class _Planner:
             hi = min(hi, self.interview - timedelta(days=1))
         return lo, max(hi, lo)
 
-    def lightest(self, days: Sequence[date], job: _Job, anchor: date) -> date:
-        return min(days, key=lambda d: (round(self.fill(d, job.cost), 9), abs((d - anchor).days), d))
+    def lightest(self, days: Sequence[date], job: _Job, near: date) -> date:
+        """The least full of ``days`` relative to capacity; ties go nearest ``near``, then earlier."""
+        return min(days, key=lambda d: (round(self.fill(d, job.cost), 9), abs((d - near).days), d))
 
     def place_regular(self, job: _Job) -> tuple[date, tuple[date, date], list[str]] | _Job:
         brk = self.cal.break_on(job.due)
@@ -178,13 +210,22 @@ class _Planner:
 
     def place_backlog(self, job: _Job) -> tuple[date, tuple[date, date], list[str]]:
         assert job.release is not None
-        lo = job.release
-        hi = lo + timedelta(days=self.s.spread_days - 1)
-        if self.interview is not None and job.due < self.interview <= hi and lo < self.interview:
-            hi = self.interview - timedelta(days=1)
-        days = self.cal.days(lo, hi)
-        room = [d for d in days if self.fill(d, job.cost) <= 1.0 + EPS]
-        day = room[0] if room else min(days, key=lambda d: (round(self.fill(d, job.cost), 9), d))
+        spread = self.cal.next_study_days(job.anchor or job.release, self.s.spread_days)
+        days = [d for d in spread if d >= job.release] or [job.release]
+        if self.interview is not None and job.due < self.interview and job.release < self.interview:
+            days = [d for d in days if d < self.interview]
+        lo, hi = days[0], days[-1]
+        # Fill the earliest days up to their capacity; what cannot fit anywhere in the window is
+        # shared out over it in proportion to capacity. (Sending the excess to the lightest day
+        # would defer it: days ahead always look lighter than they will be, as topics not
+        # studied yet bring reviews there too.)
+        known = {d: self.loads.get(d, 0.0) + self.pending.get(d, 0.0) for d in days}
+        caps = {d: self.cal.capacity(d) for d in days}
+        free = sum(max(0.0, caps[d] - known[d]) for d in days)
+        excess = max(0.0, self.waiting[job.release] - free) / sum(caps.values())
+        self.waiting[job.release] -= job.cost
+        fits = [d for d in days if known[d] + job.cost <= caps[d] * (1 + excess) + EPS]
+        day = fits[0] if fits else min(days, key=lambda d: (round(self.fill(d, job.cost), 9), d))
         if job.held == "gap":
             why = f"overdue since {fmt_day(job.due)}: spread over the days after the gap, lowest recall first"
             reasons = [why if day == lo else f"{why} (placed on {fmt_day(day)})"]
