@@ -79,6 +79,7 @@ class Learner:
     scheduler: Scheduler
     planned: bool
     daily_target: float
+    spread_days: int = 7
     logs: dict[str, list[Event]] = field(default_factory=dict)
     load: dict[date, float] = field(default_factory=dict)
     studied: list[date] = field(default_factory=list)
@@ -104,6 +105,7 @@ class Learner:
                 daily_target=self.daily_target,
                 breaks=(self.away,),
                 minutes_per_question=MINUTES_PER_QUESTION,
+                spread_days=self.spread_days,
             )
             topics = [TopicLog(k, tuple(h)) for k, h in self.logs.items()]
             plan = build_plan(topics, scheduler=self.scheduler, settings=settings, now=at(day, 8), zone=UTC)
@@ -202,14 +204,16 @@ def days_to_normal(learner: Learner) -> int | None:
     return None
 
 
-def simulate(name: str, make: Callable[[], Scheduler], seeds: int, target: float) -> list[str]:
+def simulate(
+    name: str, make: Callable[[], Scheduler], seeds: int, target: float, spread: int = 7
+) -> list[str]:
     sizes = {t: len(load_tracks()[t].days) for t in TRACKS}
     rows = []
     for planned in (False, True):
         results = []
         started = clock.perf_counter()
         for seed in range(seeds):
-            learner = Learner(seed, make(), planned, target)
+            learner = Learner(seed, make(), planned, target, spread)
             learner.run(sizes)
             results.append(measure(learner))
         took = clock.perf_counter() - started
@@ -235,6 +239,7 @@ def main() -> None:
     parser.add_argument(
         "--target", type=float, default=150.0, help="the plan's daily review target in minutes"
     )
+    parser.add_argument("--spread", type=int, default=7, help="the plan's spread_days setting")
     args = parser.parse_args()
     print(
         f"{args.seeds} seeds; 3 tracks, {DAYS} days to the interview, {MISSED:.0%} of days missed, "
@@ -246,9 +251,9 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     if args.scheduler in ("fsrs", "both"):
-        print("\n".join(simulate("fsrs", FsrsScheduler, args.seeds, args.target)))
+        print("\n".join(simulate("fsrs", FsrsScheduler, args.seeds, args.target, args.spread)))
     if args.scheduler in ("fixed", "both"):
-        print("\n".join(simulate("fixed 1-3-7-14", FixedIntervals, args.seeds, args.target)))
+        print("\n".join(simulate("fixed 1-3-7-14", FixedIntervals, args.seeds, args.target, args.spread)))
 
 
 if __name__ == "__main__":

@@ -320,3 +320,17 @@ def test_settings_are_checked_with_the_field_named() -> None:
         Break(d(1, 5), d(1, 4))
     with pytest.raises(ValueError, match="naive"):
         build_plan([], scheduler=FsrsScheduler(), settings=PlanSettings(), now=datetime(2026, 1, 1), zone=UTC)
+
+
+def test_a_missed_review_still_within_its_window_is_not_a_gap() -> None:
+    # Due 14 Jan with an FSRS window of 12-16 Jan: on 15 Jan it is late but still in its window.
+    bayes = topic("bayes", d(1, 1), d(1, 3))
+    late = build_plan([bayes], scheduler=FsrsScheduler(), settings=PlanSettings(), now=at(d(1, 15)), zone=UTC)
+    first = late.reviews[0]
+    assert (first.day, first.window) == (d(1, 15), (d(1, 15), d(1, 16)))
+    assert first.reason == "due 14 Jan and not done yet: still within its window"
+    gap = build_plan([bayes], scheduler=FsrsScheduler(), settings=PlanSettings(), now=at(d(1, 17)), zone=UTC)
+    assert (
+        gap.reviews[0].reason
+        == "overdue since 14 Jan: spread over the days after the gap, lowest recall first"
+    )

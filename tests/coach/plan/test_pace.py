@@ -136,3 +136,23 @@ def test_pace_needs_an_interview_date() -> None:
             today=TODAY,
             mastery={},
         )
+
+
+def test_with_no_study_day_left_everything_is_compressed() -> None:
+    # The interview is today; the only day before it is inside a break.
+    settings = PlanSettings(
+        interview=TODAY, breaks=(Break(TODAY - timedelta(days=1), TODAY - timedelta(days=1)),)
+    )
+    advice = pace_to_date(
+        remaining(),
+        pace=learner_pace(history([1] * 28), today=TODAY),
+        calendar=Calendar(settings),
+        today=TODAY,
+        mastery=SKILLS,
+        path_skills=PATH,
+    )
+    assert not advice.fits and advice.keep == () and len(advice.compress) == 8
+    assert (
+        advice.compress[0].key == "py-2" and advice.compress[-1].key == "ml-1"
+    )  # mastered first, weakest last
+    assert advice.message == "No study day is left before the interview on 2 Mar."

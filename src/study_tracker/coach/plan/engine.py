@@ -199,7 +199,9 @@ class _Planner:
             return replace(job, held=held, release=self.cal.next_available(max(job.due, lo)))
         day = self.lightest(days, job, job.due)
         reasons = []
-        if day != job.due:
+        if job.due < self.today:
+            reasons.append(f"due {fmt_day(job.due)} and not done yet: still within its window")
+        elif day != job.due:
             why = (
                 f"{WEEKDAYS[job.due.weekday()]} is an easy day"
                 if self.cal.is_easy(job.due)

@@ -94,9 +94,21 @@ def priority(
 ) -> list[RemainingTopic]:
     """Topics in the order to keep them: weakest path skill first, mastered topics last (ties keep
     the original order)."""
+    return [
+        topics[i]
+        for i in _priority_index(topics, mastery=mastery, path_skills=path_skills, mastered=mastered)
+    ]
 
-    def rank(indexed: tuple[int, RemainingTopic]) -> tuple[int, float, int]:
-        index, topic = indexed
+
+def _priority_index(
+    topics: Sequence[RemainingTopic],
+    *,
+    mastery: Mapping[str, float],
+    path_skills: Collection[str] | None,
+    mastered: float = MASTERED,
+) -> list[int]:
+    def rank(index: int) -> tuple[int, float, int]:
+        topic = topics[index]
         relevant = [s for s in topic.skills if path_skills is None or s in path_skills]
         weak = [mastery.get(s, 0.0) for s in relevant if mastery.get(s, 0.0) < mastered]
         if weak:
@@ -105,7 +117,7 @@ def priority(
             return 2, 0.0, index
         return 1, 0.0, index
 
-    return [t for _, t in sorted(enumerate(topics), key=rank)]
+    return sorted(range(len(topics)), key=rank)
 
 
 def pace_to_date(
@@ -136,7 +148,7 @@ def pace_to_date(
         raise ValueError("pace to the date needs an interview date")
     days = calendar.study_days(today, interview - timedelta(days=1))
     count = len(remaining)
-    order = priority(remaining, mastery=mastery, path_skills=path_skills)
+    order_index = _priority_index(remaining, mastery=mastery, path_skills=path_skills)
     needed = count / days if days > 0 else math.inf
     current = pace.topics_per_day
     per_topic = pace.minutes_per_topic
@@ -144,62 +156,57 @@ def pace_to_date(
     def minutes(rate: float) -> float:
         return rate * per_topic + review_minutes_per_day
 
-    finish = _finish(calendar, today, count, current)
-    if count == 0 or (current > 0 and finish is not None and finish < interview):
-        msg = (
-            "Nothing left to study before the interview."
-            if count == 0
-            else f"At your pace ({current:.1f} topics a day) the {count} remaining topics fit: "
-            f"done by {fmt_day(finish)}, before the interview on {fmt_day(interview)}."  # type: ignore[arg-type]
-        )
+    def advice(fits: bool, rate: float, message: str, keep: int | None = None) -> PaceAdvice:
+        kept = set(order_index[:keep]) if keep is not None else set(range(count))
         return PaceAdvice(
+            fits=fits,
+            remaining=count,
+            study_days=days,
+            pace=pace,
+            needed_topics_per_day=needed,
+            proposed_topics_per_day=rate,
+            proposed_minutes_per_day=minutes(rate),
+            finish=finish,
+            keep=tuple(t for i, t in enumerate(remaining) if i in kept),
+            compress=tuple(remaining[i] for i in reversed(order_index) if i not in kept),
+            message=message,
+            order=tuple(remaining[i] for i in order_index),
+        )
+
+    finish = _finish(calendar, today, count, current)
+    if count == 0:
+        return advice(True, 0.0, "Nothing left to study before the interview.")
+    if current > 0 and finish is not None and finish < interview:
+        return advice(
             True,
-            count,
-            days,
-            pace,
-            needed,
             current,
-            minutes(current),
-            finish,
-            tuple(remaining),
-            (),
-            msg,
-            tuple(order),
+            f"At your pace ({current:.1f} topics a day) the {count} remaining topics fit: "
+            f"done by {fmt_day(finish)}, before the interview on {fmt_day(interview)}.",
+        )
+    if days <= 0:
+        return advice(
+            False, 0.0, f"No study day is left before the interview on {fmt_day(interview)}.", keep=0
         )
     limit = current * stretch if current > 0 else needed
     if needed <= limit:
         proposed = math.ceil(needed * 10) / 10
-        msg = (
-            f"Study {proposed:.1f} topics a day (about {minutes(proposed):.0f} minutes with reviews) to finish "
-            f"the {count} remaining topics before the interview on {fmt_day(interview)}"
-            + (f"; you now do {current:.1f}." if current > 0 else ".")
-        )
-        return PaceAdvice(
+        return advice(
             True,
-            count,
-            days,
-            pace,
-            needed,
             proposed,
-            minutes(proposed),
-            finish,
-            tuple(remaining),
-            (),
-            msg,
-            tuple(order),
+            f"Study {proposed:.1f} topics a day (about {minutes(proposed):.0f} minutes with reviews) to "
+            f"finish the {count} remaining topics before the interview on {fmt_day(interview)}"
+            + (f"; you now do {current:.1f}." if current > 0 else "."),
         )
-    fit = int(limit * days + 1e-9) if days > 0 else 0
-    kept = set(id(t) for t in order[:fit])
-    keep = tuple(t for t in remaining if id(t) in kept)
-    compress = tuple(reversed(order[fit:]))
-    msg = (
+    fit = int(limit * days + 1e-9)
+    compressed = [remaining[i] for i in reversed(order_index[fit:])]
+    return advice(
+        False,
+        limit,
         f"The {count} remaining topics do not fit before the interview on {fmt_day(interview)} even at "
-        f"{limit:.1f} topics a day: compress {len(compress)} (mastered skills first), starting with "
-        + ", ".join(t.title or t.key for t in compress[:3])
-        + "."
-    )
-    return PaceAdvice(
-        False, count, days, pace, needed, limit, minutes(limit), finish, keep, compress, msg, tuple(order)
+        f"{limit:.1f} topics a day: compress {len(compressed)} (mastered skills first), starting with "
+        + ", ".join(t.title or t.key for t in compressed[:3])
+        + ".",
+        keep=fit,
     )
 
 
