@@ -43,43 +43,17 @@ import ftfy
 
 from study_tracker.roadmaps.blocks import Block, Inline, ListItem, Section, label_of, parse_sections
 from study_tracker.roadmaps.timing import Timing, find_timing, strip_timing
+from study_tracker.roadmaps.titles import (
+    MILESTONE_ANY,
+    MILESTONE_START,
+    PATH_TITLE,
+    RESOURCE_ANY,
+    SKIP_TITLE,
+    is_resource_title,
+)
 
 KINDS = ("topic", "subtopic", "milestone", "task", "resource")
 
-_MILESTONE_WORD = r"(?:mini[- ]?)?(?:project|milestone|capstone|assignment|checkpoint|portfolio piece)s?"
-MILESTONE_START = re.compile(rf"^\W*(?:\d+[.)]?\s*)?{_MILESTONE_WORD}\b", re.I)
-MILESTONE_ANY = re.compile(rf"\b{_MILESTONE_WORD}\b", re.I)
-_RES_NOUN = (
-    r"(?:resources?|readings?|reading lists?|references?|links?|books?|textbooks?|courses?|moocs?|tools?|"
-    r"materials?|videos?|bibliography|sources|websites?|sites|papers?|articles?|tutorials?|platforms?|"
-    r"conferences?|meetups?|communities|community|forums?|podcasts?|newsletters?|blogs?|"
-    r"(?:youtube\s+)?channels?|youtube|certifications?|certificates?|datasets?|cheat\s?sheets?|"
-    r"repos|repositories)"
-)
-_RES_MOD = (
-    r"(?:key|useful|recommended|additional|further|learning|extra|core|suggested|online|free|paid|"
-    r"practice|top|best|essential|must[- ]reads?|other|study|reference|reading|video|interactive|good|"
-    r"great|official|helpful|favou?rite|my)"
-)
-RESOURCE_TITLE = re.compile(
-    rf"^\W*(?:\d+[.)]?\s*)?(?:{_RES_MOD}\s+)*{_RES_NOUN}"
-    rf"(?:\s*(?:,|&|\band\b|/|\+)\s*(?:{_RES_MOD}\s+)*{_RES_NOUN})*"
-    # a tail after a connector: "& where to practice", "to read", "for each phase", "- free ones"
-    r"(?:(?:\s*(?:&|\band\b|,|/|-|–|—|:)\s*|\s+(?:to|for|i|you|we|worth|that|on|from|by)\b)[^()]*)?"
-    r"\W*$",
-    re.I,
-)
-RESOURCE_ANY = re.compile(rf"\b{_RES_NOUN}\b", re.I)
-PATH_TITLE = re.compile(
-    r"^\W*(?:path|track|route|option|alternative|speciali[sz]ation)\s*(?:[a-z]|\d+|one|two|three|four)\b"
-    r"|\b(?:path|track|route)\s*(?::|-|–|—|$)",
-    re.I,
-)
-SKIP_TITLE = re.compile(
-    r"^\W*(?:overview|introduction|intro|about(?: this.*)?|table of contents|contents|toc|how to use.*|"
-    r"notes?|summary|conclusion|final (?:notes|thoughts|words)|tips|faq|license|changelog|credits)\W*$",
-    re.I,
-)
 CHECKBOX = re.compile(r"^\[( |x|X)\]\s+")
 MAX_TITLE = 300
 
@@ -230,17 +204,13 @@ def _holds_milestone(section: Section) -> bool:
     )
 
 
-def _is_resource_title(title: str) -> bool:
-    return bool(RESOURCE_TITLE.match(title)) and find_timing(title) is None
-
-
 def _resource_group(section: Section) -> bool:
     """Sub-sections that are all reading lists ("Online Courses", "Platforms", "Books") under a
     heading that names resources or holds nothing of its own."""
     children = section.children
     if len(children) < 2 or find_timing(section.title.text) is not None:
         return False
-    if not all(_is_resource_title(c.title.text) for c in children):
+    if not all(is_resource_title(c.title.text) for c in children):
         return False
     return bool(RESOURCE_ANY.search(section.title.text)) or not section.blocks
 
@@ -254,7 +224,7 @@ def classify(section: Section) -> str:
 
 def _classify(section: Section) -> str:
     title = section.title.text
-    if _is_resource_title(title) or _resource_group(section):
+    if is_resource_title(title) or _resource_group(section):
         return "resource"
     if SKIP_TITLE.match(title):
         return "skip"
@@ -415,7 +385,7 @@ class RoadmapParser:
 
         label = take(section.blocks, label)
         for child in section.children:
-            kind = "resource" if _is_resource_title(child.title.text) else None
+            kind = "resource" if is_resource_title(child.title.text) else None
             if kind == "resource":
                 self.resources(child, node, node.key)
             else:
