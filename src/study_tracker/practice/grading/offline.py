@@ -1,0 +1,351 @@
+"""The offline grader: the packaged sentence-embedding model plus lexical evidence, no network.
+
+For each key point it looks for the answer sentence that states it:
+
+1. The answer is split into sentences (``knowledge/answer/sentences.py``; code lines count too).
+   A sentence that is a list of terms rather than a statement (almost no function words and no
+   relation symbol) is never evidence: naming "ReLU, He init, residual" is not explaining them.
+2. Each sentence is scored against each key point: ``cosine + W_LEX * terms``, where cosine is the
+   embedding similarity and terms is the weighted share of the key point's content stems the
+   sentence uses. A stem weighs less when the prompt already uses it (repeating the question earns
+   nothing) and when every key point uses it (it tells none of them apart).
+3. The best sentence covers the key point when the score reaches ``COVER``, unless one of its
+   clauses aligned with the key point makes the opposite claim: a negation on one side only, an
+   opposite word ("higher"/"lower"), a swapped alternative the question contrasts (L1/L2, 301/302),
+   or a different figure for the same quantity. Then the key point is contradicted.
+
+Thresholds were chosen on ``tests/practice/data/grading_tune.jsonl`` only (see docs/grading.md).
+Key-point vectors are cached per question, and the answer's sentences are encoded in one batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from study_tracker.knowledge.answer.sentences import sentence_spans
+from study_tracker.knowledge.embed.base import Encoder
+from study_tracker.practice.grading import text
+from study_tracker.practice.grading.base import (
+    AnswerToGrade,
+    Evidence,
+    GradeResult,
+    KeyPointGrade,
+    Status,
+    suggest_grade,
+)
+
+# Score = cosine + W_LEX * weighted share of the key point's stems (tuned on the tune half).
+W_LEX = 1.0
+COVER = 0.95  # a sentence scoring this much states the key point
+ALIGN = 0.7  # a sentence scoring this much is about the key point (checked for contradictions)
+MIN_FUNCTION_SHARE = 0.12  # below this share of function words a sentence may be a list of terms
+MAX_TERM_RUN = 4  # more content words in a row than this, without function words, is a list
+SHORT_CLAUSE_WORDS = 6  # a sentence this short without function words can still state something
+OWN_MARGIN = 0.1  # a sentence speaks to key points scoring within this of its best one
+PROMPT_WEIGHT = 0.3  # a stem the prompt already uses counts this much
+MIN_SHARED = 2  # a clause must share this many key-point stems to contradict it
+MAX_FLIP_WORDS = 18  # longer clauses are not read for negations and opposite words
+CACHE_SIZE = 512  # questions whose key-point vectors are kept
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What grading needs of a question, computed once: key-point vectors and stem weights."""
+
+    vectors: np.ndarray  # (key points, dim)
+    weights: tuple[dict[str, float], ...]  # per key point: stem -> weight
+    figure_weights: tuple[tuple[tuple[float, float], ...], ...]  # per key point: (figure, weight)
+    siblings: tuple[tuple[str, str], ...]  # alternatives the question contrasts (L1/L2)
+    figures: tuple[tuple[float, ...], ...]  # per key point: the figures it states
+    given: tuple[float, ...]  # the figures the prompt gives
+
+
+@dataclass
+class _Sentence:
+    n: int  # 1-based position among the answer's sentences
+    start: int
+    end: int
+    text: str
+    stems: set[str]
+    figures: list[float]
+    stated: bool
+
+
+def answer_sentences(answer: str) -> list[tuple[int, int]]:
+    """``(start, end)`` spans of the answer's sentences, plus its other non-blank lines (code, a
+    table row), which the Markdown sentence splitter leaves out."""
+    spans = sentence_spans(answer)
+    taken = np.zeros(len(answer) + 1, dtype=bool)
+    for s, e in spans:
+        taken[s:e] = True
+    pos = 0
+    for line in answer.splitlines(keepends=True):
+        body = line.strip()
+        start = pos + (len(line) - len(line.lstrip()))
+        pos += len(line)
+        if not body or body.startswith(("```", "~~~")) or taken[start : start + len(body)].any():
+            continue
+        if any(ch.isalnum() for ch in body):
+            spans.append((start, start + len(body)))
+    return sorted(spans)
+
+
+def is_statement(sentence: str) -> bool:
+    """Whether ``sentence`` states something rather than listing terms.
+
+    Prose has function words. Without them, a formula ("dL/dz = p - y") or a short clause with
+    no commas and a word after the first that looks like a verb ("L1 produces sparse weights")
+    still states something; a longer run of bare terms, a comma-separated list or a row of nouns
+    ("Binary search lower upper") does not.
+    """
+    if text.function_share(sentence) >= MIN_FUNCTION_SHARE:
+        return True
+    if text.longest_term_run(sentence) > MAX_TERM_RUN or sentence.count(",") >= 2:
+        return False
+    if text.has_relation(sentence):
+        return True
+    ws = text.words(sentence)
+    return len(ws) <= SHORT_CLAUSE_WORDS and any(text.looks_like_verb(w.text) for w in ws[1:])
+
+
+class OfflineGrader:
+    """Grade answers with an embedding encoder (the ONNX one in the app) and lexical rules.
+
+    Args:
+        encoder: any :class:`Encoder` returning L2-normalised vectors (all-MiniLM-L6-v2 here;
+            the thresholds are calibrated for it).
+    """
+
+    name = "offline"
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self._cache: OrderedDict[tuple[str, tuple[str, ...]], _Question] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # --- per question, cached ---
+
+    def _question(self, prompt: str, key_points: Sequence[str]) -> _Question:
+        key = (prompt, tuple(key_points))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        q = self._prepare(prompt, key_points)
+        with self._lock:
+            self._cache[key] = q
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return q
+
+    def _prepare(self, prompt: str, key_points: Sequence[str]) -> _Question:
+        vectors = self.encoder.encode(list(key_points))
+        prompt_stems = set(text.content_stems(prompt))
+        kp_stems = [set(text.content_stems(k)) for k in key_points]
+        n = len(key_points)
+        df: dict[str, int] = {}
+        for stems in kp_stems:
+            for s in stems:
+                df[s] = df.get(s, 0) + 1
+        weights = tuple(
+            {s: math.log(1 + n / df[s]) * (PROMPT_WEIGHT if s in prompt_stems else 1.0) for s in stems}
+            for stems in kp_stems
+        )
+        figures = tuple(tuple(text.figures(k, trivial=False)) for k in key_points)
+        prompt_figures = text.figures(prompt)
+        figure_weights = tuple(
+            tuple(
+                (
+                    x,
+                    math.log(1 + n / sum(any(text.same_figure(x, y) for y in other) for other in figures))
+                    * (PROMPT_WEIGHT if any(text.same_figure(x, y) for y in prompt_figures) else 1.0),
+                )
+                for x in sorted(set(own))
+            )
+            for own in figures
+        )
+        marked = [text.marked_stems(k) for k in key_points]
+        # Alternatives the question contrasts: joined in the prompt ("L1 and L2", "301 or 302"),
+        # each named in a key point without the other.
+        siblings = tuple(
+            (a, b)
+            for a, b in sorted(text.alternatives(prompt))
+            if any(a in m and b not in m for m in marked) and any(b in m and a not in m for m in marked)
+        )
+        return _Question(
+            vectors=vectors,
+            weights=weights,
+            figure_weights=figure_weights,
+            siblings=siblings,
+            figures=figures,
+            given=tuple(prompt_figures),
+        )
+
+    # --- grading ---
+
+    def grade(self, item: AnswerToGrade) -> GradeResult:
+        """Grade one answer (see the module docstring for the rules)."""
+        kps = item.key_points
+        q = self._question(item.prompt, kps)
+        answer = item.answer
+        sents = [
+            _Sentence(
+                n,
+                s,
+                e,
+                answer[s:e],
+                set(text.content_stems(answer[s:e])),
+                text.figures(answer[s:e], trivial=False),
+                is_statement(answer[s:e]),
+            )
+            for n, (s, e) in enumerate(answer_sentences(answer), 1)
+        ]
+        if not sents:
+            return _result(kps, [_missed(k, kp, "The answer is blank.") for k, kp in enumerate(kps)], None)
+        stated = [s for s in sents if s.stated]
+        notice = None
+        if not stated:
+            notice = "The answer lists terms without stating anything about them; key points need a statement."
+            verdicts = [
+                _missed(k, kp, "Only named in a list of terms, not stated.") for k, kp in enumerate(kps)
+            ]
+            return _result(kps, verdicts, notice)
+        vecs = self.encoder.encode([s.text for s in stated])
+        cos = vecs @ q.vectors.T  # (sentences, key points)
+        lex = np.array([[_share(s, q, k) for k in range(len(kps))] for s in stated])
+        score = cos + W_LEX * lex
+        # A sentence speaks to the key points it scores best against: only those can it contradict.
+        own = score >= score.max(axis=1, keepdims=True) - OWN_MARGIN
+        verdicts = [
+            self._verdict(k, kp, q, stated, score[:, k], cos[:, k], lex[:, k], own[:, k])
+            for k, kp in enumerate(kps)
+        ]
+        return _result(kps, verdicts, notice)
+
+    def _verdict(
+        self,
+        k: int,
+        kp: str,
+        q: _Question,
+        sents: list[_Sentence],
+        score: np.ndarray,
+        cos: np.ndarray,
+        lex: np.ndarray,
+        own: np.ndarray,
+    ) -> KeyPointGrade:
+        order = np.argsort(-score, kind="stable")
+        best = int(order[0])
+        for i in order:
+            i = int(i)
+            if score[i] < ALIGN:
+                break
+            flip = _contradiction(sents[i], kp, q, k) if own[i] else None
+            if flip:
+                return KeyPointGrade(
+                    index=k,
+                    key_point=kp,
+                    status=Status.contradicted,
+                    evidence=_evidence(sents[i]),
+                    reason=f"Sentence {sents[i].n} says the opposite: {flip}.",
+                )
+            if score[i] >= COVER:
+                shared = ", ".join(sorted(sents[i].stems & q.weights[k].keys())[:5])
+                return KeyPointGrade(
+                    index=k,
+                    key_point=kp,
+                    status=Status.covered,
+                    evidence=_evidence(sents[i]),
+                    reason=f"Sentence {sents[i].n} states it (meaning {cos[i]:.2f}, "
+                    f"terms {lex[i]:.2f}: {shared or 'none shared'}).",
+                )
+            break  # only the best aligned sentence may cover; weaker ones are only checked above
+        return _missed(
+            k, kp, f"No sentence states it; the closest, sentence {sents[best].n}, scores {score[best]:.2f}."
+        )
+
+
+def _share(sent: _Sentence, q: _Question, k: int) -> float:
+    """The weighted share of key point ``k``'s stems and figures that ``sent`` states."""
+    stems, figs = q.weights[k], q.figure_weights[k]
+    total = sum(stems.values()) + sum(w for _, w in figs)
+    if not total:
+        return 0.0
+    got = sum(w for s, w in stems.items() if s in sent.stems)
+    got += sum(w for x, w in figs if any(text.same_figure(x, y) for y in sent.figures))
+    return got / total
+
+
+def _contradiction(sent: _Sentence, kp: str, q: _Question, k: int) -> str | None:
+    """Why ``sent`` contradicts key point ``k``, or None.
+
+    Only the clause that carries the sentence's link to the key point (the one sharing the most
+    weight of its stems) is read: "the message is never processed, i.e. lost" next to "commits
+    first" is about losing messages, and its negation says nothing against "commit, then process".
+    """
+    weights = q.weights[k]
+    best: tuple[float, str] | None = None
+    for s, e in text.clauses(sent.text):
+        clause = sent.text[s:e]
+        shared = set(text.content_stems(clause)) & weights.keys()
+        if len(shared) < MIN_SHARED:
+            continue
+        weight = sum(weights[t] for t in shared)
+        if best is None or weight > best[0]:
+            best = (weight, clause)
+    if best is None:
+        return None
+    clause = best[1]
+    # A long clause holds several claims, and counting negations across them misleads.
+    flips = text.polarity_flips(clause, kp, q.siblings) if len(text.words(clause)) <= MAX_FLIP_WORDS else []
+    if flips:
+        return "; ".join(flips)
+    return _wrong_figure(clause, q.figures[k], q.given)
+
+
+def _wrong_figure(clause: str, expected: tuple[float, ...], given: tuple[float, ...]) -> str | None:
+    """Why ``clause`` gives a wrong figure for the key point's quantity, or None.
+
+    Wrong when none of the clause's figures is one of the key point's, or when the result it
+    computes (the figure after its last ``=`` or ``≈``) is not: "0.5 x 0.1 = 0.05" against
+    "p = 0.5 / (0.5 + 5) ≈ 0.091". Figures within rounding agree (see ``text.same_figure``), and
+    figures the prompt ``given`` are context, not claims ("sorting all 10^9 numbers").
+    """
+    found = [f for f in text.figures(clause, trivial=False) if not any(text.same_figure(f, g) for g in given)]
+    if not found or not expected:
+        return None
+    if not any(text.same_figure(f, x) for f in found for x in expected):
+        return f"it gives {_listed(found)} where the key point has {_listed(expected)}"
+    result = text.result_figure(clause)
+    if result is not None and not any(text.same_figure(result, x) for x in expected):
+        return f"it arrives at {result:g} where the key point has {_listed(expected)}"
+    return None
+
+
+def _listed(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values[:4])
+
+
+def _evidence(sent: _Sentence) -> Evidence:
+    return Evidence(start=sent.start, end=sent.end, text=sent.text)
+
+
+def _missed(k: int, kp: str, reason: str) -> KeyPointGrade:
+    return KeyPointGrade(index=k, key_point=kp, status=Status.missed, reason=reason)
+
+
+def _result(kps: Sequence[str], verdicts: list[KeyPointGrade], notice: str | None) -> GradeResult:
+    covered = [v.index for v in verdicts if v.status is Status.covered]
+    contradicted = [v.index for v in verdicts if v.status is Status.contradicted]
+    return GradeResult(
+        key_points=verdicts,
+        grade=suggest_grade(len(kps), covered, contradicted),
+        grader="offline",
+        notice=notice,
+    )
