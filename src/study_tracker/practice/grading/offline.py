@@ -21,6 +21,7 @@ Key-point vectors are cached per question, and the answer's sentences are encode
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -43,12 +44,15 @@ from study_tracker.practice.grading.base import (
 # Score = cosine + W_LEX * weighted share of the key point's stems (tuned on the tune half).
 W_LEX = 1.0
 COVER = 0.95  # a sentence scoring this much states the key point
-ALIGN = 0.7  # a sentence scoring this much is about the key point (checked for contradictions)
-MIN_FUNCTION_SHARE = 0.12  # below this share of function words a sentence may be a list of terms
+ALIGN = 0.55  # a sentence scoring this much against a key point it speaks to is checked for contradictions
+MIN_FUNCTION_SHARE = 0.15  # below this share of function words a sentence may be a list of terms
 MAX_TERM_RUN = 4  # more content words in a row than this, without function words, is a list
 SHORT_CLAUSE_WORDS = 6  # a sentence this short without function words can still state something
 OWN_MARGIN = 0.1  # a sentence speaks to key points scoring within this of its best one
 PROMPT_WEIGHT = 0.3  # a stem the prompt already uses counts this much
+FIGURE_WEIGHT = 3.0  # a figure of the key point counts as much as this many stems (estimations)
+ASIDE_WEIGHT = 0.5  # a term only in the key point's parentheses (an example, a citation) counts this much
+_ASIDE = re.compile(r"\([^()]*\)")
 MIN_SHARED = 2  # a clause must share this many key-point stems to contradict it
 MAX_FLIP_WORDS = 18  # longer clauses are not read for negations and opposite words
 CACHE_SIZE = 512  # questions whose key-point vectors are kept
@@ -104,6 +108,9 @@ def is_statement(sentence: str) -> bool:
     still states something; a longer run of bare terms, a comma-separated list or a row of nouns
     ("Binary search lower upper") does not.
     """
+    pieces = [p for p in re.split(r"[,;]", sentence) if p.strip()]
+    if len(pieces) >= 4 and sum(len(text.words(p)) <= 3 for p in pieces) >= 0.75 * len(pieces):
+        return False  # "ReLU, He init, residual, clipping": short items between commas
     if text.function_share(sentence) >= MIN_FUNCTION_SHARE:
         return True
     if text.longest_term_run(sentence) > MAX_TERM_RUN or sentence.count(",") >= 2:
@@ -147,30 +154,9 @@ class OfflineGrader:
 
     def _prepare(self, prompt: str, key_points: Sequence[str]) -> _Question:
         vectors = self.encoder.encode(list(key_points))
-        prompt_stems = set(text.content_stems(prompt))
-        kp_stems = [set(text.content_stems(k)) for k in key_points]
-        n = len(key_points)
-        df: dict[str, int] = {}
-        for stems in kp_stems:
-            for s in stems:
-                df[s] = df.get(s, 0) + 1
-        weights = tuple(
-            {s: math.log(1 + n / df[s]) * (PROMPT_WEIGHT if s in prompt_stems else 1.0) for s in stems}
-            for stems in kp_stems
-        )
+        weights, figure_weights = _term_weights(prompt, key_points)
         figures = tuple(tuple(text.figures(k, trivial=False)) for k in key_points)
         prompt_figures = text.figures(prompt)
-        figure_weights = tuple(
-            tuple(
-                (
-                    x,
-                    math.log(1 + n / sum(any(text.same_figure(x, y) for y in other) for other in figures))
-                    * (PROMPT_WEIGHT if any(text.same_figure(x, y) for y in prompt_figures) else 1.0),
-                )
-                for x in sorted(set(own))
-            )
-            for own in figures
-        )
         marked = [text.marked_stems(k) for k in key_points]
         # Alternatives the question contrasts: joined in the prompt ("L1 and L2", "301 or 302"),
         # each named in a key point without the other.
@@ -269,6 +255,46 @@ class OfflineGrader:
         return _missed(
             k, kp, f"No sentence states it; the closest, sentence {sents[best].n}, scores {score[best]:.2f}."
         )
+
+
+def _term_weights(
+    prompt: str, key_points: Sequence[str]
+) -> tuple[tuple[dict[str, float], ...], tuple[tuple[tuple[float, float], ...], ...]]:
+    """Per key point, the weight of each content stem and figure it states.
+
+    A term weighs ``log(1 + n / df)`` over the question's n key points (one that every key point
+    uses tells none apart), times ``PROMPT_WEIGHT`` when the prompt uses it (repeating the question
+    earns little) and ``ASIDE_WEIGHT`` when it only appears in parentheses (an example, a citation:
+    "(Goyal et al. 2017)"). A figure weighs ``FIGURE_WEIGHT`` times as much as a stem.
+    """
+    n = len(key_points)
+    prompt_stems = set(text.content_stems(prompt))
+    prompt_figures = text.figures(prompt)
+    mains = [_ASIDE.sub(" ", k) for k in key_points]
+    stems = [set(text.content_stems(k)) for k in key_points]
+    main_stems = [set(text.content_stems(m)) for m in mains]
+    figs = [sorted(set(text.figures(k, trivial=False))) for k in key_points]
+    main_figs = [text.figures(m, trivial=False) for m in mains]
+    df: dict[str, int] = {}
+    for own in stems:
+        for t in own:
+            df[t] = df.get(t, 0) + 1
+
+    def stem_weight(t: str, k: int) -> float:
+        w = math.log(1 + n / df[t])
+        w *= PROMPT_WEIGHT if t in prompt_stems else 1.0
+        return w * (1.0 if t in main_stems[k] else ASIDE_WEIGHT)
+
+    def figure_weight(x: float, k: int) -> float:
+        df_x = sum(any(text.same_figure(x, y) for y in other) for other in figs)
+        w = FIGURE_WEIGHT * math.log(1 + n / df_x)
+        w *= PROMPT_WEIGHT if any(text.same_figure(x, y) for y in prompt_figures) else 1.0
+        return w * (1.0 if any(text.same_figure(x, y) for y in main_figs[k]) else ASIDE_WEIGHT)
+
+    return (
+        tuple({t: stem_weight(t, k) for t in own} for k, own in enumerate(stems)),
+        tuple(tuple((x, figure_weight(x, k)) for x in own) for k, own in enumerate(figs)),
+    )
 
 
 def _share(sent: _Sentence, q: _Question, k: int) -> float:

@@ -100,6 +100,15 @@ _CLAUSE_CUT = re.compile(
 # Words the prompt joins as alternatives: "301 or 302", "L1 and L2", "BFS vs DFS".
 _COORDINATION = re.compile(r"[,/]|\b(?:or|and|vs|versus|nor)\b", re.I)
 _BRITISH = re.compile(r"is(e|ed|es|ing|ation|ations|er|ers)$")
+# Phrases interview answers use for the same thing, folded into one word before stemming.
+_SYNONYMS = [
+    (re.compile(r"\b(?:test|prediction|serving)[- ]time\b", re.I), "inference"),
+    (re.compile(r"\b(?:requests?|queries|query|req)(?: per |/)(?:second|sec|s)\b|\brps\b", re.I), "qps"),
+    (re.compile(r"\bgigabytes?\b", re.I), "GB"),
+    (re.compile(r"\bmegabytes?\b", re.I), "MB"),
+    (re.compile(r"\bkilobytes?\b", re.I), "KB"),
+    (re.compile(r"\bdedupe\b", re.I), "deduplicate"),
+]
 _LOCAL = threading.local()  # PyStemmer objects are not thread-safe; the web server has many threads
 
 
@@ -145,9 +154,16 @@ def is_content(word: str) -> bool:
     return len(word) > 1
 
 
+def canonical(text: str) -> str:
+    """``text`` with common synonymous phrases folded into one word ("at test time" = "at inference")."""
+    for pattern, word in _SYNONYMS:
+        text = pattern.sub(word, text)
+    return text
+
+
 def content_stems(text: str) -> list[str]:
-    """The stems of ``text``'s content words, in order, repeats kept."""
-    return [stem(w.text) for w in words(text) if is_content(w.text)]
+    """The stems of ``text``'s content words, in order, repeats kept (synonyms folded)."""
+    return [stem(w.text) for w in words(canonical(text)) if is_content(w.text)]
 
 
 def _marked(word: str) -> bool:
@@ -157,7 +173,7 @@ def _marked(word: str) -> bool:
 def marked_stems(text: str) -> set[str]:
     """The stems that can carry a claim's direction: content words, opposite-pair function words
     and whole numbers that name something (301, 302)."""
-    return {stem(w.text) for w in words(text) if _marked(w.text)}
+    return {stem(w.text) for w in words(canonical(text)) if _marked(w.text)}
 
 
 def function_share(text: str) -> float:
@@ -218,8 +234,10 @@ def alternatives(prompt: str) -> set[tuple[str, str]]:
     pairs = set()
     for a, b in zip(marked, marked[1:], strict=False):
         between = prompt[a.end : b.start]
-        # Only function words (at, once...) and punctuation may stand between the two.
-        if all(w.text in FUNCTION_WORDS for w in words(between)) and _COORDINATION.search(between):
+        # At most two function words (at, once...) and punctuation may stand between the two:
+        # more is a new clause ("inference time, and what does inverted ...").
+        gap = words(between)
+        if len(gap) <= 2 and all(w.text in FUNCTION_WORDS for w in gap) and _COORDINATION.search(between):
             x, y = sorted((stem(a.text), stem(b.text)))
             if x != y:
                 pairs.add((x, y))
@@ -237,6 +255,7 @@ def polarity_flips(claim: str, reference: str, siblings: Iterable[tuple[str, str
     not turn it around. An even number of signs cancels out ("L2 does not give sparse weights"
     against "L1 gives sparse weights" agrees).
     """
+    claim, reference = canonical(claim), canonical(reference)
     c_st, r_st = marked_stems(claim), marked_stems(reference)
     shared = c_st & r_st
     reasons = []
@@ -282,6 +301,8 @@ def _negations(text: str, ws: list[Word], shared: set[str]) -> list[str]:
             continue
         if w.text == "off":
             reach = _reach(text, ws[:i][::-1])
+        elif w.text in NEGATIVE_WORDS:  # "loses messages", "the message is lost"
+            reach = _reach(text, ws[:i][::-1]) + _reach(text, ws[i + 1 :])
         else:
             reach = _reach(text, ws[i + 2 if phrase else i + 1 :])
         if any(stem(x) in shared for x in reach):
