@@ -15,10 +15,22 @@ from tests.practice.helpers import question
 
 pytestmark = pytest.mark.model
 
-DROPOUT = ("ml_algorithms", 3, 0)  # 0 training: zero + 1/(1-p); 1 inference: off; 2 ensemble; 3 rates, MC dropout
+DROPOUT = (
+    "ml_algorithms",
+    3,
+    0,
+)  # 0 training: zero + 1/(1-p); 1 inference: off; 2 ensemble; 3 rates, MC dropout
 L1L2 = ("ml_algorithms", 3, 1)  # 0 L1 gradient to exact zero; 1 L2 shrinks, rarely zero; 2 geometry; 3; 4
-VANISHING = ("ml_algorithms", 1, 0)  # 0 sigmoid' <= 0.25; 1 product over layers; 2 ReLU, He; 3 residual, norm; 4 clipping
-REDIRECT = ("system_design", 16, 3)  # 0 301 cached, uncounted; 1 302 every click counted; 2 shorteners use 302
+VANISHING = (
+    "ml_algorithms",
+    1,
+    0,
+)  # 0 sigmoid' <= 0.25; 1 product over layers; 2 ReLU, He; 3 residual, norm; 4 clipping
+REDIRECT = (
+    "system_design",
+    16,
+    3,
+)  # 0 301 cached, uncounted; 1 302 every click counted; 2 shorteners use 302
 QPS = ("system_design", 2, 0)  # 0 2 x 10^8 a day; 1 ~2,300 average; 2 peak 2-3x
 TWO_TOWER = ("recommendations", 6, 5)  # 0 different embedding spaces; 1 same checkpoint; 2 refresh; 3; 4
 MIN_DEPTH = ("coding_patterns", 10, 5)
@@ -193,7 +205,9 @@ def test_blank_answer_grades_again_without_the_model(encoder, answer: str) -> No
 
 
 def test_a_keyword_list_says_why(grader: OfflineGrader) -> None:
-    result = grader.grade(_item(VANISHING, "sigmoid derivative 0.25, saturation, ReLU, He init, residual, clipping"))
+    result = grader.grade(
+        _item(VANISHING, "sigmoid derivative 0.25, saturation, ReLU, He init, residual, clipping")
+    )
     assert result.grade == "again" and result.notice and "lists terms" in result.notice
 
 

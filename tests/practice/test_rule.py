@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from study_tracker.errors import InvalidInput
-from study_tracker.practice.grading.base import AnswerToGrade, GradeResult, KeyPointGrade, Status, suggest_grade
+from study_tracker.practice.grading.base import (
+    AnswerToGrade,
+    GradeResult,
+    KeyPointGrade,
+    Status,
+    suggest_grade,
+)
 from study_tracker.tracker.srs import Recall
 
 

@@ -82,7 +82,12 @@ L1_KP = "L1 penalty lambda sum|w| has gradient lambda sign(w): a constant push t
         ("Dropout is used at inference as well", "Inference: dropout is switched off", (), True),
         ("It is a trade-off between memory and speed", "a tradeoff of memory and speed", (), False),
         ("Larger batches give noisier gradients", "Smaller batches give noisier gradients", (), True),
-        ("a crash can cause messages to be delivered again", "commit first; a crash loses messages", (), True),
+        (
+            "a crash can cause messages to be delivered again",
+            "commit first; a crash loses messages",
+            (),
+            True,
+        ),
         ("if it crashes the message is lost", "commit first; a crash loses messages", (), False),
         ("a constant push no matter how small the weight is", L1_KP, (), False),  # an idiom
         ("store indices, not values", "Store indices rather than values", (), False),
@@ -96,7 +101,11 @@ def test_polarity(claim: str, reference: str, siblings: list[tuple[str, str]], f
 def test_sentences_include_code_lines() -> None:
     answer = "Two binary searches.\n\n```python\nlo = bisect_left(a, t)\n```\nThen check a[lo]."
     spans = answer_sentences(answer)
-    assert [answer[s:e] for s, e in spans] == ["Two binary searches.", "lo = bisect_left(a, t)", "Then check a[lo]."]
+    assert [answer[s:e] for s, e in spans] == [
+        "Two binary searches.",
+        "lo = bisect_left(a, t)",
+        "Then check a[lo].",
+    ]
 
 
 def test_clauses_split_on_joined_claims() -> None:

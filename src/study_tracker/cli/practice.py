@@ -60,13 +60,17 @@ def grade(
 def eval_grading(
     file: Annotated[
         Path,
-        typer.Argument(help="JSONL as for `study grade`, plus the gold covered (indices) and grade per line."),
+        typer.Argument(
+            help="JSONL as for `study grade`, plus the gold covered (indices) and grade per line."
+        ),
     ],
     llm: Annotated[
         bool, typer.Option("--llm/--no-llm", help="Grade with the configured LLM (default: offline).")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List each answer graded differently.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List each answer graded differently.")
+    ] = False,
 ) -> None:
     """Report grade agreement (exact, within one), key-point precision/recall/F1 (micro over key
     points) and how many answers labelled `again` were graded good or easy."""
@@ -78,13 +82,16 @@ def eval_grading(
         typer.echo(json.dumps(_figures(report), indent=2))
         return
     console = Console()
-    console.print(_table(report, f"Grading agreement: {file.name} ({report.n} answers, {'LLM' if llm else 'offline'})"))
+    console.print(
+        _table(report, f"Grading agreement: {file.name} ({report.n} answers, {'LLM' if llm else 'offline'})")
+    )
     if verbose:
         for a, r in zip(report.answers, report.results, strict=True):
             if a.grade != r.grade or sorted(a.covered or ()) != r.covered:
                 console.print(
                     f"line {a.line}{f' ({a.id})' if a.id else ''}: gold {a.grade} {sorted(a.covered or ())}, "
-                    f"graded {r.grade} {r.covered}" + (f", contradicted {r.contradicted}" if r.contradicted else "")
+                    f"graded {r.grade} {r.covered}"
+                    + (f", contradicted {r.contradicted}" if r.contradicted else "")
                 )
 
 
@@ -114,8 +121,13 @@ def _table(report: GradingReport, title: str) -> Table:
     table.add_column("value", justify="right")
     table.add_row("grade exact", f"{report.exact:.1%}")
     table.add_row("grade within one", f"{report.within_one:.1%}")
-    table.add_row("key points precision / recall / F1", f"{report.precision:.2f} / {report.recall:.2f} / {report.f1:.2f}")
-    table.add_row("labelled again, graded good or easy", f"{f['again_graded_good_or_easy']} of {f['labelled_again']}")
+    table.add_row(
+        "key points precision / recall / F1",
+        f"{report.precision:.2f} / {report.recall:.2f} / {report.f1:.2f}",
+    )
+    table.add_row(
+        "labelled again, graded good or easy", f"{f['again_graded_good_or_easy']} of {f['labelled_again']}"
+    )
     if f["contradictions_labelled"]:
         table.add_row(
             "contradictions flagged (right / flagged / labelled)",

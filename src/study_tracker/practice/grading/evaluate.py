@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from study_tracker.errors import FieldError, InvalidInput, PayloadTooLarge, field_errors
-from study_tracker.practice.grading.base import GRADE_NAMES, AnswerToGrade, Grader, GradeName, GradeResult
+from study_tracker.practice.grading.base import GRADE_NAMES, AnswerToGrade, GradeName, Grader, GradeResult
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_LINE_CHARS = 64_000  # a prompt, 20 key points and an 8,000-character answer fit with room
@@ -157,7 +157,11 @@ class GradingReport:
 
     def _distance(self) -> list[int]:
         rank = {g: i for i, g in enumerate(GRADE_NAMES)}
-        return [abs(rank[a.grade] - rank[r.grade]) for a, r in zip(self.answers, self.results) if a.grade]
+        return [
+            abs(rank[a.grade] - rank[r.grade])
+            for a, r in zip(self.answers, self.results, strict=True)
+            if a.grade
+        ]
 
     @property
     def exact(self) -> float:

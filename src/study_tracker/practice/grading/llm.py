@@ -116,13 +116,13 @@ def parse_reply(reply: str, n_key_points: int) -> dict[str, Any]:
     if len(body) > MAX_REPLY_CHARS:
         raise ReplyError(f"the reply was longer than {MAX_REPLY_CHARS:,} characters")
     start, end = body.find("{"), body.rfind("}")
-    if start < 0 or end < start:
+    if start < 0:
         if _REFUSAL.search(body):
             raise ReplyError(f"the LLM declined to grade ({' '.join(body.split())[:120]!r})")
         raise ReplyError("the reply had no JSON object")
     try:
-        data = json.loads(body[start : end + 1])
-    except ValueError as exc:
+        data = json.loads(body[start : end + 1] if end > start else body[start:])
+    except json.JSONDecodeError as exc:
         raise ReplyError(f"the reply was not valid JSON ({exc.msg} at character {exc.pos})") from None
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -131,7 +131,9 @@ def parse_reply(reply: str, n_key_points: int) -> dict[str, Any]:
         raise ReplyError(f"the reply did not match the grading schema ({where}: {first.message[:160]})")
     indices = sorted(kp["index"] for kp in data["key_points"])
     if indices != list(range(n_key_points)):
-        raise ReplyError(f"the reply graded key points {indices}, expected each of 0..{n_key_points - 1} once")
+        raise ReplyError(
+            f"the reply graded key points {indices}, expected each of 0..{n_key_points - 1} once"
+        )
     return data
 
 
@@ -190,7 +192,9 @@ class LLMGrader:
         except LLMError as exc:
             return self._offline(item, f"{exc} Graded offline instead.")
         except ReplyError as exc:
-            return self._offline(item, f"The LLM at {self.config.url} could not be used: {exc}. Graded offline instead.")
+            return self._offline(
+                item, f"The LLM at {self.config.url} could not be used: {exc}. Graded offline instead."
+            )
         return self._result(item, data, passages)
 
     def _offline(self, item: AnswerToGrade, notice: str) -> GradeResult:
@@ -198,7 +202,9 @@ class LLMGrader:
         notices = " ".join(n for n in (notice, result.notice) if n)
         return result.model_copy(update={"notice": notices})
 
-    def _result(self, item: AnswerToGrade, data: dict[str, Any], passages: Sequence[SearchHit]) -> GradeResult:
+    def _result(
+        self, item: AnswerToGrade, data: dict[str, Any], passages: Sequence[SearchHit]
+    ) -> GradeResult:
         by_index = {kp["index"]: kp for kp in data["key_points"]}
         verdicts = []
         for i, kp in enumerate(item.key_points):
@@ -207,7 +213,11 @@ class LLMGrader:
             evidence = _locate(item.answer, got.get("evidence")) if status is not Status.missed else None
             verdicts.append(
                 KeyPointGrade(
-                    index=i, key_point=kp, status=status, evidence=evidence, reason=" ".join(got["reason"].split())
+                    index=i,
+                    key_point=kp,
+                    status=status,
+                    evidence=evidence,
+                    reason=" ".join(got["reason"].split()),
                 )
             )
         correction, cited, dropped = check_citations(data["correction"], len(passages))

@@ -198,7 +198,9 @@ class OfflineGrader:
         stated = [s for s in sents if s.stated]
         notice = None
         if not stated:
-            notice = "The answer lists terms without stating anything about them; key points need a statement."
+            notice = (
+                "The answer lists terms without stating anything about them; key points need a statement."
+            )
             verdicts = [
                 _missed(k, kp, "Only named in a list of terms, not stated.") for k, kp in enumerate(kps)
             ]

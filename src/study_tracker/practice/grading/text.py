@@ -38,10 +38,8 @@ NEGATORS = frozenset(
 )
 # Content words that carry a negation of what follows ("a crash loses messages" = they are not
 # processed): they count in polarity but still name something.
-NEGATIVE_WORDS = frozenset(
-    "lose loses lost losing lack lacks lacking absent missing fail fails failed failing"
-    " block blocks blocked blocking".split()  # noqa: SIM905
-)
+_NEGATIVE = "lose loses lost losing lack lacks lacking absent missing fail fails failed failing block blocks"
+NEGATIVE_WORDS = frozenset(_NEGATIVE.split()) | {"blocked", "blocking"}
 # Negation words that do not negate before these: "no matter how", "not only", "not just".
 _IDIOMS = frozenset({("no", "matter"), ("not", "only"), ("not", "just"), ("no", "longer")})
 NEGATION_REACH = 3  # content words a negation reaches: after it ("not produce sparse"), before "off"
