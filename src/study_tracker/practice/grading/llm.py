@@ -11,6 +11,7 @@ answers instead, with a notice saying why, so grading never fails because of the
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -18,7 +19,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
-import jsonschema
 
 from study_tracker.errors import KnowledgeError
 from study_tracker.knowledge.answer.flow import check_citations
@@ -63,7 +63,15 @@ REPLY_SCHEMA: dict[str, Any] = {
         "correction": {"type": "string", "maxLength": 2000},
     },
 }
-_VALIDATOR = jsonschema.Draft202012Validator(REPLY_SCHEMA)
+
+
+@functools.cache
+def _validator() -> Any:
+    # jsonschema takes ~0.1 s to import; `study today` and the web app's start need not pay it.
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(REPLY_SCHEMA)
+
 
 SYSTEM_PROMPT = (
     "You grade a learner's typed answer to an interview practice question against its numbered key "
@@ -124,7 +132,7 @@ def parse_reply(reply: str, n_key_points: int) -> dict[str, Any]:
         data = json.loads(body[start : end + 1] if end > start else body[start:])
     except json.JSONDecodeError as exc:
         raise ReplyError(f"the reply was not valid JSON ({exc.msg} at character {exc.pos})") from None
-    errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "the reply"
