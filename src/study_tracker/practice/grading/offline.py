@@ -3,16 +3,17 @@
 For each key point it looks for the answer sentence that states it:
 
 1. The answer is split into sentences (``knowledge/answer/sentences.py``; code lines count too).
-   A sentence that is a list of terms rather than a statement (almost no function words and no
-   relation symbol) is never evidence: naming "ReLU, He init, residual" is not explaining them.
+   A sentence that lists terms rather than states something (see :func:`is_statement`) is never
+   evidence: naming "ReLU, He init, residual" is not explaining them.
 2. Each sentence is scored against each key point: ``cosine + W_LEX * terms``, where cosine is the
    embedding similarity and terms is the weighted share of the key point's content stems the
-   sentence uses. A stem weighs less when the prompt already uses it (repeating the question earns
-   nothing) and when every key point uses it (it tells none of them apart).
-3. The best sentence covers the key point when the score reaches ``COVER``, unless one of its
-   clauses aligned with the key point makes the opposite claim: a negation on one side only, an
-   opposite word ("higher"/"lower"), a swapped alternative the question contrasts (L1/L2, 301/302),
-   or a different figure for the same quantity. Then the key point is contradicted.
+   sentence uses (stems and figures; see :func:`_term_weights`).
+3. The key point's best sentence decides. If it is aimed at the key point (scores ``ALIGN`` and
+   is within ``OWN_MARGIN`` of its own best key point) and the clause sharing most of the key
+   point's terms makes the opposite claim (a negation on one side only, an opposite word such as
+   "higher"/"lower", a swapped alternative the question contrasts such as L1/L2 or 301/302, or a
+   wrong figure for the same quantity), the key point is contradicted. Else it is covered when
+   the score reaches ``COVER``, and missed below.
 
 Thresholds were chosen on ``tests/practice/data/grading_tune.jsonl`` only (see docs/grading.md).
 Key-point vectors are cached per question, and the answer's sentences are encoded in one batch.
@@ -79,6 +80,16 @@ class _Sentence:
     stems: set[str]
     figures: list[float]
     stated: bool
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Sentence-by-key-point matrices of one answer."""
+
+    score: np.ndarray  # cos + W_LEX * lex
+    cos: np.ndarray
+    lex: np.ndarray
+    own: np.ndarray  # whether the sentence speaks to the key point (near its best score)
 
 
 def answer_sentences(answer: str) -> list[tuple[int, int]]:
@@ -211,52 +222,36 @@ class OfflineGrader:
         score = cos + W_LEX * lex
         # A sentence speaks to the key points it scores best against: only those can it contradict.
         own = score >= score.max(axis=1, keepdims=True) - OWN_MARGIN
-        verdicts = [
-            self._verdict(k, kp, q, stated, score[:, k], cos[:, k], lex[:, k], own[:, k])
-            for k, kp in enumerate(kps)
-        ]
+        scores = _Scores(score=score, cos=cos, lex=lex, own=own)
+        verdicts = [_verdict(k, kp, q, stated, scores) for k, kp in enumerate(kps)]
         return _result(kps, verdicts, notice)
 
-    def _verdict(
-        self,
-        k: int,
-        kp: str,
-        q: _Question,
-        sents: list[_Sentence],
-        score: np.ndarray,
-        cos: np.ndarray,
-        lex: np.ndarray,
-        own: np.ndarray,
-    ) -> KeyPointGrade:
-        order = np.argsort(-score, kind="stable")
-        best = int(order[0])
-        for i in order:
-            i = int(i)
-            if score[i] < ALIGN:
-                break
-            flip = _contradiction(sents[i], kp, q, k) if own[i] else None
-            if flip:
-                return KeyPointGrade(
-                    index=k,
-                    key_point=kp,
-                    status=Status.contradicted,
-                    evidence=_evidence(sents[i]),
-                    reason=f"Sentence {sents[i].n} says the opposite: {flip}.",
-                )
-            if score[i] >= COVER:
-                shared = ", ".join(sorted(sents[i].stems & q.weights[k].keys())[:5])
-                return KeyPointGrade(
-                    index=k,
-                    key_point=kp,
-                    status=Status.covered,
-                    evidence=_evidence(sents[i]),
-                    reason=f"Sentence {sents[i].n} states it (meaning {cos[i]:.2f}, "
-                    f"terms {lex[i]:.2f}: {shared or 'none shared'}).",
-                )
-            break  # only the best aligned sentence may cover; weaker ones are only checked above
-        return _missed(
-            k, kp, f"No sentence states it; the closest, sentence {sents[best].n}, scores {score[best]:.2f}."
+
+def _verdict(k: int, kp: str, q: _Question, sents: list[_Sentence], scores: _Scores) -> KeyPointGrade:
+    """Key point ``k``'s verdict from its best sentence: contradicted if that sentence speaks to it
+    and says the opposite, covered if it scores ``COVER``, else missed."""
+    score, cos, lex = scores.score[:, k], scores.cos[:, k], scores.lex[:, k]
+    i = int(np.argmax(score))
+    sent = sents[i]
+    flip = _contradiction(sent, kp, q, k) if score[i] >= ALIGN and scores.own[i, k] else None
+    if flip:
+        reason = f"Sentence {sent.n} says the opposite: {flip}."
+        return KeyPointGrade(
+            index=k, key_point=kp, status=Status.contradicted, evidence=_evidence(sent), reason=reason
         )
+    if score[i] >= COVER:
+        shared = sorted(sent.stems & q.weights[k].keys())[:5]
+        shared += [
+            f"{x:g}" for x, _ in q.figure_weights[k] if any(text.same_figure(x, y) for y in sent.figures)
+        ]
+        reason = (
+            f"Sentence {sent.n} states it (meaning {cos[i]:.2f}, terms {lex[i]:.2f}: "
+            f"{', '.join(shared) or 'none shared'})."
+        )
+        return KeyPointGrade(
+            index=k, key_point=kp, status=Status.covered, evidence=_evidence(sent), reason=reason
+        )
+    return _missed(k, kp, f"No sentence states it; the closest, sentence {sent.n}, scores {score[i]:.2f}.")
 
 
 def _term_weights(
