@@ -5,15 +5,15 @@ knowledge-base passages), and every failure falls back to the offline grader wit
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from study_tracker.knowledge.answer.llm import LLMConfig
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.practice.grading.base import AnswerToGrade, Status
-from study_tracker.practice.grading.llm import LLMGrader, parse_reply
+from study_tracker.practice.grading.llm import REPLY_SCHEMA, LLMGrader, parse_reply
 from study_tracker.practice.grading.offline import OfflineGrader
 from tests.fake_llm import FakeLLM
 from tests.knowledge.answer_helpers import answer_kb
@@ -120,10 +120,5 @@ def test_parse_reply_takes_the_object_out_of_prose() -> None:
     assert data["grade"] == "hard"
 
 
-def test_the_schema_file_is_valid_json_schema() -> None:
-    import jsonschema
-
-    from study_tracker.practice.grading.llm import REPLY_SCHEMA
-
+def test_the_reply_schema_is_valid_json_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(REPLY_SCHEMA)
-    assert Path(__file__).exists()
