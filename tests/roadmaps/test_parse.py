@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from study_tracker.roadmaps.parse import ParsedRoadmap, parse_roadmap, repair
+from study_tracker.roadmaps.service import _dates
 from study_tracker.roadmaps.timing import add_units, find_timing
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -277,3 +278,191 @@ def test_a_level_with_a_goal_line_and_a_project_inside_stays_a_topic() -> None:
     }
     # the fenced block's "# comment" and "- [ ]" line are code, not structure
     assert not any("not a task" in i.title for i in r.items)
+
+
+# --- patterns from learners' own roadmaps -------------------------------------------------------
+def test_projects_written_as_block_quotes_are_milestones() -> None:
+    r = sample("project-quotes.md")
+    assert len(titles(r, "topic")) == 5
+    assert titles(r, "milestone") == [
+        "Project 1: Spam classifier",
+        "Project 2: Digit recogniser",
+        "Project 3: Tiny language model",
+        "Project 4: Ask my notes",
+        "Project 5: Ship it",
+    ]
+    items = by_key(r)
+    spam = items["phase-1-python-and-ml-basics/project-1-spam-classifier"]
+    assert spam.parent_key == "phase-1-python-and-ml-basics"
+    assert spam.body == "Objective: Classify SMS messages as spam or not spam."
+    # "**Core Steps:**" alone on its line labels the numbered list after it.
+    assert [(i.body, i.title) for i in r.items if i.parent_key == spam.key] == [
+        ("Steps", "Load and clean the message dataset"),
+        ("Steps", "Build TF-IDF features"),
+        ("Steps", "Train and compare two models"),
+        ("Deliverables", "A notebook with a confusion matrix"),
+    ]
+    digits = [
+        (i.body, i.title)
+        for i in r.items
+        if i.parent_key == "phase-2-deep-learning/project-2-digit-recogniser"
+    ]
+    assert digits == [
+        ("Steps", "Write the training loop"),
+        ("Steps", "Add data augmentation"),
+        ("Deliverables", "Trained weights and a short report"),
+    ]
+    tiny = "phase-3-transformers/project-3-tiny-language-model"
+    assert items[tiny].body.startswith("Objective: Train a character-level transformer")
+    assert [i.title for i in r.items if i.parent_key == tiny] == [
+        "Implement multi-head attention",
+        "Train for an hour on a laptop",
+        "Sample text at three temperatures",
+    ]
+    # A quote after the project belongs to the phase again; a quote of advice is not structure.
+    assert items["phase-2-deep-learning/backpropagation-by-hand"].kind == "subtopic"
+    assert not any("learning journal" in i.title or "paragraph a day" in i.title for i in r.items)
+    assert r.warnings == []
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "> **Pro tip**\n> - practise daily\n",  # advice with a bold first line
+        "> Remember: consistency beats intensity.\n> - rest on Sundays\n",
+        "> ### Aside\n> - not a topic\n",
+    ],
+)
+def test_quotes_that_are_not_projects_stay_out_of_the_structure(quote: str) -> None:
+    r = parse_roadmap(f"## Week 1: Arrays\n\n- Two pointers\n\n{quote}\n## Week 2: Trees\n\n- Traversals\n")
+    assert titles(r, "topic") == ["Week 1: Arrays", "Week 2: Trees"]
+    assert titles(r, "subtopic") == ["Two pointers", "Traversals"]
+    assert r.warnings == []
+
+
+def test_bold_markers_with_a_space_inside_are_read_as_bold() -> None:
+    r = sample("bold-heading-spaces.md")
+    assert titles(r, "topic") == [
+        "Phase 1: Foundations (Weeks 1-2)",
+        "Phase 2: Embeddings (Weeks 3-4)",
+        "Phase 3: Fine-tuning (Weeks 5-6)",
+        "Phase 4: RAG",
+        "Phase 5: Agents (Weeks 9-10)",
+    ]
+    assert not any("*" in i.title for i in r.items)
+    items = by_key(r)
+    assert items["phase-4-rag"].timing is None
+    assert items["phase-5-agents"].timing.start == 8  # type: ignore[union-attr]
+    project = items["phase-4-rag/project-chat-with-my-docs"]
+    assert project.kind == "milestone"
+    assert [(i.body, i.title) for i in r.items if i.parent_key == project.key] == [
+        ("Deliverables", "A demo that cites its sources")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("**kwargs are passed through", "**kwargs are passed through"),  # not bold at all
+        ("**kwargs and **extra options", "**kwargs and **extra options"),
+    ],
+)
+def test_literal_asterisks_that_are_not_loose_bold_stay(line: str, text: str) -> None:
+    r = parse_roadmap(f"## Week 1: Python\n\n- {line}\n\n## Week 2: More\n\n- x\n")
+    assert text in titles(r, "subtopic")
+
+
+def test_alternative_paths_run_side_by_side_and_record_their_path() -> None:
+    r = sample("alternative-paths.md")
+    topics = [i for i in r.items if i.kind == "topic"]
+    starts = [(t.path, t.title.split(":")[0], t.timing.start) for t in topics]  # type: ignore[union-attr]
+    assert starts == [
+        ("path-a-research-scientist", "Level 1", 0),
+        ("path-a-research-scientist", "Level 2", 6),
+        ("path-a-research-scientist", "Level 3", 12),
+        ("path-b-ml-engineer", "Level 1", 0),
+        ("path-b-ml-engineer", "Level 2", 6),
+        ("path-b-ml-engineer", "Level 3", 12),
+    ]
+    items = by_key(r)
+    # A length with no position starts where its own path is, not after the other path.
+    capstone = items["path-b-ml-engineer/capstone"]
+    assert (capstone.kind, capstone.timing.unit, capstone.timing.start) == ("milestone", "month", 18)  # type: ignore[union-attr]
+    assert capstone.path_title == "Path B: ML Engineer"
+    assert items["path-a-research-scientist/level-1-foundations/reading-one-paper-a-week"].path == (
+        "path-a-research-scientist"
+    )
+    assert items["paper-reading-guide"].path is None  # after the paths, shared by both
+
+
+def test_alternative_paths_get_the_same_dates_on_import() -> None:
+    r = sample("alternative-paths.md")
+    dates = _dates(r, date(2026, 1, 1))
+    a = dates["path-a-research-scientist/level-2-specialisation"]
+    b = dates["path-b-ml-engineer/level-2-production-systems"]
+    assert a[0] == b[0] == (date(2026, 7, 1) - date(2026, 1, 1)).days
+
+
+@pytest.mark.parametrize(
+    ("titles_", "paths"),
+    [
+        (["Option 1: Frontend", "Option 2: Backend"], True),
+        (["Research Track", "Applied Track"], True),
+        (["Path A — theory", "Path B — practice"], True),
+        (["Track 1: Basics (Weeks 1-4)", "Track 2: Advanced (Weeks 5-8)"], False),  # dated: a sequence
+        (["Part 1", "Part 2"], False),
+        (["Path A: alone", "Resources"], False),  # one path is no choice
+    ],
+)
+def test_which_sibling_sections_are_alternative_paths(titles_: list[str], paths: bool) -> None:
+    doc = "".join(
+        f"## {t}\n\n### Stage 1 (0-3 months)\n\n- a\n\n### Stage 2 (3-6 months)\n\n- b\n\n" for t in titles_
+    )
+    r = parse_roadmap(doc)
+    recorded = {i.path for i in r.items if i.kind == "topic"}
+    assert (recorded != {None}) == paths
+
+
+def test_reading_lists_under_a_resource_section_are_resources() -> None:
+    r = sample("resource-lists.md")
+    assert titles(r, "topic") == ["Phase 1: Statistics (Weeks 1-4)", "Phase 2: Machine learning (Weeks 5-10)"]
+    assert titles(r, "subtopic") == [
+        "Descriptive statistics",
+        "Probability and distributions",
+        "Regression and classification",
+        "Trees and ensembles",
+    ]
+    assert titles(r, "resource") == [
+        "Andrew Ng's Machine Learning Specialization (Coursera)",
+        "fast.ai Practical Deep Learning for Coders",
+        "Kaggle competitions and notebooks",
+        "LeetCode SQL 50",
+        "The Elements of Statistical Learning",
+        "Hands-On Machine Learning by Aurelien Geron",
+        "PyData talks on YouTube",
+        "The local ML meetup",
+        "Data Skeptic",
+        "Practical AI",
+        "The Batch",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "resource"),
+    [
+        ("Online Courses", True),
+        ("Practice Platforms", True),
+        ("Conferences & Communities", True),
+        ("Books to read", True),
+        ("Reading list", True),
+        ("Learning Resources & Where to Practice", True),
+        ("Courses, platforms and podcasts", True),
+        ("Tools Setup", False),
+        ("Tools (Weeks 3-4)", False),
+        ("Phase 5: Documentation", False),
+        ("Learning path overview", False),
+    ],
+)
+def test_resource_section_titles(title: str, resource: bool) -> None:
+    r = parse_roadmap(f"## Week 1: Basics\n\n- a\n\n## {title}\n\n- Something to study\n- Another thing\n")
+    assert ("Something to study" in titles(r, "resource")) == resource

@@ -10,6 +10,8 @@ from study_tracker.cli import ask as _ask  # noqa: F401  (registers commands)
 from study_tracker.cli import collect as _collect  # noqa: F401
 from study_tracker.cli import evaluate as _evaluate  # noqa: F401
 from study_tracker.cli import knowledge as _knowledge  # noqa: F401
+from study_tracker.cli import mcp as _mcp  # noqa: F401
+from study_tracker.cli import practice as _practice  # noqa: F401
 from study_tracker.cli import roadmap as _roadmap  # noqa: F401
 from study_tracker.cli import skills as _skills  # noqa: F401
 from study_tracker.cli import tracker as _tracker  # noqa: F401

@@ -1,9 +1,16 @@
 """Markdown to a tree of sections holding blocks (paragraphs, lists, tables), from markdown-it tokens.
 
-Code blocks, HTML and block quotes are dropped here, so a '#' or '- [ ]' inside a fence can never
-become structure. A paragraph that is only bold text ("**Phase 1: Basics**") is a pseudo-heading,
-one level below any real heading; a bold line naming a milestone part ("Steps", "Deliverables")
-nests under the section that is open, so bold labels work under bold project titles too.
+Code blocks and HTML are dropped here, so a '#' or '- [ ]' inside a fence can never become
+structure. A paragraph that is only bold text ("**Phase 1: Basics**") is a pseudo-heading, one
+level below any real heading; a bold line naming a milestone part ("Steps", "Deliverables")
+nests under the section that is open, so bold labels work under bold project titles too. Bold
+markers with a space inside ("**Phase 4: RAG **"), which Markdown leaves as literal asterisks,
+are read as bold all the same.
+
+A block quote is dropped too, unless it opens with a bold line or a heading: learners often write
+a phase's project as a quote ("> **Project 1: ...**" then "> * **Objective:** ..."). Such a quote
+is read as a section nested in the one that is open (marked ``quoted``) and closes with the
+quote; the parser keeps a quoted section only when it is a milestone or resources.
 """
 
 from __future__ import annotations
@@ -82,6 +89,7 @@ class Section:
     blocks: list[Block] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
     pseudo: bool = False
+    quoted: bool = False  # opened inside a block quote
 
     @property
     def label(self) -> str | None:
@@ -134,11 +142,28 @@ def inline_of(token: Token) -> Inline:
             lead = "".join(parts[start:]).strip()
             lead_open = False
     text = re.sub(r"\s+", " ", "".join(parts)).strip()
+    first = next((c for c in token.children or [] if c.type != "text" or c.content.strip()), None)
+    if not lead and not bold_only and first is not None and first.type == "text":
+        text, lead, bold_only = _loose_bold(text)
     if not lead:
         m = re.match(r"([A-Za-z][A-Za-z ]{1,30}):", text)
         if m and label_of(m[1]):
             lead = m[1]
     return Inline(text=text, links=links, bold_only=bold_only, lead=lead)
+
+
+# "**" + text + "**", the closing pair ending a word ("**kwargs and **extra" is not bold).
+LOOSE_BOLD = re.compile(r"\*\*(\s*)([^*]+?)(\s*)\*\*(?=[\s:.,;!?)]|$)(?:\s+(.*))?$", re.S)
+
+
+def _loose_bold(text: str) -> tuple[str, str, bool]:
+    """(text, lead, bold_only) of a line opening with bold markers that Markdown did not take as
+    bold because of a space inside them ("**Phase 4: RAG **", "** Objective:** build")."""
+    m = LOOSE_BOLD.match(text)
+    if not m or not (m[1] or m[3]):  # without a space inside, Markdown had its reasons
+        return text, "", False
+    inner, rest = m[2].strip(), (m[4] or "").strip()
+    return (f"{inner} {rest}" if rest else inner), inner, not rest
 
 
 def _skip(tokens: list[Token], i: int) -> int:
@@ -211,19 +236,33 @@ def _table(tokens: list[Token], i: int) -> tuple[Block, int]:
     return block, end
 
 
+def _structural_quote(tokens: list[Token], i: int) -> bool:
+    """A block quote opening at ``i`` that starts with a heading or a bold line (a project)."""
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    if nxt is None:
+        return False
+    if nxt.type == "heading_open":
+        return True
+    return nxt.type == "paragraph_open" and inline_of(tokens[i + 2]).bold_only
+
+
 def parse_sections(text: str) -> Section:
     """The document as a root section (level 0) with nested sections in heading order."""
     tokens = _markdown().parse(text)
     root = Section(title=Inline(""), level=0)
     stack = [root]
+    quotes: list[list[Section]] = []  # the stack as it was when each open quote began
 
     def open_section(title: Inline, level: float, pseudo: bool) -> None:
+        if quotes:  # inside a quote everything nests under the section the quote sits in
+            level, pseudo = max(level, PSEUDO_LEVEL), True
         if pseudo and label_of(title.text):
             top = stack[-1]
             level = top.level if top.label and top is not root else top.level + 0.5
-        while len(stack) > 1 and stack[-1].level >= level:
+        floor = len(quotes[-1]) if quotes else 1
+        while len(stack) > floor and stack[-1].level >= level:
             stack.pop()
-        section = Section(title=title, level=level, pseudo=pseudo)
+        section = Section(title=title, level=level, pseudo=pseudo, quoted=bool(quotes))
         stack[-1].children.append(section)
         stack.append(section)
 
@@ -246,6 +285,12 @@ def parse_sections(text: str) -> Section:
         elif t.type == "table_open":
             block, i = _table(tokens, i)
             stack[-1].blocks.append(block)
-        else:  # fences, code blocks, html, quotes, rules: never structure
+        elif t.type == "blockquote_open" and _structural_quote(tokens, i):
+            quotes.append(list(stack))
+            i += 1
+        elif t.type == "blockquote_close" and quotes:
+            stack[:] = quotes.pop()
+            i += 1
+        else:  # fences, code blocks, html, other quotes, rules: never structure
             i = _skip(tokens, i) if t.nesting == 1 else i + 1
     return root

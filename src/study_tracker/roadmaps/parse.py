@@ -10,11 +10,18 @@ durations):
   falls back to its top-level list items (each with nested items or a duration is a topic).
 - **Milestones**: sections whose title starts with project / milestone / capstone /
   assignment / checkpoint (or names one and has no duration), and any section with
-  Objective / Steps / Deliverables parts (headings, bold lines or "Label:" leads). Their list
-  items become the milestone's checklist, grouped by part.
+  Objective / Steps / Deliverables parts (headings, bold lines or "Label:" leads), also when
+  written as a block quote ("> **Project 1: ...**"). Their list items become the milestone's
+  checklist, grouped by part; a bare "Core steps:" line labels the list that follows it.
 - **Resources**: sections called Resources, Reading, References, Links, Books, Courses, Tools,
-  Materials, Videos...; every list item or table row in them; and, anywhere, a list item that is
-  essentially one link. Only http(s) addresses become links.
+  Materials, Videos, Platforms, Conferences, Communities, Podcasts... (with qualifiers: "Online
+  Courses", "Books to read", "Learning Resources & Where to Practice"); a section whose
+  sub-sections are all such lists; every list item or table row in them; and, anywhere, a list
+  item that is essentially one link. Only http(s) addresses become links.
+- **Alternative paths**: two or more sibling sections named as paths ("Path A: Research",
+  "Option 2", "MLOps Track") hold alternatives, not a sequence: each starts where the first one
+  starts (their durations are counted from the same point), and every item inside one records it
+  (``path``, ``path_title``) so the learner can pick one.
 - **Tasks**: ``- [ ]`` / ``- [x]`` items anywhere, with their state; nested checklists nest.
 - **Subtopics**: other list items and sub-sections of a topic.
 - Sections named Overview, Introduction, About, Contents, How to use, Notes, Summary... are
@@ -36,23 +43,17 @@ import ftfy
 
 from study_tracker.roadmaps.blocks import Block, Inline, ListItem, Section, label_of, parse_sections
 from study_tracker.roadmaps.timing import Timing, find_timing, strip_timing
+from study_tracker.roadmaps.titles import (
+    MILESTONE_ANY,
+    MILESTONE_START,
+    PATH_TITLE,
+    RESOURCE_ANY,
+    SKIP_TITLE,
+    is_resource_title,
+)
 
 KINDS = ("topic", "subtopic", "milestone", "task", "resource")
 
-_MILESTONE_WORD = r"(?:mini[- ]?)?(?:project|milestone|capstone|assignment|checkpoint|portfolio piece)s?"
-MILESTONE_START = re.compile(rf"^\W*(?:\d+[.)]?\s*)?{_MILESTONE_WORD}\b", re.I)
-MILESTONE_ANY = re.compile(rf"\b{_MILESTONE_WORD}\b", re.I)
-RESOURCE_TITLE = re.compile(
-    r"^\W*(?:\d+[.)]?\s*)?(?:(?:key|useful|recommended|additional|further|learning|extra|core|suggested)\s+)?"
-    r"(?:resources?|readings?|references?|links?|books?|courses?|tools?|materials?|videos?|"
-    r"bibliography|sources|websites?|papers?)(?:\s+(?:and|&)\s+\w+)?\W*$",
-    re.I,
-)
-SKIP_TITLE = re.compile(
-    r"^\W*(?:overview|introduction|intro|about(?: this.*)?|table of contents|contents|toc|how to use.*|"
-    r"notes?|summary|conclusion|final (?:notes|thoughts|words)|tips|faq|license|changelog|credits)\W*$",
-    re.I,
-)
 CHECKBOX = re.compile(r"^\[( |x|X)\]\s+")
 MAX_TITLE = 300
 
@@ -67,6 +68,8 @@ class ParsedItem:
     timing: Timing | None = None
     url: str | None = None
     checked: bool = False
+    path: str | None = None  # the alternative path it belongs to (its key), if any
+    path_title: str | None = None
 
 
 @dataclass
@@ -102,6 +105,7 @@ class _Builder:
         self.keys: set[str] = set()
         self.warnings: list[str] = []
         self.cursor: dict[str, float] = {}
+        self.path: tuple[str, str] | None = None  # (key, title) of the alternative path being read
 
     def key(self, parent_path: str | None, title: str, kind: str, timing: Timing | None = None) -> str:
         # Durations are left out of the key, so "Weeks 4-7" -> "Weeks 4-8" keeps the item's progress.
@@ -125,6 +129,8 @@ class _Builder:
             parent_key=parent.key if parent else None,
             kind=kind,
             title=title,
+            path=self.path[0] if self.path else None,
+            path_title=self.path[1] if self.path else None,
             **kw,  # type: ignore[arg-type]
         )
         self.items.append(item)
@@ -132,6 +138,10 @@ class _Builder:
 
     def timing(self, title: str) -> Timing | None:
         t = find_timing(title, cursor=self.cursor)
+        if t is not None and t.start is None and self.path and (t.unit in self.cursor or not self.cursor):
+            # Inside an alternative path, "2 months" starts where this path is, not where the
+            # paths read before it ended.
+            t = Timing(t.unit, self.cursor.get(t.unit, 0), t.length, t.phrase)
         if t is not None:
             start = t.start if t.start is not None else self.cursor.get(t.unit, 0)
             self.cursor[t.unit] = max(self.cursor.get(t.unit, 0), start + t.length)
@@ -178,13 +188,13 @@ def _has_parts(section: Section) -> bool:
     A phase often opens with "**Goal:** ..." alone; that states its aim, it does not make the
     phase a project, so an Objective counts only next to another part.
     """
-    labels = {c.label for c in section.children if c.label}
+    labels = {c.label for c in section.children}
     for b in section.blocks:
-        if b.kind == "para" and b.inline and label_of(b.inline.lead):
+        if b.kind == "para" and b.inline:
             labels.add(label_of(b.inline.lead))
         if b.kind == "list":
-            labels.update(label_of(it.inline.lead) for it in b.items if label_of(it.inline.lead))
-    return bool(labels - {"Objective"})
+            labels.update(label_of(it.inline.lead) for it in b.items)
+    return bool(labels - {"Objective", None})
 
 
 def _holds_milestone(section: Section) -> bool:
@@ -194,10 +204,27 @@ def _holds_milestone(section: Section) -> bool:
     )
 
 
+def _resource_group(section: Section) -> bool:
+    """Sub-sections that are all reading lists ("Online Courses", "Platforms", "Books") under a
+    heading that names resources or holds nothing of its own."""
+    children = section.children
+    if len(children) < 2 or find_timing(section.title.text) is not None:
+        return False
+    if not all(is_resource_title(c.title.text) for c in children):
+        return False
+    return bool(RESOURCE_ANY.search(section.title.text)) or not section.blocks
+
+
 def classify(section: Section) -> str:
     """milestone | resource | skip | topic (by title and shape)."""
+    kind = _classify(section)
+    # A quote is not structure unless it holds a project or a reading list.
+    return "skip" if section.quoted and kind == "topic" else kind
+
+
+def _classify(section: Section) -> str:
     title = section.title.text
-    if RESOURCE_TITLE.match(title):
+    if is_resource_title(title) or _resource_group(section):
         return "resource"
     if SKIP_TITLE.match(title):
         return "skip"
@@ -211,6 +238,12 @@ def classify(section: Section) -> str:
     if MILESTONE_START.match(title) or (MILESTONE_ANY.search(title) and find_timing(title) is None):
         return "milestone"
     return "topic"
+
+
+def _is_path(section: Section) -> bool:
+    """A section naming one of several alternative paths (an undated "Path A", "Option 2")."""
+    title = section.title.text
+    return bool(PATH_TITLE.search(title)) and find_timing(title) is None and not section.quoted
 
 
 def _walk_topic_level(root: Section) -> float | None:
@@ -336,8 +369,10 @@ class RoadmapParser:
                             rest = it.inline.text[len(it.inline.lead) :].lstrip(" :*")
                             if lead == "Objective":
                                 body.append(f"Objective: {rest}")
+                            elif not rest:  # "- **Core steps:**" then a numbered list
+                                label = lead
                             else:
-                                self.b.add("task", rest or lead, node, node.key, body=lead)
+                                self.b.add("task", rest, node, node.key, body=lead)
                         elif lead:
                             self.list_items(it.children, node, node.key, default="task", label=lead)
                         elif label == "Objective":
@@ -350,7 +385,7 @@ class RoadmapParser:
 
         label = take(section.blocks, label)
         for child in section.children:
-            kind = "resource" if RESOURCE_TITLE.match(child.title.text) else None
+            kind = "resource" if is_resource_title(child.title.text) else None
             if kind == "resource":
                 self.resources(child, node, node.key)
             else:
@@ -401,27 +436,39 @@ class RoadmapParser:
                     self._loose_list(block.items, path)
             elif block.kind == "table":
                 self.table_resources(block, None, path, all_rows=False)
+        paths = {id(c) for c in section.children if _is_path(c)}
+        fork = dict(self.b.cursor) if len(paths) >= 2 else None
+        longest: dict[str, float] = {}
         for child in section.children:
-            kind = classify(child)
-            if kind == "skip":
-                if any(b.kind == "list" for b in child.blocks):
-                    self.b.warnings.append(
-                        f"skipped the section {child.title.text!r} (not roadmap structure)"
-                    )
+            if fork is None or id(child) not in paths:
+                self._child(child, path, topic_level)
                 continue
-            if kind == "resource":
-                self.resources(child, None, path)
-            elif kind == "milestone":
-                self.milestone(child, None, path)
-            elif topic_level is None or child.level >= topic_level:
-                self.topic(child, None, path)
-            else:
-                sub = (
-                    f"{path}/{slug(strip_timing(child.title.text))}"
-                    if path
-                    else slug(strip_timing(child.title.text))
-                )
-                self.container(child, sub or path, topic_level)
+            # Each alternative starts where the first one does; what follows them starts after
+            # the longest.
+            self.b.cursor = dict(fork)
+            sub = slug(strip_timing(child.title.text))
+            outer, self.b.path = self.b.path, (f"{path}/{sub}" if path else sub, child.title.text)
+            self._child(child, path, topic_level)
+            self.b.path = outer
+            for unit, end in self.b.cursor.items():
+                longest[unit] = max(longest.get(unit, 0), end)
+            self.b.cursor = dict(longest)
+
+    def _child(self, child: Section, path: str | None, topic_level: float | None) -> None:
+        """One section under a container: skipped, resources, a milestone, a topic or a container."""
+        kind = classify(child)
+        if kind == "skip":
+            if not child.quoted and any(b.kind == "list" for b in child.blocks):
+                self.b.warnings.append(f"skipped the section {child.title.text!r} (not roadmap structure)")
+        elif kind == "resource":
+            self.resources(child, None, path)
+        elif kind == "milestone":
+            self.milestone(child, None, path)
+        elif topic_level is None or child.level >= topic_level:
+            self.topic(child, None, path)
+        else:
+            sub = slug(strip_timing(child.title.text))
+            self.container(child, (f"{path}/{sub}" if path else sub) or path, topic_level)
 
     def _loose_list(self, items: list[ListItem], path: str | None) -> None:
         """A list outside any topic: checkboxes and links count; plain bullets are prose."""

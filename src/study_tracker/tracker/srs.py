@@ -8,6 +8,11 @@ Two schedulers share one interface, ``next_review(history, zone) -> Due | None``
 * ``FsrsScheduler``: the ``fsrs`` package's memory model. The completion's difficulty (1-5)
   becomes the first grade and each review's recall rating the next one; the card is replayed
   from the log, so a schedule can always be recomputed.
+
+The FSRS memory model also answers questions a plan asks whatever the scheduler
+(``replay_memory``, ``review_memory``, ``recall_on``): what a topic's predicted recall will be on a
+given day, and what a review on some day would change. ``fuzz_bounds`` is the range an interval
+may move within, as FSRS fuzzes intervals (used by the plan's load balancing).
 """
 
 from __future__ import annotations
@@ -16,9 +21,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from enum import IntEnum
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
 
 from study_tracker.clock import local_date
+
+if TYPE_CHECKING:
+    from fsrs import Card
+    from fsrs import Scheduler as FsrsEngine
 
 
 class Recall(IntEnum):
@@ -90,6 +100,72 @@ class FixedIntervals:
 DIFFICULTY_TO_RECALL = {1: Recall.easy, 2: Recall.good, 3: Recall.good, 4: Recall.hard, 5: Recall.again}
 
 
+@lru_cache(maxsize=16)
+def _fsrs(desired_retention: float) -> FsrsEngine:
+    """The fsrs engine for day-granular study: no minute-long learning steps, and no fuzz so replays
+    are exact. Engines hold no state between reviews, so one per retention is shared."""
+    from fsrs import Scheduler as Engine
+
+    return Engine(
+        desired_retention=desired_retention,
+        learning_steps=(),
+        relearning_steps=(),
+        enable_fuzzing=False,
+    )
+
+
+def _grade(event: Event) -> Recall:
+    return DIFFICULTY_TO_RECALL[event.grade] if event.kind == "completion" else Recall(event.grade)
+
+
+def replay_memory(history: Sequence[Event], desired_retention: float = 0.9) -> Card:
+    """The FSRS memory (stability, difficulty, last review, due) after a topic's log."""
+    from fsrs import Card, Rating
+
+    _check(history)
+    engine = _fsrs(desired_retention)
+    card = Card(card_id=1)
+    for event in history:
+        card, _ = engine.review_card(card, Rating(int(_grade(event))), event.at)
+    return card
+
+
+def review_memory(card: Card, grade: Recall, at: datetime, desired_retention: float = 0.9) -> Card:
+    """The memory after one more review graded ``grade`` at ``at`` (a copy; ``card`` is unchanged)."""
+    from fsrs import Rating
+
+    if at.tzinfo is None:
+        raise ValueError("naive datetime: reviews need aware datetimes")
+    return _fsrs(desired_retention).review_card(card, Rating(int(grade)), at)[0]
+
+
+def recall_on(card: Card, day: date, zone: tzinfo) -> float:
+    """Predicted recall (FSRS retrievability) on local ``day``, counting whole days since the last
+    review; 1.0 on the day of that review or before it."""
+    last = card.last_review
+    if last is None:
+        return 0.0
+    elapsed = (day - local_date(last, zone)).days
+    if elapsed <= 0:
+        return 1.0
+    return float(_fsrs(0.9).get_card_retrievability(card, last + timedelta(days=elapsed)))
+
+
+def fuzz_bounds(interval_days: int) -> tuple[int, int]:
+    """(shortest, longest) interval a review ``interval_days`` apart may be moved to, as FSRS fuzzes
+    intervals: none below 3 days, then a range that grows with the interval (about +-15% of a week,
+    +-5% of a long gap). The plan moves reviews within this range to balance the load."""
+    from fsrs.scheduler import FUZZ_RANGES
+
+    if interval_days < 2.5:
+        return interval_days, interval_days
+    delta = 1.0
+    for band in FUZZ_RANGES:
+        delta += band["factor"] * max(min(float(interval_days), band["end"]) - band["start"], 0.0)
+    low = max(2, round(interval_days - delta))
+    return min(low, interval_days), max(round(interval_days + delta), interval_days)
+
+
 @dataclass(frozen=True)
 class FsrsScheduler:
     desired_retention: float = 0.9
@@ -100,20 +176,7 @@ class FsrsScheduler:
             raise ValueError("desired_retention must be between 0.7 and 0.99")
 
     def next_review(self, history: Sequence[Event], zone: tzinfo) -> Due | None:
-        from fsrs import Card, Rating, Scheduler
-
-        _check(history)
-        # Day-granular study: no minute-long learning steps, and no fuzz so replays are exact.
-        scheduler = Scheduler(
-            desired_retention=self.desired_retention,
-            learning_steps=(),
-            relearning_steps=(),
-            enable_fuzzing=False,
-        )
-        card = Card(card_id=1)
-        for event in history:
-            grade = DIFFICULTY_TO_RECALL[event.grade] if event.kind == "completion" else Recall(event.grade)
-            card, _ = scheduler.review_card(card, Rating(int(grade)), event.at)
+        card = replay_memory(history, self.desired_retention)
         last_day = local_date(history[-1].at, zone)
         due = max(local_date(card.due, zone), last_day + timedelta(days=1))
         return Due(

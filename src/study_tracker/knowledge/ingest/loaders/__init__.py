@@ -19,13 +19,15 @@ from study_tracker.knowledge.ingest.loaders.base import (
 )
 from study_tracker.knowledge.ingest.loaders.html import load_html
 from study_tracker.knowledge.ingest.loaders.markdown import load_markdown
-from study_tracker.knowledge.ingest.loaders.pdf import load_pdf
+from study_tracker.knowledge.ingest.loaders.pdf import OcrProgress, load_pdf
 from study_tracker.knowledge.ingest.loaders.records import load_json, load_jsonl
 from study_tracker.knowledge.ingest.loaders.text import load_text
 
 
-def load_file(path: Path, options: LoaderOptions, warn: Warn) -> Iterator[Document]:
-    """Documents of one file.
+def load_file(
+    path: Path, options: LoaderOptions, warn: Warn, ocr_progress: OcrProgress | None = None
+) -> Iterator[Document]:
+    """Documents of one file; ``ocr_progress`` hears of each PDF page read by OCR.
 
     Raises:
         Skip: the file is unsupported, empty, binary, too large or corrupt.
@@ -40,7 +42,7 @@ def load_file(path: Path, options: LoaderOptions, warn: Warn) -> Iterator[Docume
     elif fmt == "html":
         yield load_html(path, read_text(path, options, warn))
     elif fmt == "pdf":
-        yield from load_pdf(path, read_bytes(path, options), warn)
+        yield from load_pdf(path, read_bytes(path, options), warn, ocr_progress)
     else:
         if fmt == "json":
             yield from load_json(path, options, warn, compressed=compressed)

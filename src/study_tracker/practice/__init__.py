@@ -1,0 +1,1 @@
+"""Practice: typed answers graded against each question's key points (``grading/``)."""
