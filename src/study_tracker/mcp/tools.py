@@ -176,11 +176,8 @@ class Toolbox:
                     "subtopics": list(t.topic.subtopics) if t.topic else [],
                     "estimated_minutes": t.topic.estimated_minutes if t.topic else None,
                     "completed": t.completion is not None,
-                    "message": f"Starts on {t.start_date}"
-                    if t.not_started
-                    else None
-                    if t.topic
-                    else f"No topic for day {t.day}",
+                    "status": t.status,
+                    "message": t.note,
                     "missed_days": t.missed,
                 }
                 for t in view.tracks

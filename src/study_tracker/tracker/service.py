@@ -325,6 +325,19 @@ class TrackToday:
         return "finished" if self.finished else "active"
 
     @property
+    def note(self) -> str | None:
+        """The one line its card (Today, the API, the MCP tool) says instead of or beside its topic."""
+        if self.paused:
+            return f"Paused since {self.paused_since} on day {self.day}: no new topic; its reviews still come up."
+        if self.upcoming:
+            return f"Starts on {self.start_date}"
+        if self.topic is None:
+            return f"No topic for day {self.day}"
+        if self.not_started:
+            return "Not started: your first completion starts it (no catch-up before that)."
+        return None
+
+    @property
     def offers_topic(self) -> bool:
         """Whether today's topic of this track is offered as something to study now."""
         return self.topic is not None and not (self.paused or self.upcoming)

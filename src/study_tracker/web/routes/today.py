@@ -69,19 +69,6 @@ class WelcomePublic(BaseModel):
     welcome: bool
 
 
-def track_message(t: service.TrackToday) -> str | None:
-    """The one line a track's card says instead of (or besides) its topic."""
-    if t.paused:
-        return f"Paused since {t.paused_since} on day {t.day}: no new topic; its reviews still come up."
-    if t.upcoming:
-        return f"Starts on {t.start_date}"
-    if t.topic is None:
-        return f"No topic for day {t.day}"
-    if t.not_started:
-        return "Not started: your first completion starts it (no catch-up before that)."
-    return None
-
-
 def _track_public(t: service.TrackToday) -> TrackTodayPublic:
     return TrackTodayPublic(
         track=t.track.slug,
@@ -95,7 +82,7 @@ def _track_public(t: service.TrackToday) -> TrackTodayPublic:
         subtopics=list(t.topic.subtopics) if t.topic else [],
         estimated_minutes=t.topic.estimated_minutes if t.topic else None,
         completed=t.completion is not None,
-        message=track_message(t),
+        message=t.note,
         missed_days=t.missed,
     )
 
@@ -109,7 +96,6 @@ def _today_context(request: Request, session: Session, clock: Clock, group: str)
         "group": group,
         "message": request.query_params.get("message"),
         "panel": guidance.today_panel(plan, view),
-        "track_message": track_message,
         # after a long break hundreds are due: list the oldest, the rest on request
         "reviews_shown": REVIEWS_SHOWN,
         "all_reviews": request.query_params.get("reviews") == "all",
