@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from datetime import date, tzinfo
 from pathlib import Path
 from typing import Literal
@@ -20,32 +19,56 @@ from sqlalchemy.orm import Session
 from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.db.models import GroupSetting, Meta, TrackSetting
 from study_tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
+from study_tracker.tracker.files import atomic_write_text
 from study_tracker.tracker.service import reschedule
 from study_tracker.tracker.srs import DEFAULT_INTERVALS
+
+# Dates a study plan may use (start dates, and every date of an import): far enough either way
+# for any real plan, near enough that day arithmetic never overflows.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+MAX_ACCELERATION_DAYS = 3650
+MAX_INTERVAL_DAYS = 3650
+MAX_INTERVALS = 50
+# A group's config.json is a few hundred bytes; anything far bigger is not one.
+MAX_CONFIG_FILE_BYTES = 1 << 20
+
+
+def check_date(value: date) -> date:
+    """A pydantic validator: ``value`` within ``FIRST_DATE``..``LAST_DATE``."""
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+def check_intervals(value: list[int]) -> list[int]:
+    """A pydantic validator: review intervals in days, each 1..``MAX_INTERVAL_DAYS``, increasing."""
+    if any(v < 1 or v > MAX_INTERVAL_DAYS for v in value):
+        raise ValueError(f"each interval must be between 1 and {MAX_INTERVAL_DAYS} days")
+    if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        raise ValueError("intervals must increase, e.g. [1, 3, 7, 14]")
+    return value
 
 
 class TrackConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     start_date: date
-    acceleration_days: int = Field(0, ge=0, le=3650)
+    acceleration_days: int = Field(0, ge=0, le=MAX_ACCELERATION_DAYS)
+
+    check_start = field_validator("start_date")(check_date)
 
 
 class GroupOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    review_intervals: list[int] = Field(default_factory=lambda: list(DEFAULT_INTERVALS), min_length=1)
+    review_intervals: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_INTERVALS), min_length=1, max_length=MAX_INTERVALS
+    )
     scheduler: Literal["fixed", "fsrs"] = "fixed"
     desired_retention: float = Field(0.9, ge=0.7, le=0.99)
 
-    @field_validator("review_intervals")
-    @classmethod
-    def _increasing(cls, value: list[int]) -> list[int]:
-        if any(v < 1 or v > 3650 for v in value):
-            raise ValueError("each interval must be between 1 and 3650 days")
-        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
-            raise ValueError("intervals must increase, e.g. [1, 3, 7, 14]")
-        return value
+    check_review_intervals = field_validator("review_intervals")(check_intervals)
 
 
 class GroupConfig(BaseModel):
@@ -155,17 +178,17 @@ def config_path(data_dir: Path, group: str) -> Path:
 
 
 def write_config_file(data_dir: Path, config: GroupConfig) -> Path:
-    """Atomically rewrite the group's config.json (a crash leaves the old file or the new one)."""
+    """Atomically rewrite the group's config.json (a crash leaves the old file or the new one).
+
+    Raises:
+        StorageError: the disk is full or the folder read-only (no partial file is left).
+    """
     path = config_path(data_dir, config.group)
     text = json.dumps(config.model_dump(mode="json"), indent=2) + "\n"
     with contextlib.suppress(OSError, UnicodeDecodeError):
         if path.read_text(encoding="utf-8") == text:
             return path  # every CLI command passes here: leave an unchanged file (and its mtime) alone
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path, text)
 
 
 def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
@@ -174,9 +197,16 @@ def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
     if not path.exists():
         return None
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_FILE_BYTES:
+            raise ConfigFileError(
+                f"{path}: {size:,} bytes is too large for a config file (at most {MAX_CONFIG_FILE_BYTES:,})"
+            )
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigFileError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ConfigFileError(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(payload, dict):
         raise ConfigFileError(f"{path}: must hold a JSON object")
     try:
