@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from study_tracker.db.engine import session_scope
 from study_tracker.db.models import Completion, DrillResult, DrillSession, ItemEvent, Roadmap, RoadmapItem
 from study_tracker.errors import InvalidInput
 from study_tracker.roadmaps import service as roadmaps
-from study_tracker.tracker import service, transfer
+from study_tracker.tracker import backups, service, transfer
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY, make_settings
 from tests.tracker.test_service import moment
@@ -197,11 +197,9 @@ def test_invalid_import_names_the_field_and_writes_nothing(populated, mutate, fi
 
 
 def test_backup_holds_a_database_copy_and_an_export(populated) -> None:  # type: ignore[no-untyped-def]
-    with session_scope(populated.db_url) as s:
-        doc = transfer.export_data(s, now=moment(TODAY))
-    folder = transfer.backup(
-        db_url=populated.db_url, data_dir=populated.data_dir, export=doc, now=moment(TODAY)
-    )
+    folder = backups.make_backup(populated, kind="manual").backup.path
     assert (folder / "study.db").stat().st_size > 0
-    assert json.loads((folder / "export.json").read_text()) == doc
+    doc = json.loads((folder / "export.json").read_text())
+    with session_scope(populated.db_url) as s:
+        assert doc == transfer.export_data(s, now=datetime.fromisoformat(doc["exported_at"]))
     assert (folder / "ml_specialist" / "config.json").exists()

@@ -21,7 +21,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Engine, create_engine, event, inspect, text
@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from study_tracker.db import failures
-from study_tracker.errors import DatabaseBusy, storage_error
+from study_tracker.errors import DatabaseBusy, DatabaseUnavailable, storage_error
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests check it matches Alembic's own head, and it
@@ -89,7 +89,7 @@ def session_scope(url: str) -> Iterator[Session]:
         session.commit()
     except DBAPIError as exc:
         session.rollback()
-        failures.reraise(exc, url)
+        _reraise(exc, url)
     except BaseException:
         session.rollback()
         raise
@@ -127,7 +127,7 @@ def current_revision(url: str) -> str | None:
                 return None
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except DBAPIError as exc:
-        failures.reraise(exc, url)
+        _reraise(exc, url)
 
 
 def migrate(url: str) -> bool:
@@ -150,7 +150,7 @@ def migrate(url: str) -> bool:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
     except DBAPIError as exc:
-        failures.reraise(exc, url)
+        _reraise(exc, url)
     return True
 
 
@@ -195,7 +195,7 @@ def _pg_setup_lock(url: str) -> Iterator[None]:
         conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_SETUP_LOCK})
         conn.commit()
     except DBAPIError as exc:
-        failures.reraise(exc, url)
+        _reraise(exc, url)
     try:
         yield
     finally:
@@ -204,3 +204,17 @@ def _pg_setup_lock(url: str) -> Iterator[None]:
             conn.commit()
         finally:
             conn.close()
+
+
+def _reraise(exc: DBAPIError, url: str) -> NoReturn:
+    """Raise the project's error for ``exc`` (or ``exc`` itself when it is a bug, not a condition).
+
+    When the database cannot be used, the pooled connections are closed too: they may point at a
+    file that a restore has since replaced, and the next attempt must open the file anew.
+    """
+    known = failures.translate(exc, url)
+    if known is None:
+        raise exc
+    if isinstance(known, DatabaseUnavailable):
+        get_engine(url).dispose()
+    raise known from exc

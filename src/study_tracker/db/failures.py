@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 from pathlib import Path
-from typing import NoReturn
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -66,9 +66,19 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK)
 
 
-def _sqlite(exc: DBAPIError, db_path: Path) -> StudyError | None:
-    text = str(exc.orig).lower()
-    reason = str(exc.orig)
+# SQLite's extended codes for an I/O error while writing, syncing or growing a file: on a working
+# disk these mean no room (EFBIG past a file size limit, a quota, ENOSPC mid-write), not damage.
+_IOERR_WRITING = {
+    sqlite3.SQLITE_IOERR_WRITE,
+    sqlite3.SQLITE_IOERR_FSYNC,
+    sqlite3.SQLITE_IOERR_TRUNCATE,
+    sqlite3.SQLITE_IOERR_DIR_FSYNC,
+    sqlite3.SQLITE_IOERR_SHMSIZE,
+}
+
+
+def _sqlite(reason: str, db_path: Path, code: int | None = None) -> StudyError | None:
+    text = reason.lower()
     folder = db_path.parent
     if any(s in text for s in _BUSY):
         return DatabaseBusy(
@@ -97,9 +107,10 @@ def _sqlite(exc: DBAPIError, db_path: Path) -> StudyError | None:
             free = shutil.disk_usage(folder).free
         except OSError:
             free = None
-        if free is not None and free < 1 << 20:
+        if (free is not None and free < 1 << 20) or code in _IOERR_WRITING:
             return DiskFull(
-                f"the disk holding {db_path} is full ({reason}); free some space (nothing was saved)"
+                f"cannot write {db_path} ({reason} while writing): the disk is full or the file may not "
+                "grow; free some space (nothing was saved)"
             )
         return DatabaseUnavailable(f"cannot read or write {db_path} ({reason}). {restore_hint(db_path)}")
     return None
@@ -126,15 +137,15 @@ def translate(exc: DBAPIError, url: str) -> StudyError | None:
             "another request changed the same entry at the same moment; nothing was saved, try again"
         )
     path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
-    return _sqlite(exc, path) if path is not None else _postgres(exc, url)
+    if path is None:
+        return _postgres(exc, url)
+    return _sqlite(str(exc.orig), path, getattr(exc.orig, "sqlite_errorcode", None))
 
 
-def reraise(exc: DBAPIError, url: str) -> NoReturn:
-    """Raise the translated error (from ``exc``), or ``exc`` itself when it is not a known condition."""
-    known = translate(exc, url)
-    if known is None:
-        raise exc
-    raise known from exc
+def sqlite_error(exc: sqlite3.Error, db_path: Path) -> StudyError:
+    """The project's error for a failure of Python's own sqlite3 module on ``db_path`` (backups)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return _sqlite(str(exc), db_path, code) or DatabaseUnavailable(f"cannot read {db_path} ({exc})")
 
 
 def check_file(db_path: Path) -> None:

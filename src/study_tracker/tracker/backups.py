@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,8 +28,8 @@ from study_tracker import clock
 from study_tracker.config import Settings
 from study_tracker.content.curriculum import GROUPS
 from study_tracker.db import backup as files
-from study_tracker.db.engine import session_scope, sqlite_path
-from study_tracker.db.failures import restore_hint
+from study_tracker.db.engine import get_engine, session_scope, sqlite_path
+from study_tracker.db.failures import restore_hint, sqlite_error
 from study_tracker.errors import (
     Conflict,
     CorruptDatabase,
@@ -91,7 +92,10 @@ def make_backup(settings: Settings, *, kind: str, export: bool = True, thin: boo
         partial.mkdir()
         manifest: dict[str, object] = {"kind": kind, "created_at": now.isoformat(), "files": []}
         if db_path is not None:
-            files.snapshot(db_path, partial / files.DB_FILE)
+            try:
+                files.snapshot(db_path, partial / files.DB_FILE)
+            except sqlite3.Error as exc:
+                raise sqlite_error(exc, db_path) from None
             check = files.integrity(partial / files.DB_FILE)
             if check != "ok":
                 raise CorruptDatabase(
@@ -239,6 +243,7 @@ def restore(settings: Settings, name: str) -> Restored:
     saved = _save_current(settings, db_path)
     try:
         files.swap_in(source, db_path)
+        get_engine(settings.db_url).dispose()  # this process's pooled connections hold the old file
         for group in GROUPS:
             backed_up = chosen.path / group / "config.json"
             current = settings_store.config_path(settings.data_dir, group)
