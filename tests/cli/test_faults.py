@@ -182,7 +182,7 @@ def test_two_commands_at_once_on_a_fresh_folder_both_work(tmp_path: Path) -> Non
     for run in range(4):
         data = tmp_path / f"fresh{run}"
         with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(lambda _: child(data, "today", "-g", "swe"), range(2)))
+            results = list(pool.map(lambda d: child(d, "today", "-g", "swe"), [data, data]))
         for out in results:
             assert out.returncode == 0 and "Coding Patterns - Day 1" in out.stdout, out.stderr
         assert json.loads((data / "swe" / "config.json").read_text())["group"] == "swe"
