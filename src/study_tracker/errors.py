@@ -111,8 +111,13 @@ def storage_error(exc: OSError, path: object, doing: str = "write") -> StudyErro
             f"cannot {doing} {path}: {reason}; free some disk space and try again (nothing was saved)"
         )
     if exc.errno in _NOT_WRITABLE:
+        why = (
+            "the file system is read-only"
+            if exc.errno == errno.EROFS
+            else f"{reason}: read-only to this user"
+        )
         return ReadOnlyData(
-            f"cannot {doing} {path}: {reason}; study-tracker needs to write its data folder: make it "
+            f"cannot {doing} {path}: {why}; study-tracker needs to write its data folder: make it "
             "writable, or point STUDY_DATA_DIR at a writable copy (nothing was saved)"
         )
     return Unavailable(f"cannot {doing} {path}: {reason}")
