@@ -7,8 +7,9 @@ once per app by the lifespan, see ``web/knowledge.py``).
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Annotated
@@ -58,7 +59,24 @@ def ready(request: Request) -> None:
         state.unavailable = None
 
 
-def get_session(request: Request) -> Iterator[Session]:
+# Requests using the database at the same time; the others wait their turn on the event loop. Under
+# a burst this keeps the threads few, so the one holding SQLite's write lock is not starved of the
+# GIL by dozens of others polling for it (50 clients: bench/write_load.py, README figures).
+DB_CONCURRENCY = 8
+
+
+async def admitted(request: Request) -> AsyncIterator[None]:
+    """Wait for one of the ``DB_CONCURRENCY`` places (created with the app's event loop)."""
+    gate = getattr(request.app.state, "db_gate", None)
+    if gate is None:
+        gate = request.app.state.db_gate = asyncio.Semaphore(DB_CONCURRENCY)
+    async with gate:
+        yield
+
+
+def get_session(
+    request: Request, _admitted: Annotated[None, Depends(admitted, scope="function")]
+) -> Iterator[Session]:
     """A session committed when the handler returns normally, rolled back on any error."""
     ready(request)
     with session_scope(get_settings(request).db_url) as session:
