@@ -42,7 +42,14 @@ class Settings(BaseSettings):
         True,
         description="Index the bundled study guides in the background when the server starts (if not yet done).",
     )
-    # --- data safety (backups, imports) ---
+    # --- data safety (concurrency, backups, imports) ---
+    db_busy_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a write waits for SQLite's write lock (held by another request or program) "
+        "before it is refused with 'busy' (503); read when a process first opens the database.",
+    )
     backup_daily: bool = Field(
         True,
         description="On the first start of each day (CLI or server), write a verified backup of a SQLite "

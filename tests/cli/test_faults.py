@@ -25,6 +25,7 @@ def child(
     *args: str,
     wrap: Callable[[list[str]], list[str]] = lambda argv: argv,
     preexec: Callable[[], None] | None = None,
+    **extra_env: str,
 ) -> subprocess.CompletedProcess[str]:
     """``study ARGS`` in a child process, as a user runs it."""
     env = {
@@ -33,6 +34,7 @@ def child(
         "STUDY_TIMEZONE": "UTC",
         "STUDY_INDEX_ON_START": "false",
         "COLUMNS": "200",
+        **extra_env,
     }
     argv = wrap([sys.executable, "-m", "study_tracker", "--today", TODAY, *args])
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300, preexec_fn=preexec)
@@ -210,3 +212,19 @@ def test_two_backups_in_the_same_second_both_work(tmp_path: Path) -> None:
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     folders = sorted((data / "backups").iterdir())
     assert len(folders) == 3 and all((f / "study.db").stat().st_size > 0 for f in folders)
+
+
+def test_a_database_locked_by_another_program_gets_busy_and_nothing_half_written(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with_history(data)
+    holder = sqlite3.connect(data / "study.db")
+    holder.execute("BEGIN IMMEDIATE")  # another program's long write transaction
+    try:
+        out = child(data, "complete", "ml_algorithms", "-d", "3", "--day", "2", STUDY_DB_BUSY_TIMEOUT_S="1")
+    finally:
+        holder.rollback()
+        holder.close()
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    line = one_error_line(out.stderr)
+    assert "is busy" in line and "nothing was saved" in line, line
+    assert "1/14" in study(data, "history", "-g", "ml_specialist").stdout

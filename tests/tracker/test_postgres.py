@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from study_tracker.db.engine import current_revision, session_factory, session_scope
 from study_tracker.db.models import Completion, ReviewLog, Undo
-from study_tracker.errors import StudyError
-from study_tracker.tracker import service, stats, transfer
+from study_tracker.errors import InvalidInput, StudyError, Unavailable
+from study_tracker.tracker import backups, service, stats, transfer
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY
 from tests.tracker.test_service import moment
@@ -130,3 +130,20 @@ def test_postgres_refuses_a_second_claim_on_a_slot(pg_settings) -> None:  # type
     with session_factory(url)() as s:  # entries without a slot (undone, earlier runs) never collide
         s.add_all([Completion(**row, slot=None), Completion(**row, slot=None)])
         s.commit()
+
+
+def test_backups_on_postgres_are_the_operators_job(pg_settings) -> None:  # type: ignore[no-untyped-def]
+    prepare(pg_settings)
+    written = backups.make_backup(pg_settings, kind="manual")
+    assert "pg_dump" in written.note
+    assert (written.backup.path / "export.json").exists() and not (written.backup.path / "study.db").exists()
+    assert backups.daily_backup(pg_settings) is None
+    with pytest.raises(Unavailable, match="pg_restore"):
+        backups.restore(pg_settings, written.backup.name)
+
+
+def test_an_id_postgres_cannot_hold_is_refused_not_a_crash(pg_settings) -> None:  # type: ignore[no-untyped-def]
+    prepare(pg_settings)
+    # PostgreSQL's INTEGER ids stop at 2^31 - 1: a bigger one is invalid input (422), never a 500.
+    with pytest.raises(InvalidInput, match="out of range"), session_scope(pg_settings.db_url) as s:
+        service.get_due_review(s, completion_id=2**40, today=TODAY)

@@ -122,3 +122,21 @@ def test_unpinned_simultaneous_undos_undo_each_entry_at_most_once(prepared: Sett
         service.complete_topic(
             session=s, track="coding_patterns", day=1, difficulty=1, notes="", now=moment(TODAY, 15), zone=UTC
         )
+
+
+def test_a_double_click_on_todays_undo_undoes_one_entry(client) -> None:  # type: ignore[no-untyped-def]
+    for day in (1, 2):
+        assert (
+            client.post(
+                "/api/completions", json={"track": "system_design", "day": day, "difficulty": 2}
+            ).status_code
+            == 201
+        )
+    page = client.get("/", params={"group": "swe"}).text
+    entry = page.split('name="entry" value="')[1].split('"')[0]
+    assert entry.startswith("completion:")
+    first = client.post("/undo", data={"group": "swe", "entry": entry}, follow_redirects=False)
+    second = client.post("/undo", data={"group": "swe", "entry": entry}, follow_redirects=False)
+    assert "Undid" in first.headers["location"]
+    assert "nothing to undo" in second.headers["location"].replace("+", " ").replace("%20", " ")
+    assert client.get("/api/history", params={"group": "swe"}).json()["totals"]["completions"] == 1

@@ -7,7 +7,7 @@ Concurrency, in one place:
 * A service that checks something before writing it (is this day done yet? which entry is last?)
   calls ``begin_write`` first. On SQLite that is ``BEGIN IMMEDIATE``: it takes the database's one
   write lock before the check, so check and write see the same data and writers queue (each
-  waiting up to ``BUSY_TIMEOUT_S``, then ``DatabaseBusy``, 503). On PostgreSQL it does nothing:
+  waiting up to ``db_busy_timeout_s``, then ``DatabaseBusy``, 503). On PostgreSQL it does nothing:
   the unique indexes on ``slot`` and on ``undos`` end a race in an ``IntegrityError``, which the
   service reports as a 409 naming what happened.
 * ``session_scope`` turns what is left of a database failure into the project's errors
@@ -28,6 +28,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from study_tracker.config import get_settings
 from study_tracker.db import failures
 from study_tracker.errors import DatabaseBusy, DatabaseUnavailable, storage_error
 
@@ -35,10 +36,6 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests check it matches Alembic's own head, and it
 # lets a start-up on an up-to-date database skip importing Alembic (about half a second).
 HEAD_REVISION = "0003"
-# How long a writer waits for SQLite's write lock before giving up with DatabaseBusy (503). Long
-# enough that 50 clients writing without a pause on a 2-core laptop all get through
-# (bench/write_load.py); a lock held longer than this is another program's long transaction.
-BUSY_TIMEOUT_S = 30.0
 # How long a process waits for another one to finish migrating and seeding the data folder.
 SETUP_LOCK_TIMEOUT_S = 120.0
 # pg_advisory_lock key of the set-up lock on PostgreSQL (any constant shared by every process).
@@ -64,8 +61,11 @@ def get_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # ``timeout`` is SQLite's busy timeout: BEGIN IMMEDIATE and writes wait that long for the lock.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_S})
+        # ``timeout`` is SQLite's busy timeout: BEGIN IMMEDIATE and writes wait that long for the lock
+        # (STUDY_DB_BUSY_TIMEOUT_S, 30 s: 50 clients writing without a pause on a loaded 2-core
+        # machine all get through, bench/write_load.py; a lock held longer is another program's).
+        timeout = get_settings().db_busy_timeout_s
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -100,12 +100,12 @@ def session_scope(url: str) -> Iterator[Session]:
 def begin_write(session: Session) -> None:
     """Start the session's write transaction now, before the checks that decide the write.
 
-    On SQLite this takes the write lock (``BEGIN IMMEDIATE``, waiting up to ``BUSY_TIMEOUT_S``),
+    On SQLite this takes the write lock (``BEGIN IMMEDIATE``, waiting up to ``db_busy_timeout_s``),
     so concurrent writers run one after the other and each sees what the previous one committed.
     Elsewhere the database's unique indexes settle races (see the module docstring).
 
     Raises:
-        DatabaseBusy: the lock stayed held by someone else for ``BUSY_TIMEOUT_S``.
+        DatabaseBusy: the lock stayed held by someone else for ``db_busy_timeout_s``.
     """
     conn = session.connection()
     if conn.dialect.name != "sqlite":

@@ -27,6 +27,7 @@ from study_tracker.errors import (
     DatabaseBusy,
     DatabaseUnavailable,
     DiskFull,
+    InvalidInput,
     ReadOnlyData,
     StudyError,
 )
@@ -123,6 +124,8 @@ def _postgres(exc: DBAPIError, url: str) -> StudyError | None:
         return DatabaseBusy(f"the database {where} is busy ({exc.orig}); nothing was saved, try again")
     if state in _PG_FULL:
         return DiskFull(f"the database server of {where} has no disk space left ({exc.orig})")
+    if state == "22003":  # numeric value out of range: an id no row of this database can have
+        return InvalidInput(f"a number is out of range for the database ({exc.orig}); no such entry exists")
     if state in _PG_READ_ONLY:
         return ReadOnlyData(f"the database {where} refuses writes ({exc.orig})")
     if state is None and exc.connection_invalidated or state in {"08000", "08001", "08006", "57P01", "57P03"}:
