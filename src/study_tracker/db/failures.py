@@ -136,6 +136,9 @@ def _postgres(exc: DBAPIError, url: str) -> StudyError | None:
 def translate(exc: DBAPIError, url: str) -> StudyError | None:
     """The project's error for a database failure; None for one that is a bug, not a condition."""
     if isinstance(exc, IntegrityError):
+        unique = getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+        if not unique:
+            return None  # a broken reference or a NULL: a bug, not a race
         return Conflict(
             "another request changed the same entry at the same moment; nothing was saved, try again"
         )
