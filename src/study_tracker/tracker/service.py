@@ -66,17 +66,6 @@ def require_group(group: str) -> str:
     return group
 
 
-def require_id(value: int, what: str) -> int:
-    """``value`` when it can be a stored id; otherwise NotFound (a bigger id cannot exist).
-
-    Raises:
-        NotFound: ``value`` is below 1 or above ``MAX_ID``.
-    """
-    if not 1 <= value <= MAX_ID:
-        raise NotFound(f"no {what} has id {value}")
-    return value
-
-
 def _check_notes(notes: str) -> str:
     if len(notes) > MAX_NOTES:
         raise InvalidInput.field("notes", f"must be at most {MAX_NOTES:,} characters (got {len(notes):,})")
@@ -256,9 +245,9 @@ def log_review(
     except (ValueError, TypeError):
         raise InvalidInput.field("rating", "must be one of again, hard, good, easy (1-4)") from None
     notes = _check_notes(notes)
-    require_id(completion_id, "completion")
     begin_write(session)
-    pending = session.get(ScheduledReview, completion_id)
+    # An id past MAX_ID cannot exist (and SQLite could not even take it as a parameter).
+    pending = session.get(ScheduledReview, completion_id) if 1 <= completion_id <= MAX_ID else None
     if pending is None:
         raise NotFound(f"no review is scheduled for completion {completion_id}")
     today = local_date(now, zone)
