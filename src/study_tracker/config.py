@@ -42,6 +42,44 @@ class Settings(BaseSettings):
         True,
         description="Index the bundled study guides in the background when the server starts (if not yet done).",
     )
+    # --- data safety (concurrency, backups, imports) ---
+    db_busy_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="Seconds a write waits for SQLite's write lock (held by another request or program) "
+        "before it is refused with 'busy' (503); read when a process first opens the database.",
+    )
+    backup_daily: bool = Field(
+        True,
+        description="On the first start of each day (CLI or server), write a verified backup of a SQLite "
+        "database that holds history to <data_dir>/backups (one is also written before every import, "
+        "migration and restore).",
+    )
+    backup_keep_daily: int = Field(
+        7,
+        ge=1,
+        le=366,
+        description="Automatic backups kept: the newest of each of this many days that have one.",
+    )
+    backup_keep_weekly: int = Field(
+        4,
+        ge=0,
+        le=520,
+        description="Automatic backups kept: the newest of each of this many weeks that have one.",
+    )
+    backup_keep_monthly: int = Field(
+        12,
+        ge=0,
+        le=1200,
+        description="Automatic backups kept: the newest of each of this many months that have one.",
+    )
+    import_max_mb: float = Field(
+        50.0,
+        gt=0,
+        le=1024,
+        description="Largest export document `study import` and /api/import accept, in MB (checked before it is read).",
+    )
 
     # --- knowledge (search, ingest) ---
     knowledge_dir: Path | None = Field(

@@ -7,6 +7,7 @@ with ``status``) and ``cli/errors.py`` (a red line and an exit code). Nothing el
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 from pydantic import ValidationError
@@ -61,6 +62,65 @@ class Unavailable(StudyError):
     """The request is fine but the app cannot serve it now (an index being built, a busy database)."""
 
     status = 503
+
+
+class DatabaseBusy(Unavailable):
+    """Another request or program held the database's write lock longer than the busy timeout."""
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be opened or read: damaged, unreadable, or a server that cannot be reached.
+
+    The message names the file (or server) and what to do; for a damaged SQLite file, the newest
+    good backup and the ``study restore`` command that puts it back.
+    """
+
+
+class CorruptDatabase(DatabaseUnavailable):
+    """The SQLite file is not a database, is truncated, or fails SQLite's integrity check."""
+
+
+class StorageError(StudyError):
+    """Nothing could be written where the data lives: the disk is full or the folder is read-only.
+
+    507 (Insufficient Storage): the request was fine and nothing of it was stored.
+    """
+
+    status = 507
+
+
+class DiskFull(StorageError):
+    pass
+
+
+class ReadOnlyData(StorageError):
+    pass
+
+
+# errno values that mean "no room left" and "you may not write here"
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def storage_error(exc: OSError, path: object, doing: str = "write") -> StudyError:
+    """What an ``OSError`` met while reading or writing the user's data means, as a sentence that
+    names the path; an error that is neither "full" nor "read-only" keeps its own words (503)."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in _NO_ROOM:
+        return DiskFull(
+            f"cannot {doing} {path}: {reason}; free some disk space and try again (nothing was saved)"
+        )
+    if exc.errno in _NOT_WRITABLE:
+        why = (
+            "the file system is read-only"
+            if exc.errno == errno.EROFS
+            else f"{reason}: read-only to this user"
+        )
+        return ReadOnlyData(
+            f"cannot {doing} {path}: {why}; study-tracker needs to write its data folder: make it "
+            "writable, or point STUDY_DATA_DIR at a writable copy (nothing was saved)"
+        )
+    return Unavailable(f"cannot {doing} {path}: {reason}")
 
 
 class ConfigFileError(StudyError):
@@ -151,11 +211,24 @@ _FRIENDLY = {
 }
 
 
-def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+def field_path(loc: tuple[int | str, ...] | list[int | str], *, brackets: bool = False) -> str:
+    """A field's dotted path; with ``brackets``, list positions read ``completions[3].day``."""
+    out = ""
+    for part in loc:
+        if part == "__root__":
+            continue
+        if brackets and isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def field_errors(exc: ValidationError, prefix: str = "", *, brackets: bool = False) -> list[FieldError]:
     """Plain sentences naming each field a pydantic validation refused."""
     out = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if p != "__root__")
+        loc = field_path(err["loc"], brackets=brackets)
         field = ".".join(p for p in (prefix, loc) if p)
         message = _FRIENDLY.get(err["type"]) or str(err["msg"]).removeprefix("Value error, ")
         if err["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
@@ -164,6 +237,6 @@ def field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     return out
 
 
-def invalid(exc: ValidationError, prefix: str = "") -> InvalidInput:
-    errors = field_errors(exc, prefix)
+def invalid(exc: ValidationError, prefix: str = "", *, brackets: bool = False) -> InvalidInput:
+    errors = field_errors(exc, prefix, brackets=brackets)
     return InvalidInput("; ".join(str(e) for e in errors), errors)

@@ -65,8 +65,8 @@ def test_tracker_flow(tmp_path: Path) -> None:
     assert study(data, "import", str(export)).returncode == 1  # refuses to overwrite without --replace
 
     out = study(data, "backup")
-    assert out.returncode == 0 and "Backup written" in out.stdout
-    assert list((data / "backups").glob("*/study.db"))
+    assert out.returncode == 0 and "Backup written" in out.stdout and "verified" in out.stdout
+    assert list((data / "backups").glob("*-manual/study.db"))
 
 
 @pytest.mark.parametrize(
@@ -86,6 +86,22 @@ def test_tracker_flow(tmp_path: Path) -> None:
             "settings.review_intervals.1: must be a whole number",
         ),
         (("today", "--group", "nope"), 2, "--group must be one of"),
+        (("review", str(2**63), "--rating", "good"), 1, f"no review is scheduled for completion {2**63}"),
+        (
+            ("complete", "ml_algorithms", "-d", "3", "--notes", "x" * 20_001),
+            2,
+            "notes: must be at most 20,000",
+        ),
+        (
+            ("config", "set", "--track", "ml_algorithms", "--start-date", "9999-01-01"),
+            2,
+            "tracks.ml_algorithms.start_date: must be between 2000-01-01 and 2100-12-31",
+        ),
+        (
+            ("config", "set", "--track", "ml_algorithms", "--acceleration-days", str(10**15)),
+            2,
+            "tracks.ml_algorithms.acceleration_days: must be less than or equal to 3650",
+        ),
     ],
 )
 def test_bad_input_exits_non_zero_with_a_message(

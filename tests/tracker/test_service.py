@@ -239,3 +239,19 @@ def test_history_counts_retention_progress_and_forecast(session: Session) -> Non
         TODAY + timedelta(days=14): 2,
     }
     assert [e.kind for e in h.recent] == ["review", "review", "completion", "completion"]
+
+
+def test_ids_past_what_the_database_holds_are_not_found(session: Session) -> None:
+    for completion_id in (0, 2**63, 10**30):
+        with pytest.raises(NotFound, match="no review is scheduled"):
+            service.log_review(
+                session=session, completion_id=completion_id, rating=3, notes="", now=moment(TODAY), zone=UTC
+            )
+        with pytest.raises(NotFound):
+            service.get_due_review(session, completion_id=completion_id, today=TODAY)
+        assert service.next_review_date(session, completion_id=completion_id) is None
+
+
+def test_notes_longer_than_the_api_allows_are_refused(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="notes: must be at most 20,000 characters"):
+        complete(session, "ml_algorithms", 1, notes="x" * 20_001)

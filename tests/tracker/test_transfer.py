@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from study_tracker.db.models import (
 )
 from study_tracker.errors import InvalidInput
 from study_tracker.roadmaps import service as roadmaps
-from study_tracker.tracker import service, settings_store, transfer
+from study_tracker.tracker import backups, service, settings_store, transfer
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY, make_settings
 from tests.tracker.test_service import moment
@@ -200,24 +200,24 @@ def test_version_1_documents_still_import(populated, tmp_path) -> None:  # type:
 @pytest.mark.parametrize(
     ("mutate", "field"),
     [
-        (lambda d: d["completions"][0].update(difficulty=9), "completions.0.difficulty"),
-        (lambda d: d["reviews"][0].update(completion_id=77), "reviews.0.completion_id"),
-        (lambda d: d["completions"][1].update(track="nope"), "completions.1.track"),
+        (lambda d: d["completions"][0].update(difficulty=9), "completions[0].difficulty"),
+        (lambda d: d["reviews"][0].update(completion_id=77), "reviews[0].completion_id"),
+        (lambda d: d["completions"][1].update(track="nope"), "completions[1].track"),
         (lambda d: d.update(format="something-else"), "format"),
-        (lambda d: d["roadmap_items"][0].update(roadmap_id=99), "roadmap_items.0.roadmap_id"),
-        (lambda d: d["roadmap_items"][0].update(kind="chapter"), "roadmap_items.0.kind"),
-        (lambda d: d["item_events"][0].update(roadmap_id=5), "item_events.0.roadmap_id"),
-        (lambda d: d["item_events"][0].update(source="robot"), "item_events.0.source"),
-        (lambda d: d["roadmaps"][0].update(slug="Not A Slug"), "roadmaps.0.slug"),
-        (lambda d: d["roadmap_items"][1].update(key=d["roadmap_items"][0]["key"]), "roadmap_items.1.key"),
-        (lambda d: d["drill_results"][0].update(session_id=42), "drill_results.0.session_id"),
-        (lambda d: d["drill_results"][0].update(grade=7), "drill_results.0.grade"),
+        (lambda d: d["roadmap_items"][0].update(roadmap_id=99), "roadmap_items[0].roadmap_id"),
+        (lambda d: d["roadmap_items"][0].update(kind="chapter"), "roadmap_items[0].kind"),
+        (lambda d: d["item_events"][0].update(roadmap_id=5), "item_events[0].roadmap_id"),
+        (lambda d: d["item_events"][0].update(source="robot"), "item_events[0].source"),
+        (lambda d: d["roadmaps"][0].update(slug="Not A Slug"), "roadmaps[0].slug"),
+        (lambda d: d["roadmap_items"][1].update(key=d["roadmap_items"][0]["key"]), "roadmap_items[1].key"),
+        (lambda d: d["drill_results"][0].update(session_id=42), "drill_results[0].session_id"),
+        (lambda d: d["drill_results"][0].update(grade=7), "drill_results[0].grade"),
         (lambda d: d.update(version=1), "version"),
-        (lambda d: d["tracks"][0].update(paused_days=-1), "tracks.0.paused_days"),
+        (lambda d: d["tracks"][0].update(paused_days=-1), "tracks[0].paused_days"),
         (lambda d: d.update(version=4), "version"),
         (
             lambda d: d["completions"][0].update(completed_at="2026-11-22T10:00:00"),
-            "completions.0.completed_at",
+            "completions[0].completed_at",
         ),
     ],
 )
@@ -235,13 +235,11 @@ def test_invalid_import_names_the_field_and_writes_nothing(populated, mutate, fi
 
 
 def test_backup_holds_a_database_copy_and_an_export(populated) -> None:  # type: ignore[no-untyped-def]
-    with session_scope(populated.db_url) as s:
-        doc = transfer.export_data(s, now=moment(TODAY))
-    folder = transfer.backup(
-        db_url=populated.db_url, data_dir=populated.data_dir, export=doc, now=moment(TODAY)
-    )
+    folder = backups.make_backup(populated, kind="manual").backup.path
     assert (folder / "study.db").stat().st_size > 0
-    assert json.loads((folder / "export.json").read_text()) == doc
+    doc = json.loads((folder / "export.json").read_text())
+    with session_scope(populated.db_url) as s:
+        assert doc == transfer.export_data(s, now=datetime.fromisoformat(doc["exported_at"]))
     assert (folder / "ml_specialist" / "config.json").exists()
 
 

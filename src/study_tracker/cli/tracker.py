@@ -1,4 +1,5 @@
-"""Tracker commands: serve, today, complete, review, undo, history, config, export, import, backup."""
+"""Tracker commands: serve, today, complete, review, undo, history, config, export, import
+(``study backup`` and ``study restore`` are in ``cli/backup.py``)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
 from study_tracker.errors import Conflict, InvalidInput
-from study_tracker.tracker import service, settings_store, stats, transfer
+from study_tracker.tracker import backups, service, settings_store, stats, transfer
+from study_tracker.tracker.files import atomic_write_text
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
 from study_tracker.wording import completion_feedback, plural, short_date
@@ -33,14 +35,19 @@ GroupOpt = Annotated[str | None, typer.Option("--group", "-g", help="swe or ml_s
 
 
 @contextmanager
-def store() -> Iterator[tuple[Session, Settings]]:
+def store(*, config_files: bool = True) -> Iterator[tuple[Session, Settings]]:
     """Prepare the data folder and open a session, committed when the block ends without an error.
+
+    Args:
+        config_files: read back config.json edits (False for commands that must work while a
+            file is invalid: export, backup).
 
     Raises:
         ConfigFileError: a hand-edited config.json cannot be used (nothing is changed then).
+        StudyError: the database cannot be used (the message says what to do).
     """
     settings = get_settings()
-    prepare(settings)
+    prepare(settings, config_files=config_files)
     with session_scope(settings.db_url) as session:
         yield session, settings
 
@@ -413,14 +420,14 @@ def config_set(
 
 @app.command("export")
 def export_cmd(file: Annotated[Path, typer.Argument(help="JSON file to write ('-' for stdout).")]) -> None:
-    """Export all settings and history as JSON (lossless)."""
-    with store() as (session, settings):
+    """Export all settings and history as JSON (lossless); works while a config.json is invalid."""
+    with store(config_files=False) as (session, settings):
         data = json.dumps(transfer.export_data(session, now=clock.now(settings)), indent=2)
-        if str(file) == "-":
-            sys.stdout.write(data + "\n")
-            return
-        file.write_text(data + "\n", encoding="utf-8")
-        console.print(f"Exported to {file}.")
+    if str(file) == "-":
+        sys.stdout.write(data + "\n")
+        return
+    atomic_write_text(file, data + "\n")
+    console.print(f"Exported to {file}.")
 
 
 @app.command("import")
@@ -428,37 +435,28 @@ def import_cmd(
     file: Annotated[Path, typer.Argument(help="A file written by `study export`.")],
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite existing history.")] = False,
 ) -> None:
-    """Import an export: validated whole first, then replaces settings and history in one transaction."""
+    """Import an export: checked whole first (nothing is written if any field is wrong), then a
+    backup of the current data, then settings and history replaced in one transaction."""
+    settings = get_settings()
+    cap = int(settings.import_max_mb * 1_000_000)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{file}: cannot read ({exc})") from None
+        with file.open("rb") as f:
+            data = f.read(cap + 1)  # never more than the cap: a bigger file is refused unread
+    except OSError as exc:
+        raise InvalidInput(f"{file}: cannot read ({exc.strerror or exc})") from None
+    with naming(file):
+        document = transfer.parse_export(data, source="file", max_bytes=cap)
     with store() as (session, settings):
-        with naming(file):
-            document = transfer.parse_export(text, source=str(file))
         if transfer.has_history(session) and not replace:
             raise Conflict(
                 "the database already holds history: run `study backup`, then import with --replace"
             )
+        saved = backups.backup_before(settings, session, kind="import")
         counts = transfer.import_data(session, document)
         zone = clock.local_zone(settings)
         for g in GROUPS:
             service.reschedule(session, group=g, zone=zone)
         transfer.sync_config_files(session, settings.data_dir)
-        console.print(
-            "Imported " + ", ".join(plural(n, k.removesuffix("s")) for k, n in counts.items()) + "."
-        )
-
-
-@app.command()
-def backup() -> None:
-    """Write a timestamped backup (database copy, JSON export, config files) under <data_dir>/backups."""
-    with store() as (session, settings):
-        now = clock.now(settings)
-        folder = transfer.backup(
-            db_url=settings.db_url,
-            data_dir=settings.data_dir,
-            export=transfer.export_data(session, now=now),
-            now=now,
-        )
-        console.print(f"Backup written to {folder}.")
+    console.print("Imported " + ", ".join(plural(n, k.removesuffix("s")) for k, n in counts.items()) + ".")
+    if saved is not None:
+        console.print(f"  The data as it was is in {saved.path} (`study restore {saved.name}` puts it back).")

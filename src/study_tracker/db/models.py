@@ -1,8 +1,19 @@
 """SQLAlchemy models.
 
 ``completions``, ``review_logs`` and ``undos`` are an append-only log: nothing in them is
-ever updated or deleted (an undo is a new row). ``scheduled_reviews`` is a projection of
-that log through the group's scheduler and can be rebuilt from it at any time.
+ever deleted and nothing is updated but ``slot`` (an undo is a new row). ``scheduled_reviews``
+is a projection of that log through the group's scheduler and can be rebuilt from it at any time.
+
+The database enforces the log's invariants, so two requests racing can never both succeed:
+
+* ``completions.slot`` = ``"<track>:<day>:<start date of the run>"`` is unique: a day is
+  completed at most once per run of its track (a run begins at the track's start date).
+* ``review_logs.slot`` = ``"<completion id>:<step>"`` is unique: each review step of a
+  completion is logged at most once.
+* ``undos.completion_id`` and ``undos.review_id`` are unique: an entry is undone at most once.
+
+An undo sets the entry's ``slot`` to NULL in the same transaction (NULLs never collide), which
+frees the day or the step for a new entry; entries of an earlier run hold no slot either.
 """
 
 from __future__ import annotations
@@ -75,9 +86,27 @@ class TrackSetting(Base):
     hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
+# The largest id any table accepts (SQLite's INTEGER is a signed 64-bit number): ids in paths and
+# imports are checked against it, so a bigger one is a 404 or a 422, never an overflow.
+MAX_ID = 2**63 - 1
+
+
+def completion_slot(track: str, day: int, run_start: date | None) -> str:
+    """The claim a live completion holds: one per track, day and run (``*``: the track has no start)."""
+    return f"{track}:{day}:{run_start.isoformat() if run_start else '*'}"
+
+
+def review_slot(completion_id: int, step: int) -> str:
+    """The claim a live review holds: one per completion and step."""
+    return f"{completion_id}:{step}"
+
+
 class Completion(Base):
     __tablename__ = "completions"
-    __table_args__ = (Index("ix_completions_group_date", "group", "local_date"),)
+    __table_args__ = (
+        Index("ix_completions_group_date", "group", "local_date"),
+        Index("uq_completions_slot", "slot", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group: Mapped[str] = mapped_column(String(64))
@@ -87,11 +116,16 @@ class Completion(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)
+    # completion_slot() while live in its run; NULL once undone (or from an earlier run).
+    slot: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
 
 
 class ReviewLog(Base):
     __tablename__ = "review_logs"
-    __table_args__ = (Index("ix_review_logs_group_date", "group", "local_date"),)
+    __table_args__ = (
+        Index("ix_review_logs_group_date", "group", "local_date"),
+        Index("uq_review_logs_slot", "slot", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     completion_id: Mapped[int] = mapped_column(ForeignKey("completions.id"), index=True)
@@ -103,6 +137,8 @@ class ReviewLog(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)
+    # review_slot() while live; NULL once undone.
+    slot: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None)
 
 
 class Undo(Base):

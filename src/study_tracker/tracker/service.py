@@ -2,25 +2,46 @@
 
 Every function takes the session and the clock (``now`` / ``today``) as keyword arguments;
 handlers and CLI commands call these and never touch SQL themselves.
+
+Writes are race-safe: each write service first calls ``begin_write`` (on SQLite, the write lock,
+so its checks and its write see the same data), and the database refuses a second claim on a
+slot (``db/models.py``), so two simultaneous requests for the same day, review step or undo end
+with one success and one ``Conflict`` (409) that says what happened, never with two entries.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
 from study_tracker.content.curriculum import GROUPS, Question, Topic, Track, load_tracks, tracks_in_group
-from study_tracker.db.models import Completion, GroupSetting, ReviewLog, ScheduledReview, TrackSetting, Undo
+from study_tracker.db.engine import begin_write
+from study_tracker.db.models import (
+    MAX_ID,
+    Completion,
+    GroupSetting,
+    ReviewLog,
+    ScheduledReview,
+    TrackSetting,
+    Undo,
+    completion_slot,
+    review_slot,
+)
 from study_tracker.errors import Conflict, InvalidInput, NotFound
 from study_tracker.tracker.days import current_day, setting_day  # noqa: F401  (re-exported)
 from study_tracker.tracker.questions import sample_questions
 from study_tracker.tracker.srs import Event, Recall, ReviewType, Scheduler, make_scheduler, review_type
+
+# The API's bound on notes (``max_length`` of its schemas); the CLI and imports apply it too.
+MAX_NOTES = 20_000
 
 # --- lookups -------------------------------------------------------------------------------
 
@@ -44,6 +65,20 @@ def require_group(group: str) -> str:
     if group not in GROUPS:
         raise NotFound(f"unknown group {group!r}; groups are {', '.join(GROUPS)}")
     return group
+
+
+def _check_notes(notes: str) -> str:
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput.field("notes", f"must be at most {MAX_NOTES:,} characters (got {len(notes):,})")
+    return notes.strip()
+
+
+def _claim(session: Session, conflict: Conflict) -> None:
+    """Flush the new entry; the unique index on its slot refusing it means a race was lost."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise conflict from None
 
 
 def scheduler_for(session: Session, group: str) -> Scheduler:
@@ -174,22 +209,26 @@ def complete_topic(
     get_topic(track, day)
     if not isinstance(difficulty, int) or not 1 <= difficulty <= 5:
         raise InvalidInput.field("difficulty", "must be a whole number from 1 (easy) to 5 (very hard)")
+    notes = _check_notes(notes)
+    begin_write(session)
     # The first completion of a track starts it (before the check: the run begins today).
     start_on_first_use(session, track=track, today=local_date(now, zone))
     existing = completion_for(session, track=track, day=day)
     if existing is not None:
         raise Conflict(f"{topic_track.title} day {day} is already complete (on {existing.local_date})")
+    setting = session.get(TrackSetting, track)
     completion = Completion(
         group=topic_track.group,
         track=track,
         day=day,
         difficulty=difficulty,
-        notes=notes.strip(),
+        notes=notes,
         completed_at=now,
         local_date=local_date(now, zone),
+        slot=completion_slot(track, day, setting.start_date if setting else None),
     )
     session.add(completion)
-    session.flush()
+    _claim(session, Conflict(f"{topic_track.title} day {day} was completed by another request a moment ago"))
     _schedule_one(session, completion, [], scheduler_for(session, completion.group), zone)
     session.flush()
     return completion
@@ -221,7 +260,10 @@ def log_review(
         rating = Recall(int(rating))
     except (ValueError, TypeError):
         raise InvalidInput.field("rating", "must be one of again, hard, good, easy (1-4)") from None
-    pending = session.get(ScheduledReview, completion_id)
+    notes = _check_notes(notes)
+    begin_write(session)
+    # An id past MAX_ID cannot exist (and SQLite could not even take it as a parameter).
+    pending = session.get(ScheduledReview, completion_id) if 1 <= completion_id <= MAX_ID else None
     if pending is None:
         raise NotFound(f"no review is scheduled for completion {completion_id}")
     today = local_date(now, zone)
@@ -234,12 +276,18 @@ def log_review(
         interval_days=pending.interval_days,
         due_date=pending.due_date,
         rating=int(rating),
-        notes=notes.strip(),
+        notes=notes,
         reviewed_at=now,
         local_date=today,
+        slot=review_slot(completion_id, pending.step),
     )
     session.add(review)
-    session.flush()
+    _claim(
+        session,
+        Conflict(
+            f"review {pending.step + 1} of completion {completion_id} was logged by another request a moment ago"
+        ),
+    )
     reschedule(session, group=pending.group, zone=zone, completion_ids=[completion_id])
     return review
 
@@ -250,15 +298,11 @@ class Undone:
     track: str
     day: int
     when: datetime
+    entry: str  # "completion:<id>" | "review:<id>"
 
 
-def undo_last(*, session: Session, group: str, now: datetime, zone: tzinfo) -> Undone:
-    """Undo the group's most recent completion or review by appending an undo entry.
-
-    Raises:
-        Conflict: nothing left to undo in this group.
-    """
-    require_group(group)
+def last_entry(session: Session, *, group: str) -> Completion | ReviewLog | None:
+    """The group's most recent live completion or review: what an undo would undo."""
     last_completion = session.scalars(
         live_completions(group).order_by(Completion.completed_at.desc(), Completion.id.desc()).limit(1)
     ).first()
@@ -266,18 +310,65 @@ def undo_last(*, session: Session, group: str, now: datetime, zone: tzinfo) -> U
         live_reviews(group).order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
     ).first()
     if last_review and (last_completion is None or last_review.reviewed_at >= last_completion.completed_at):
-        session.add(Undo(review_id=last_review.id, undone_at=now))
-        session.flush()
-        reschedule(session, group=group, zone=zone, completion_ids=[last_review.completion_id])
-        parent = session.get(Completion, last_review.completion_id)
+        return last_review
+    return last_completion
+
+
+def entry_key(entry: Completion | ReviewLog) -> str:
+    """How an undo names the entry it expects to undo: ``completion:<id>`` or ``review:<id>``."""
+    return f"{'review' if isinstance(entry, ReviewLog) else 'completion'}:{entry.id}"
+
+
+def undo_last(
+    *, session: Session, group: str, now: datetime, zone: tzinfo, entry: str | None = None
+) -> Undone:
+    """Undo the group's most recent completion or review by appending an undo entry.
+
+    Each undo undoes one entry, and an entry is undone at most once (the database refuses a
+    second undo row for it). ``entry`` (``completion:<id>`` or ``review:<id>``, what the page
+    showed as last) pins the request to that entry: a double-click, or two tabs, undo it once and
+    the other request gets a Conflict instead of undoing the entry before it. Without ``entry``
+    each request undoes whatever is last when it runs, so N requests undo up to N entries.
+
+    Raises:
+        NotFound: unknown group.
+        InvalidInput: ``entry`` is not ``completion:<id>`` or ``review:<id>``.
+        Conflict: nothing left to undo in this group, or ``entry`` is no longer the last entry.
+    """
+    require_group(group)
+    title = GROUPS[group].title
+    if entry is not None and not _ENTRY.match(entry):
+        raise InvalidInput.field("entry", "must be completion:<id> or review:<id>")
+    begin_write(session)
+    last = last_entry(session, group=group)
+    if entry is not None and (last is None or entry_key(last) != entry):
+        raise Conflict(
+            f"nothing to undo: {entry.replace(':', ' ')} is no longer the last entry of {title} "
+            "(it was just undone, or something newer was logged)"
+        )
+    if last is None:
+        raise Conflict(f"nothing to undo in {title}")
+    lost = Conflict(
+        f"nothing to undo: {entry_key(last).replace(':', ' ')} was just undone by another request"
+    )
+    if isinstance(last, ReviewLog):
+        session.add(Undo(review_id=last.id, undone_at=now))
+        _claim(session, lost)
+        # The slot is released in the same transaction as the undo that frees it.
+        session.execute(update(ReviewLog).where(ReviewLog.id == last.id).values(slot=None))
+        reschedule(session, group=group, zone=zone, completion_ids=[last.completion_id])
+        parent = session.get(Completion, last.completion_id)
         assert parent is not None
-        return Undone("review", parent.track, parent.day, last_review.reviewed_at)
-    if last_completion is None:
-        raise Conflict(f"nothing to undo in {GROUPS[group].title}")
-    session.add(Undo(completion_id=last_completion.id, undone_at=now))
-    session.execute(delete(ScheduledReview).where(ScheduledReview.completion_id == last_completion.id))
+        return Undone("review", parent.track, parent.day, last.reviewed_at, entry_key(last))
+    session.add(Undo(completion_id=last.id, undone_at=now))
+    _claim(session, lost)
+    session.execute(update(Completion).where(Completion.id == last.id).values(slot=None))
+    session.execute(delete(ScheduledReview).where(ScheduledReview.completion_id == last.id))
     session.flush()
-    return Undone("completion", last_completion.track, last_completion.day, last_completion.completed_at)
+    return Undone("completion", last.track, last.day, last.completed_at, entry_key(last))
+
+
+_ENTRY = re.compile(r"^(completion|review):[1-9][0-9]{0,18}$")
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -365,6 +456,7 @@ class TodayView:
     reviews: list[DueReview]
     tracks: list[TrackToday]  # the group's tracks that are not hidden
     hidden: list[Track] = field(default_factory=list)  # hidden on Config: kept, not shown
+    last_entry: str | None = None  # what Undo would undo (``completion:<id>`` / ``review:<id>``)
 
 
 def _track_flags(session: Session, group: str | None = None) -> tuple[set[str], set[str]]:
@@ -454,6 +546,13 @@ def review_questions(review: DueReview) -> list[Question]:
 
 
 def get_due_review(session: Session, *, completion_id: int, today: date) -> DueReview:
+    """The pending review of a completion (due or not yet due).
+
+    Raises:
+        NotFound: no review is scheduled for that completion.
+    """
+    if not 1 <= completion_id <= MAX_ID:
+        raise NotFound(f"no review is scheduled for completion {completion_id}")
     sched = session.get(ScheduledReview, completion_id)
     if sched is None:
         raise NotFound(f"no review is scheduled for completion {completion_id}")
@@ -514,12 +613,14 @@ def today_view(session: Session, *, group: str, today: date) -> TodayView:
         {slug for slug, s in settings.items() if s.hidden},
         {slug for slug, s in settings.items() if s.paused_since is not None},
     )
+    last = last_entry(session, group=group)
     return TodayView(
         group=group,
         today=today,
         reviews=due_reviews(session, group=group, today=today, flags=flags),
         tracks=tracks,
         hidden=hidden,
+        last_entry=entry_key(last) if last else None,
     )
 
 
@@ -551,5 +652,7 @@ def next_reviews_after(session: Session, *, group: str, today: date) -> Upcoming
 
 def next_review_date(session: Session, *, completion_id: int) -> date | None:
     """When the topic's next review falls, or None once it has graduated."""
+    if not 1 <= completion_id <= MAX_ID:
+        return None
     pending = session.get(ScheduledReview, completion_id)
     return pending.due_date if pending else None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Literal
@@ -28,8 +27,35 @@ from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.db.models import GroupSetting, Meta, TrackSetting
 from study_tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
 from study_tracker.tracker.days import days_paused
+from study_tracker.tracker.files import atomic_write_text
 from study_tracker.tracker.service import get_track, reschedule
 from study_tracker.tracker.srs import DEFAULT_INTERVALS
+
+# Dates a study plan may use (start dates, and every date of an import): far enough either way
+# for any real plan, near enough that day arithmetic never overflows.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2100, 12, 31)
+MAX_ACCELERATION_DAYS = 3650
+MAX_INTERVAL_DAYS = 3650
+MAX_INTERVALS = 50
+# A group's config.json is a few hundred bytes; anything far bigger is not one.
+MAX_CONFIG_FILE_BYTES = 1 << 20
+
+
+def check_date(value: date | None) -> date | None:
+    """A pydantic validator: ``value`` within ``FIRST_DATE``..``LAST_DATE`` (None passes: not set)."""
+    if value is not None and not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+def check_intervals(value: list[int]) -> list[int]:
+    """A pydantic validator: review intervals in days, each 1..``MAX_INTERVAL_DAYS``, increasing."""
+    if any(v < 1 or v > MAX_INTERVAL_DAYS for v in value):
+        raise ValueError(f"each interval must be between 1 and {MAX_INTERVAL_DAYS} days")
+    if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        raise ValueError("intervals must increase, e.g. [1, 3, 7, 14]")
+    return value
 
 
 class TrackConfig(BaseModel):
@@ -38,9 +64,11 @@ class TrackConfig(BaseModel):
     start_date: date | None = Field(
         None, description="Day 1 of the track; null until it is used (its first completion sets it)."
     )
-    acceleration_days: int = Field(0, ge=0, le=3650)
+    acceleration_days: int = Field(0, ge=0, le=MAX_ACCELERATION_DAYS)
     paused: bool = Field(False, description="Paused: the day count stops and no new topic is offered.")
     hidden: bool = Field(False, description="Hidden from Today and History (its data is kept).")
+
+    check_start = field_validator("start_date")(check_date)
 
 
 class TrackUpdate(BaseModel):
@@ -49,26 +77,23 @@ class TrackUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     start_date: date | None = None
-    acceleration_days: int | None = None
+    acceleration_days: int | None = Field(None, ge=0, le=MAX_ACCELERATION_DAYS)
     paused: bool | None = None
     hidden: bool | None = None
+
+    check_start = field_validator("start_date")(check_date)
 
 
 class GroupOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    review_intervals: list[int] = Field(default_factory=lambda: list(DEFAULT_INTERVALS), min_length=1)
+    review_intervals: list[int] = Field(
+        default_factory=lambda: list(DEFAULT_INTERVALS), min_length=1, max_length=MAX_INTERVALS
+    )
     scheduler: Literal["fixed", "fsrs"] = "fixed"
     desired_retention: float = Field(0.9, ge=0.7, le=0.99)
 
-    @field_validator("review_intervals")
-    @classmethod
-    def _increasing(cls, value: list[int]) -> list[int]:
-        if any(v < 1 or v > 3650 for v in value):
-            raise ValueError("each interval must be between 1 and 3650 days")
-        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
-            raise ValueError("intervals must increase, e.g. [1, 3, 7, 14]")
-        return value
+    check_review_intervals = field_validator("review_intervals")(check_intervals)
 
 
 class GroupConfig(BaseModel):
@@ -231,17 +256,17 @@ def config_path(data_dir: Path, group: str) -> Path:
 
 
 def write_config_file(data_dir: Path, config: GroupConfig) -> Path:
-    """Atomically rewrite the group's config.json (a crash leaves the old file or the new one)."""
+    """Atomically rewrite the group's config.json (a crash leaves the old file or the new one).
+
+    Raises:
+        StorageError: the disk is full or the folder read-only (no partial file is left).
+    """
     path = config_path(data_dir, config.group)
     text = json.dumps(config.model_dump(mode="json"), indent=2) + "\n"
     with contextlib.suppress(OSError, UnicodeDecodeError):
         if path.read_text(encoding="utf-8") == text:
             return path  # every CLI command passes here: leave an unchanged file (and its mtime) alone
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(path, text)
 
 
 def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
@@ -250,9 +275,16 @@ def read_config_file(data_dir: Path, group: str) -> GroupConfig | None:
     if not path.exists():
         return None
     try:
+        size = path.stat().st_size
+        if size > MAX_CONFIG_FILE_BYTES:
+            raise ConfigFileError(
+                f"{path}: {size:,} bytes is too large for a config file (at most {MAX_CONFIG_FILE_BYTES:,})"
+            )
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ConfigFileError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise ConfigFileError(f"{path}: not valid JSON (nested too deeply)") from None
     if not isinstance(payload, dict):
         raise ConfigFileError(f"{path}: must hold a JSON object")
     try:

@@ -1,27 +1,39 @@
-"""Export, import and backup of everything a user wrote: settings and the whole log.
+"""Export and import of everything a user wrote: settings and the whole log.
 
 The export is JSON and lossless: importing it into an empty data folder and exporting again
-gives the same document. An import is validated whole before anything is written, and then
-replaces the stored data in one transaction.
+gives the same document. An import is checked whole before anything is written, with the API's
+own rules (ids, dates, notes, intervals, ``acceleration_days``), its references between tables
+and the invariants the database enforces (a day once per run, a review step once, an entry
+undone once); the size is capped before the file is read and the nesting depth while it is
+parsed. Errors name the field: ``completions[3].day: must be ...``. Then it replaces the stored
+data in one transaction.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from study_tracker.content.curriculum import GROUPS, load_tracks
+from study_tracker.db.engine import begin_write
 from study_tracker.db.models import (
     LOG_EPOCH_KEY,
+    MAX_ID,
     Completion,
     DrillResult,
     DrillSession,
@@ -35,13 +47,52 @@ from study_tracker.db.models import (
     TrackSetting,
     Undo,
 )
-from study_tracker.errors import InvalidInput, invalid
+from study_tracker.db.slots import CompletionEntry, ReviewEntry, Slots, completion_slots, review_slots
+from study_tracker.errors import FieldError, InvalidInput, PayloadTooLarge, invalid
 from study_tracker.tracker import settings_store
+from study_tracker.tracker.service import MAX_NOTES
+from study_tracker.tracker.settings_store import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_ACCELERATION_DAYS,
+    check_date,
+    check_intervals,
+)
 
 FORMAT = "study-tracker-export"
 # 2 adds roadmaps, roadmap_items, item_events, drill_sessions, drill_results; 3 lets a track's
 # start_date be null (not started) and adds its paused_since, paused_days and hidden.
 VERSION = 3
+# A real export nests 4 levels (document, table, row, a drill's filters); far deeper is not one.
+MAX_DEPTH = 32
+MAX_ERRORS = 20  # field errors listed at most (the rest are summed up)
+MAX_TEXT = 2_000_000  # a roadmap section's body (the roadmap upload cap); other texts are shorter
+MAX_DAY = 10_000
+MAX_STEP = 10_000
+MAX_INTERVAL = 36_500  # FSRS's own longest interval (100 years)
+LAST_DUE = date(2200, 12, 31)  # a due date may lie one longest interval past LAST_DATE
+
+
+def _check_instant(value: datetime) -> datetime:
+    if not FIRST_DATE <= value.date() <= LAST_DATE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DATE}")
+    return value
+
+
+def _check_due(value: date) -> date:
+    if not FIRST_DATE <= value <= LAST_DUE:
+        raise ValueError(f"must be between {FIRST_DATE} and {LAST_DUE}")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Day = Annotated[date, AfterValidator(check_date)]
+DueDay = Annotated[date, AfterValidator(_check_due)]
+Instant = Annotated[AwareDatetime, AfterValidator(_check_instant)]
+Notes = Annotated[str, Field(max_length=MAX_NOTES)]
+Name = Annotated[str, Field(max_length=1000)]
+Slug = Annotated[str, Field(min_length=1, max_length=64)]
+Link = Annotated[str, Field(max_length=2000)]
 
 
 class _Row(BaseModel):
@@ -49,114 +100,116 @@ class _Row(BaseModel):
 
 
 class GroupRow(_Row):
-    group: str
+    group: Slug
     scheduler: Literal["fixed", "fsrs"]
-    review_intervals: list[int] = Field(min_length=1)
+    review_intervals: Annotated[
+        list[int], Field(min_length=1, max_length=50), AfterValidator(check_intervals)
+    ]
     desired_retention: float = Field(ge=0.7, le=0.99)
 
 
 class TrackRow(_Row):
-    track: str
-    group: str
-    start_date: date | None  # null: not started yet (version 3)
-    acceleration_days: int = Field(ge=0)
+    track: Slug
+    group: Slug
+    start_date: Day | None  # null: not started yet (version 3)
+    acceleration_days: int = Field(ge=0, le=MAX_ACCELERATION_DAYS)
     # Version 3; older documents have none (nothing paused or hidden).
-    paused_since: date | None = None
-    paused_days: int = Field(0, ge=0)
+    paused_since: Day | None = None
+    paused_days: int = Field(0, ge=0, le=MAX_DAY)
     hidden: bool = False
 
 
 class CompletionRow(_Row):
-    id: int = Field(ge=1)
-    group: str
-    track: str
-    day: int = Field(ge=1)
+    id: Id
+    group: Slug
+    track: Slug
+    day: int = Field(ge=1, le=MAX_DAY)
     difficulty: int = Field(ge=1, le=5)
-    notes: str
-    completed_at: AwareDatetime
-    local_date: date
+    notes: Notes
+    completed_at: Instant
+    local_date: Day
 
 
 class ReviewRow(_Row):
-    id: int = Field(ge=1)
-    completion_id: int
-    group: str
-    step: int = Field(ge=0)
-    interval_days: int = Field(ge=0)
-    due_date: date
+    id: Id
+    completion_id: Id
+    group: Slug
+    step: int = Field(ge=0, le=MAX_STEP)
+    interval_days: int = Field(ge=0, le=MAX_INTERVAL)
+    due_date: DueDay
     rating: int = Field(ge=1, le=4)
-    notes: str
-    reviewed_at: AwareDatetime
-    local_date: date
+    notes: Notes
+    reviewed_at: Instant
+    local_date: Day
 
 
 class UndoRow(_Row):
-    id: int = Field(ge=1)
-    completion_id: int | None = None
-    review_id: int | None = None
-    undone_at: AwareDatetime
+    id: Id
+    completion_id: Id | None = None
+    review_id: Id | None = None
+    undone_at: Instant
 
 
 class RoadmapRow(_Row):
-    id: int = Field(ge=1)
+    id: Id
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    title: str
-    source_name: str
+    title: Name
+    source_name: Name
     content_hash: str = Field(max_length=64)
-    start_date: date
-    imported_at: AwareDatetime
-    updated_at: AwareDatetime
+    start_date: Day
+    imported_at: Instant
+    updated_at: Instant
 
 
 class RoadmapItemRow(_Row):
-    id: int = Field(ge=1)
-    roadmap_id: int
+    id: Id
+    roadmap_id: Id
     key: str = Field(min_length=1, max_length=255)
     parent_key: str | None = Field(default=None, max_length=255)
     kind: Literal["topic", "subtopic", "milestone", "task", "resource"]
-    position: int = Field(ge=0)
-    title: str
-    body: str
-    offset_days: int | None = None
-    duration_days: int | None = Field(default=None, ge=1)
-    url: str | None = None
+    position: int = Field(ge=0, le=1_000_000)
+    title: Name
+    body: str = Field(max_length=MAX_TEXT)
+    offset_days: int | None = Field(default=None, ge=-36_500, le=36_500)
+    duration_days: int | None = Field(default=None, ge=1, le=36_500)
+    url: Link | None = None
     checked_in_file: bool
-    skills: list[str]
+    skills: list[Slug] = Field(max_length=200)
     removed: bool
 
 
 class ItemEventRow(_Row):
-    id: int = Field(ge=1)
-    roadmap_id: int
+    id: Id
+    roadmap_id: Id
     item_key: str = Field(min_length=1, max_length=255)
     done: bool | None = None
-    link: str | None = None
+    link: Link | None = None
     source: Literal["user", "file"]
-    at: AwareDatetime
-    local_date: date
+    at: Instant
+    local_date: Day
 
 
 class DrillSessionRow(_Row):
-    id: int = Field(ge=1)
-    group: str
-    filters: dict[str, Any]
-    time_limit_s: int = Field(ge=0)
-    questions: list[dict[str, Any]]
-    started_at: AwareDatetime
-    ended_at: AwareDatetime | None = None
+    id: Id
+    group: Slug
+    filters: dict[str, Any] = Field(max_length=20)
+    time_limit_s: int = Field(ge=0, le=86_400)
+    questions: list[dict[str, Any]] = Field(max_length=1000)
+    started_at: Instant
+    ended_at: Instant | None = None
 
 
 class DrillResultRow(_Row):
-    id: int = Field(ge=1)
-    session_id: int
-    track: str
-    day: int = Field(ge=1)
-    question_index: int = Field(ge=0)
-    skills: list[str]
+    id: Id
+    session_id: Id
+    track: Slug
+    day: int = Field(ge=1, le=MAX_DAY)
+    question_index: int = Field(ge=0, le=10_000)
+    skills: list[Slug] = Field(max_length=200)
     grade: int = Field(ge=1, le=4)
-    seconds: int = Field(ge=0)
-    answered_at: AwareDatetime
-    local_date: date
+    seconds: int = Field(ge=0, le=86_400 * 7)
+    answered_at: Instant
+    local_date: Day
 
 
 class Export(_Row):
@@ -176,32 +229,9 @@ class Export(_Row):
     drill_results: list[DrillResultRow] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references(self) -> Export:
-        completion_ids = {c.id for c in self.completions}
-        review_ids = {r.id for r in self.reviews}
-        for i, r in enumerate(self.reviews):
-            if r.completion_id not in completion_ids:
-                raise ValueError(f"reviews.{i}.completion_id: no completion with id {r.completion_id}")
-        for i, u in enumerate(self.undos):
-            if (u.completion_id is None) == (u.review_id is None):
-                raise ValueError(f"undos.{i}: needs exactly one of completion_id or review_id")
-            if u.completion_id is not None and u.completion_id not in completion_ids:
-                raise ValueError(f"undos.{i}.completion_id: no completion with id {u.completion_id}")
-            if u.review_id is not None and u.review_id not in review_ids:
-                raise ValueError(f"undos.{i}.review_id: no review with id {u.review_id}")
-        self._roadmap_references()
+    def _older_versions(self) -> Export:
         if self.version < 3:
             self._unused_tracks_not_started()
-        tracks = load_tracks()
-        for i, g in enumerate(self.groups):
-            if g.group not in GROUPS:
-                raise ValueError(f"groups.{i}.group: unknown group {g.group!r}")
-        for i, t in enumerate(self.tracks):
-            if t.track not in tracks:
-                raise ValueError(f"tracks.{i}.track: unknown track {t.track!r}")
-        for i, c in enumerate(self.completions):
-            if c.track not in tracks:
-                raise ValueError(f"completions.{i}.track: unknown track {c.track!r}")
         return self
 
     def _unused_tracks_not_started(self) -> None:
@@ -215,46 +245,123 @@ class Export(_Row):
             if t.track not in used and t.start_date is not None and t.start_date <= exported_on:
                 t.start_date = None
 
-    def _roadmap_references(self) -> None:
-        if self.version == 1 and (
-            self.roadmaps
-            or self.roadmap_items
-            or self.item_events
-            or self.drill_sessions
-            or self.drill_results
-        ):
-            raise ValueError("version: roadmaps and drills need a version-2 document")
-        _unique("roadmaps", "id", [r.id for r in self.roadmaps])
-        _unique("roadmaps", "slug", [r.slug for r in self.roadmaps])
-        _unique("roadmap_items", "id", [r.id for r in self.roadmap_items])
-        _unique("item_events", "id", [e.id for e in self.item_events])
-        _unique("drill_sessions", "id", [d.id for d in self.drill_sessions])
-        _unique("drill_results", "id", [d.id for d in self.drill_results])
-        roadmap_ids = {r.id for r in self.roadmaps}
-        keys: set[tuple[int, str]] = set()
-        for i, item in enumerate(self.roadmap_items):
-            if item.roadmap_id not in roadmap_ids:
-                raise ValueError(f"roadmap_items.{i}.roadmap_id: no roadmap with id {item.roadmap_id}")
-            if (item.roadmap_id, item.key) in keys:
-                raise ValueError(
-                    f"roadmap_items.{i}.key: {item.key!r} appears twice in roadmap {item.roadmap_id}"
-                )
-            keys.add((item.roadmap_id, item.key))
-        for i, e in enumerate(self.item_events):
-            if e.roadmap_id not in roadmap_ids:
-                raise ValueError(f"item_events.{i}.roadmap_id: no roadmap with id {e.roadmap_id}")
-        session_ids = {d.id for d in self.drill_sessions}
-        for i, r in enumerate(self.drill_results):
-            if r.session_id not in session_ids:
-                raise ValueError(f"drill_results.{i}.session_id: no drill session with id {r.session_id}")
+
+# --- checks across rows (after each row passed its own) ---
 
 
-def _unique(table: str, column: str, values: list[Any]) -> None:
-    seen = set()
-    for i, v in enumerate(values):
-        if v in seen:
-            raise ValueError(f"{table}.{i}.{column}: {v!r} appears twice")
-        seen.add(v)
+class _Problems:
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.append(FieldError(field, message))
+
+    def unique(self, table: str, column: str, values: list[Any]) -> None:
+        first: dict[Any, int] = {}
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            if v in first:
+                self.add(f"{table}[{i}].{column}", f"{v!r} appears twice (also {table}[{first[v]}])")
+            else:
+                first[v] = i
+
+    def refers(self, table: str, column: str, values: list[Any], known: set[Any], what: str) -> None:
+        for i, v in enumerate(values):
+            if v is not None and v not in known:
+                self.add(f"{table}[{i}].{column}", f"no {what} with id {v}")
+
+
+def check_document(doc: Export) -> list[FieldError]:
+    """Every problem between rows: duplicate ids, dangling references, unknown groups and tracks,
+    and what the database would refuse (a day twice in one run, a review step twice, an entry
+    undone twice)."""
+    p = _Problems()
+    if doc.version == 1 and (
+        doc.roadmaps or doc.roadmap_items or doc.item_events or doc.drill_sessions or doc.drill_results
+    ):
+        p.add("version", "roadmaps and drills need a version-2 document")
+    tracks = load_tracks()
+    for i, g in enumerate(doc.groups):
+        if g.group not in GROUPS:
+            p.add(f"groups[{i}].group", f"unknown group {g.group!r}")
+    p.unique("groups", "group", [g.group for g in doc.groups])
+    for i, t in enumerate(doc.tracks):
+        if t.track not in tracks:
+            p.add(f"tracks[{i}].track", f"unknown track {t.track!r}")
+    p.unique("tracks", "track", [t.track for t in doc.tracks])
+    for i, c in enumerate(doc.completions):
+        if c.track not in tracks:
+            p.add(f"completions[{i}].track", f"unknown track {c.track!r}")
+    for table, rows in (
+        ("completions", doc.completions),
+        ("reviews", doc.reviews),
+        ("undos", doc.undos),
+        ("roadmap_items", doc.roadmap_items),
+        ("item_events", doc.item_events),
+        ("drill_sessions", doc.drill_sessions),
+        ("drill_results", doc.drill_results),
+    ):
+        p.unique(table, "id", [r.id for r in rows])
+    p.unique("roadmaps", "id", [r.id for r in doc.roadmaps])
+    p.unique("roadmaps", "slug", [r.slug for r in doc.roadmaps])
+    completion_ids = {c.id for c in doc.completions}
+    review_ids = {r.id for r in doc.reviews}
+    p.refers("reviews", "completion_id", [r.completion_id for r in doc.reviews], completion_ids, "completion")
+    for i, u in enumerate(doc.undos):
+        if (u.completion_id is None) == (u.review_id is None):
+            p.add(f"undos[{i}]", "needs exactly one of completion_id or review_id")
+    p.refers("undos", "completion_id", [u.completion_id for u in doc.undos], completion_ids, "completion")
+    p.refers("undos", "review_id", [u.review_id for u in doc.undos], review_ids, "review")
+    p.unique("undos", "completion_id", [u.completion_id for u in doc.undos])
+    p.unique("undos", "review_id", [u.review_id for u in doc.undos])
+    roadmap_ids = {r.id for r in doc.roadmaps}
+    p.refers("roadmap_items", "roadmap_id", [r.roadmap_id for r in doc.roadmap_items], roadmap_ids, "roadmap")
+    p.unique("roadmap_items", "key", [(r.roadmap_id, r.key) for r in doc.roadmap_items])
+    p.refers("item_events", "roadmap_id", [e.roadmap_id for e in doc.item_events], roadmap_ids, "roadmap")
+    session_ids = {d.id for d in doc.drill_sessions}
+    p.refers(
+        "drill_results", "session_id", [r.session_id for r in doc.drill_results], session_ids, "drill session"
+    )
+    if not p.errors:
+        _check_slots(doc, p)
+    return p.errors
+
+
+def _check_slots(doc: Export, p: _Problems) -> None:
+    """What the unique slot indexes would refuse, named by row."""
+    c_index = {c.id: i for i, c in enumerate(doc.completions)}
+    r_index = {r.id: i for i, r in enumerate(doc.reviews)}
+    c_slots, r_slots = document_slots(doc)
+    for dup, kept in c_slots.duplicates:
+        c = doc.completions[c_index[dup]]
+        p.add(
+            f"completions[{c_index[dup]}]",
+            f"{c.track} day {c.day} is already completed in the same run by completions[{c_index[kept]}] "
+            "(undo one of them first)",
+        )
+    for dup, kept in r_slots.duplicates:
+        r = doc.reviews[r_index[dup]]
+        p.add(
+            f"reviews[{r_index[dup]}]",
+            f"step {r.step} of completion {r.completion_id} is already logged by reviews[{r_index[kept]}] "
+            "(undo one of them first)",
+        )
+
+
+def document_slots(doc: Export) -> tuple[Slots, Slots]:
+    """The slots each completion and review of the document holds once imported."""
+    starts = {t.track: t.start_date for t in doc.tracks}
+    c_slots = completion_slots(
+        (CompletionEntry(c.id, c.track, c.day, c.local_date, c.completed_at) for c in doc.completions),
+        undone={u.completion_id for u in doc.undos if u.completion_id is not None},
+        run_starts=starts,
+    )
+    r_slots = review_slots(
+        (ReviewEntry(r.id, r.completion_id, r.step, r.reviewed_at) for r in doc.reviews),
+        undone={u.review_id for u in doc.undos if u.review_id is not None},
+    )
+    return c_slots, r_slots
 
 
 def _dump(row: object, model: type[_Row]) -> dict:
@@ -294,23 +401,78 @@ def export_data(session: Session, *, now: datetime) -> dict:
     }
 
 
-def parse_export(text: str, source: str = "import") -> Export:
-    """Validate an export document completely; raises InvalidInput naming the field."""
+def _depth(payload: object) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (iterative: no recursion limit)."""
+    deepest, stack = 0, [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_export(text: str | bytes, source: str = "import", *, max_bytes: int | None = None) -> Export:
+    """Validate an export document completely, before anything is written.
+
+    Args:
+        text: the document (the caller read at most ``max_bytes + 1`` of it).
+        source: what to call the document in a message (the file name).
+        max_bytes: the size cap (``import_max_mb``); None checks no size.
+
+    Raises:
+        PayloadTooLarge: the document is over ``max_bytes``.
+        InvalidInput: not JSON, nested too deeply, or any field or row at fault; each error names
+            its field (``completions[3].day``).
+    """
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if max_bytes is not None and size > max_bytes:
+        raise PayloadTooLarge.field(
+            source, f"is larger than the import limit of {max_bytes / 1e6:g} MB (STUDY_IMPORT_MAX_MB)"
+        )
     try:
         payload = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput.field(source, f"not valid JSON ({exc})") from None
+    except RecursionError:
+        payload = None  # nested deeper than the parser goes: reported below
+    if payload is None or _depth(payload) > MAX_DEPTH:
+        raise InvalidInput.field(
+            source, f"lists and objects nest deeper than {MAX_DEPTH} levels: not an export"
+        )
     try:
-        return Export.model_validate(payload)
+        document = Export.model_validate(payload)
     except ValidationError as exc:
-        raise invalid(exc) from None
+        raise _first(invalid(exc, brackets=True)) from None
+    problems = check_document(document)
+    if problems:
+        raise _first(InvalidInput("; ".join(str(e) for e in problems), problems))
+    return document
+
+
+def _first(exc: InvalidInput) -> InvalidInput:
+    """At most ``MAX_ERRORS`` field errors in the message (a broken file can have thousands)."""
+    if len(exc.errors) <= MAX_ERRORS:
+        return exc
+    shown = exc.errors[:MAX_ERRORS]
+    message = "; ".join(str(e) for e in shown) + f"; and {len(exc.errors) - MAX_ERRORS} more"
+    return InvalidInput(message, shown)
 
 
 def import_data(session: Session, document: Export) -> dict[str, int]:
     """Replace all stored settings and log entries with the document's; returns row counts.
 
-    The caller reschedules afterwards (pending reviews are derived from the log).
+    The caller reschedules afterwards (pending reviews are derived from the log) and, for a
+    database with history, takes a backup first (``backups.backup_before``).
     """
+    begin_write(session)
     for model in (
         DrillResult,
         DrillSession,
@@ -325,12 +487,13 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
         GroupSetting,
     ):
         session.execute(delete(model))
+    c_slots, r_slots = document_slots(document)
     session.add_all(GroupSetting(**g.model_dump()) for g in document.groups)
     session.add_all(TrackSetting(**t.model_dump()) for t in document.tracks)
     session.flush()
-    session.add_all(Completion(**c.model_dump()) for c in document.completions)
+    session.add_all(Completion(**c.model_dump(), slot=c_slots.by_id[c.id]) for c in document.completions)
     session.flush()
-    session.add_all(ReviewLog(**r.model_dump()) for r in document.reviews)
+    session.add_all(ReviewLog(**r.model_dump(), slot=r_slots.by_id[r.id]) for r in document.reviews)
     session.flush()
     session.add_all(Undo(**u.model_dump()) for u in document.undos)
     session.add_all(Roadmap(**r.model_dump()) for r in document.roadmaps)
@@ -358,27 +521,6 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
 def sync_config_files(session: Session, data_dir: Path) -> None:
     for group in GROUPS:
         settings_store.write_config_file(data_dir, settings_store.get_config(session, group))
-
-
-def backup(*, db_url: str, data_dir: Path, export: dict, now: datetime) -> Path:
-    """Write a timestamped backup folder: a consistent SQLite copy (when on SQLite), the JSON
-    export and the config files. Returns the folder."""
-    folder = data_dir / "backups" / now.strftime("%Y%m%d-%H%M%S")
-    folder.mkdir(parents=True, exist_ok=False)
-    if db_url.startswith("sqlite:///"):
-        # sqlite3's backup API copies a consistent snapshot even while the server writes.
-        with (
-            sqlite3.connect(db_url.removeprefix("sqlite:///")) as src,
-            sqlite3.connect(folder / "study.db") as dst,
-        ):
-            src.backup(dst)
-    (folder / "export.json").write_text(json.dumps(export, indent=2), encoding="utf-8")
-    for group in GROUPS:
-        path = settings_store.config_path(data_dir, group)
-        if path.exists():
-            (folder / group).mkdir()
-            shutil.copy2(path, folder / group / "config.json")
-    return folder
 
 
 def has_history(session: Session) -> bool:

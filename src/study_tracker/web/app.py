@@ -6,6 +6,7 @@ server at start, rather than serving the app without that feature.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from study_tracker.config import Settings, get_settings
+from study_tracker.errors import StudyError
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.tracker.startup import prepare
 from study_tracker.web import errors
@@ -36,6 +38,8 @@ from study_tracker.web.routes import (
     undo,
     what_next,
 )
+
+log = logging.getLogger(__name__)
 
 ROUTERS = (
     today.router,
@@ -69,7 +73,12 @@ def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBas
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        prepare(settings)  # migrate, seed the bundled tracks' settings, read back config.json edits
+        try:
+            prepare(settings)  # migrate, seed the bundled tracks' settings, read back config.json edits
+        except StudyError as exc:
+            # Serve anyway: every page then says what is wrong and what to do (deps.ready retries).
+            log.error("the data folder is not usable: %s", exc.message)
+            app.state.unavailable = exc
         open_knowledge(app, settings, knowledge_base)
         try:
             yield
@@ -81,8 +90,11 @@ def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBas
         description="Curricula, spaced-repetition reviews, history and your own knowledge base.",
         version="0.1.0",
         lifespan=lifespan,
+        # Any operation may meet a busy or damaged database (503) or a full or read-only disk (507).
+        responses=errors.responses(503, 507),
     )
     app.state.settings = settings
+    app.state.unavailable = None
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -7,19 +7,24 @@ once per app by the lifespan, see ``web/knowledge.py``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Annotated
 
-from fastapi import Depends, Form, Query, Request
+from fastapi import Depends, Form, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
 from study_tracker.config import Settings
 from study_tracker.content.curriculum import GROUPS
 from study_tracker.db.engine import session_scope
+from study_tracker.db.models import MAX_ID
+from study_tracker.errors import PayloadTooLarge, StudyError
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.tracker.startup import prepare
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,8 +34,51 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+_PREPARE = threading.Lock()
+
+
+def ready(request: Request) -> None:
+    """Refuse while the data folder could not be prepared at start (a damaged database, a read-only
+    folder, a config file to fix), trying again first: after a ``study restore`` or a fix, the next
+    request works without restarting the server.
+
+    Raises:
+        StudyError: what still stops the app (503 / 507 / 400), with the message of ``prepare``.
+    """
+    state = request.app.state
+    if getattr(state, "unavailable", None) is None:
+        return
+    with _PREPARE:
+        if state.unavailable is None:
+            return
+        try:
+            prepare(state.settings)
+        except StudyError as exc:
+            state.unavailable = exc
+            raise
+        state.unavailable = None
+
+
+# Requests using the database at the same time; the others wait their turn on the event loop. Under
+# a burst this keeps the threads few, so the one holding SQLite's write lock is not starved of the
+# GIL by dozens of others polling for it (50 clients: bench/write_load.py, README figures).
+DB_CONCURRENCY = 8
+
+
+async def admitted(request: Request) -> AsyncIterator[None]:
+    """Wait for one of the ``DB_CONCURRENCY`` places (created with the app's event loop)."""
+    gate = getattr(request.app.state, "db_gate", None)
+    if gate is None:
+        gate = request.app.state.db_gate = asyncio.Semaphore(DB_CONCURRENCY)
+    async with gate:
+        yield
+
+
+def get_session(
+    request: Request, _admitted: Annotated[None, Depends(admitted, scope="function")]
+) -> Iterator[Session]:
     """A session committed when the handler returns normally, rolled back on any error."""
+    ready(request)
     with session_scope(get_settings(request).db_url) as session:
         yield session
 
@@ -68,6 +116,35 @@ def current_group(request: Request) -> str:
             return candidate
     return next(iter(GROUPS))
 
+
+def import_limit(settings: Settings) -> int:
+    return int(settings.import_max_mb * 1_000_000)
+
+
+async def import_body(request: Request) -> bytes:
+    """The request body of an import, read up to its cap (``STUDY_IMPORT_MAX_MB``) and no further.
+
+    Raises:
+        PayloadTooLarge: the declared or the actual body is over the cap (413).
+    """
+    cap = import_limit(get_settings(request))
+    too_large = PayloadTooLarge.field("body", f"is larger than the import limit of {cap / 1e6:g} MB")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+ImportBodyDep = Annotated[bytes, Depends(import_body)]
+
+# An id in a path: anything the database could not hold is refused (422) before it is looked up.
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (1 to 2^63-1).")]
 
 # The group a page shows (pages never refuse an unknown group: they fall back to the default).
 GroupDep = Annotated[str, Depends(current_group)]

@@ -50,7 +50,9 @@ _DESCRIPTIONS = {
     413: "Too large",
     422: "Invalid input; `errors` names the fields",
     500: "The knowledge engine failed",
-    503: "Not ready yet (nothing indexed, still being prepared, or an index to rebuild)",
+    503: "Not available now: the database is busy or damaged (the message names the backup to restore), "
+    "or the knowledge base is not indexed yet, still being prepared, or has an index to rebuild",
+    507: "Nothing was stored: the disk is full or the data folder is read-only",
 }
 
 
@@ -120,6 +122,9 @@ def _json(status: int, message: str, errors: list[FieldError]) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
+_TITLES = {404: "Not found", 503: "Not available right now", 507: "Nothing could be saved"}
+
+
 def install(app: FastAPI) -> None:
     # Plain functions: Starlette runs them in the threadpool (they read status files, render pages).
     @app.exception_handler(StudyError)
@@ -129,7 +134,7 @@ def install(app: FastAPI) -> None:
             return _json(problem.status, problem.message, problem.errors)
         ctx = {
             "status": problem.status,
-            "title": "Not found" if problem.status == 404 else "Cannot do that",
+            "title": _TITLES.get(problem.status, "Cannot do that"),
             "message": problem.message,
         }
         return render(request, "error.html", ctx, status_code=problem.status)

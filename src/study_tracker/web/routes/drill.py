@@ -13,7 +13,7 @@ from study_tracker.coach import drills
 from study_tracker.content.curriculum import QuestionType, load_skills, load_tracks
 from study_tracker.errors import InvalidInput, StudyError
 from study_tracker.web import errors
-from study_tracker.web.deps import ClockDep, SessionDep
+from study_tracker.web.deps import ClockDep, IdPath, SessionDep
 from study_tracker.web.rendering import is_htmx, render, see_other
 
 router = APIRouter()
@@ -152,7 +152,7 @@ def drill_start_form(
 
 
 @router.get("/drill/{drill_id}", response_class=HTMLResponse)
-def drill_session_page(request: Request, drill_id: int, session: SessionDep, clock: ClockDep) -> Response:
+def drill_session_page(request: Request, drill_id: IdPath, session: SessionDep, clock: ClockDep) -> Response:
     view = drills.get_drill(session, drill_id=drill_id, now=clock.now)
     if view.finished and view.drill.ended_at is None:
         view = drills.finish(session=session, drill_id=drill_id, now=clock.now)
@@ -163,7 +163,7 @@ def drill_session_page(request: Request, drill_id: int, session: SessionDep, clo
 @router.post("/drill/{drill_id}/answer", response_class=HTMLResponse)
 def drill_answer_form(
     request: Request,
-    drill_id: int,
+    drill_id: IdPath,
     *,
     session: SessionDep,
     clock: ClockDep,
@@ -196,7 +196,7 @@ def drill_answer_form(
 
 
 @router.post("/drill/{drill_id}/finish", response_class=HTMLResponse)
-def drill_finish_form(drill_id: int, session: SessionDep, clock: ClockDep) -> Response:
+def drill_finish_form(drill_id: IdPath, session: SessionDep, clock: ClockDep) -> Response:
     drills.finish(session=session, drill_id=drill_id, now=clock.now)
     return see_other(f"/drill/{drill_id}")
 
@@ -213,7 +213,7 @@ def api_start_drill(body: DrillIn, session: SessionDep, clock: ClockDep) -> Dril
 
 
 @router.get("/api/drills/{drill_id}", tags=["drill"], responses=errors.responses(404, 422))
-def api_get_drill(drill_id: int, session: SessionDep, clock: ClockDep) -> DrillPublic:
+def api_get_drill(drill_id: IdPath, session: SessionDep, clock: ClockDep) -> DrillPublic:
     """A drill with its questions, the answers so far and, once finished, its summary."""
     return drill_public(drills.get_drill(session, drill_id=drill_id, now=clock.now))
 
@@ -221,7 +221,7 @@ def api_get_drill(drill_id: int, session: SessionDep, clock: ClockDep) -> DrillP
 @router.post(
     "/api/drills/{drill_id}/answers", status_code=201, tags=["drill"], responses=errors.responses(404, 422)
 )
-def api_answer(drill_id: int, body: AnswerIn, session: SessionDep, clock: ClockDep) -> AnswerRecorded:
+def api_answer(drill_id: IdPath, body: AnswerIn, session: SessionDep, clock: ClockDep) -> AnswerRecorded:
     """Grade the next question (``recorded`` is false when it came after the time limit)."""
     result = drills.answer(
         session=session,

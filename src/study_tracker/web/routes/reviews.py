@@ -12,7 +12,7 @@ from pydantic import RootModel
 from study_tracker.errors import InvalidInput, StudyError
 from study_tracker.tracker import service
 from study_tracker.web import errors
-from study_tracker.web.deps import Clock, ClockDep, GroupQuery, SessionDep
+from study_tracker.web.deps import Clock, ClockDep, GroupQuery, IdPath, SessionDep
 from study_tracker.web.rendering import render, see_other
 from study_tracker.web.routes.review_schemas import (
     DueReviewPublic,
@@ -38,7 +38,7 @@ def _review_context(review: service.DueReview, clock: Clock) -> dict[str, Any]:
 
 
 @router.get("/reviews/{completion_id}", response_class=HTMLResponse)
-def review_page(request: Request, completion_id: int, session: SessionDep, clock: ClockDep) -> Response:
+def review_page(request: Request, completion_id: IdPath, session: SessionDep, clock: ClockDep) -> Response:
     review = service.get_due_review(session, completion_id=completion_id, today=clock.today)
     return render(request, "review.html", _review_context(review, clock))
 
@@ -46,7 +46,7 @@ def review_page(request: Request, completion_id: int, session: SessionDep, clock
 @router.post("/reviews/{completion_id}", response_class=HTMLResponse)
 def review_form(
     request: Request,
-    completion_id: int,
+    completion_id: IdPath,
     *,
     session: SessionDep,
     clock: ClockDep,
@@ -86,7 +86,7 @@ def due(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> DueR
     responses=errors.responses(404, 409, 422),
 )
 def create_review(
-    completion_id: int, body: ReviewCreate, session: SessionDep, clock: ClockDep
+    completion_id: IdPath, body: ReviewCreate, session: SessionDep, clock: ClockDep
 ) -> ReviewPublic:
     """Log the due review of a completion with a recall rating; the next one is scheduled."""
     review = service.log_review(

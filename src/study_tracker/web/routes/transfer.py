@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import RootModel
 
 from study_tracker.content.curriculum import GROUPS
 from study_tracker.errors import Conflict
-from study_tracker.tracker import service, transfer
+from study_tracker.tracker import backups, service, transfer
 from study_tracker.web import errors
-from study_tracker.web.deps import ClockDep, SessionDep, SettingsDep
+from study_tracker.web.deps import ClockDep, ImportBodyDep, SessionDep, SettingsDep, import_limit
 
 router = APIRouter()
 
@@ -36,21 +33,31 @@ def export(session: SessionDep, clock: ClockDep) -> JSONResponse:
     return JSONResponse(transfer.export_data(session, now=clock.now))
 
 
-@router.post("/api/import", tags=["transfer"], responses=errors.responses(409, 422))
+@router.post(
+    "/api/import",
+    tags=["transfer"],
+    responses=errors.responses(409, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Export"}}},
+        }
+    },
+)
 def import_(
-    session: SessionDep,
-    settings: SettingsDep,
-    clock: ClockDep,
-    body: Annotated[Any, Body()] = None,
-    replace: bool = False,
+    session: SessionDep, settings: SettingsDep, clock: ClockDep, body: ImportBodyDep, replace: bool = False
 ) -> ImportCounts:
-    """Replace all settings and history with an export document (validated first).
+    """Replace all settings and history with an export document.
 
-    Refused with 409 unless ``replace=true`` when the database already holds history.
+    The document is checked whole first, with the API's own rules (422 naming the field, e.g.
+    ``completions[3].day``; 413 over ``STUDY_IMPORT_MAX_MB``); nothing is written unless it passes.
+    Refused with 409 unless ``replace=true`` when the database already holds history; a backup of
+    the current data is written before anything is replaced.
     """
-    document = transfer.parse_export(json.dumps(body))
+    document = transfer.parse_export(body, source="body", max_bytes=import_limit(settings))
     if not replace and transfer.has_history(session):
         raise Conflict("the database already holds history: pass replace=true to overwrite it")
+    backups.backup_before(settings, session, kind="import")
     counts = transfer.import_data(session, document)
     for group in GROUPS:
         service.reschedule(session, group=group, zone=clock.zone)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from study_tracker.content.curriculum import load_tracks
 from study_tracker.errors import StudyError
@@ -22,15 +22,23 @@ class UndonePublic(BaseModel):
     kind: str
     track: str
     day: int
+    entry: str = Field(description="The entry undone: completion:<id> or review:<id>.")
 
 
 @router.post("/undo", response_class=HTMLResponse)
 def undo_form(
-    request: Request, session: SessionDep, clock: ClockDep, group: Annotated[str, Form()] = ""
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    group: Annotated[str, Form()] = "",
+    entry: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     group = group or current_group(request)
     try:
-        undone = service.undo_last(session=session, group=group, now=clock.now, zone=clock.zone)
+        # ``entry``: what Today showed as last, so a double-click undoes it once (the second: 409).
+        undone = service.undo_last(
+            session=session, group=group, now=clock.now, zone=clock.zone, entry=entry or None
+        )
     except StudyError as exc:  # nothing to undo: Today says so
         return see_other(f"/?group={group}&message={exc.message}")
     title = load_tracks()[undone.track].title
@@ -38,7 +46,23 @@ def undo_form(
 
 
 @router.post("/api/undo", tags=["undo"], responses=errors.responses(404, 409, 422))
-def undo(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> UndonePublic:
-    """Undo the group's last completion or review (409 when there is nothing to undo)."""
-    done = service.undo_last(session=session, group=group, now=clock.now, zone=clock.zone)
-    return UndonePublic(kind=done.kind, track=done.track, day=done.day)
+def undo(
+    session: SessionDep,
+    clock: ClockDep,
+    group: GroupQuery = "swe",
+    entry: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            description="completion:<id> or review:<id>: undo only if this is still the last entry "
+            "(409 otherwise), so a repeated request never undoes a second entry. Without it, each "
+            "request undoes whatever is last when it runs.",
+        ),
+    ] = None,
+) -> UndonePublic:
+    """Undo the group's last completion or review (409 when there is nothing to undo).
+
+    Simultaneous requests never undo the same entry twice (the database refuses it).
+    """
+    done = service.undo_last(session=session, group=group, now=clock.now, zone=clock.zone, entry=entry)
+    return UndonePublic(kind=done.kind, track=done.track, day=done.day, entry=done.entry)
