@@ -15,7 +15,7 @@ from study_tracker.db.models import TrackSetting
 from study_tracker.roadmaps import service as roadmaps
 from study_tracker.skills.goal import get_goal, set_goal
 from study_tracker.skills.mastery import SkillMastery
-from study_tracker.tracker import service, settings_store
+from study_tracker.tracker import agenda, service, settings_store
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 ROADMAP = """# LLM apps roadmap
@@ -185,7 +185,7 @@ def test_todays_panel_is_capped_and_repeats_no_card(session: Session) -> None:
     complete(session, "ml_algorithms", 1, at(20))  # a review due, and day 2 missed
     complete(session, "ml_algorithms", 3, at(22, 8))
     set_goal(session=session, path="machine-learning-engineer", level="0-6")
-    view = service.today_view(session, group="ml_specialist", today=NOW.date())
+    view = agenda.today_view(session, group="ml_specialist", today=NOW.date())
     plan = guidance.what_next(session, now=NOW, zone=UTC, groups=["ml_specialist"], views=[view])
     assert len(plan.items) > guidance.TODAY_ITEMS  # the full list (API, `study next`) is longer
     panel = guidance.today_panel(plan, view)

@@ -24,7 +24,7 @@ from study_tracker.db.engine import (
     session_scope,
 )
 from study_tracker.db.models import Base
-from study_tracker.tracker import service, settings_store
+from study_tracker.tracker import agenda, settings_store
 from study_tracker.tracker.startup import prepare
 from tests.conftest import make_settings
 
@@ -120,11 +120,11 @@ def test_0003_keeps_every_used_track_on_its_day(tmp_path: Path, monkeypatch: pyt
     with session_scope(settings.db_url) as s:
         ml = {
             t.track.slug: (t.day, t.status, len(t.missed))
-            for t in service.today_view(s, group="ml_specialist", today=today).tracks
+            for t in agenda.today_view(s, group="ml_specialist", today=today).tracks
         }
         swe = {
             t.track.slug: (t.day, t.status, len(t.missed))
-            for t in service.today_view(s, group="swe", today=today).tracks
+            for t in agenda.today_view(s, group="swe", today=today).tracks
         }
     assert ml == {
         "ml_algorithms": (22, "finished", 13),  # as before: started 2026-11-01, day 1 done, 14-day track

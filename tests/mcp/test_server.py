@@ -22,7 +22,7 @@ from mcp import Client, StdioServerParameters
 from study_tracker.db.engine import session_scope
 from study_tracker.mcp.server import call
 from study_tracker.mcp.tools import Toolbox
-from study_tracker.tracker import service, stats
+from study_tracker.tracker import agenda, stats
 from tests.cli_helpers import study
 from tests.conftest import make_settings
 from tests.knowledge.kb_helpers import make_pdf
@@ -201,7 +201,7 @@ def test_review_and_completion_change_the_tracker(session: dict[str, Any]) -> No
             3,
             "recalled the workflow",
         )
-        assert str(service.next_review_date(db, completion_id=1)) == logged["next_review"]
+        assert str(agenda.next_review_date(db, completion_id=1)) == logged["next_review"]
 
 
 BAD_INPUTS = [

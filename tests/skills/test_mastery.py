@@ -21,7 +21,7 @@ from study_tracker.skills.mastery import (
     mastery,
     review_evidence,
 )
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda, service
 
 TODAY = date(2026, 11, 22)
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -164,7 +164,7 @@ def test_fsrs_log_uses_retrievability_today(session: Session) -> None:
         session=session, track="ml_algorithms", day=1, difficulty=2, notes="", now=c_at, zone=UTC
     )
     _use_fsrs(session, "ml_specialist")
-    due = service.next_review_date(session, completion_id=done.id)
+    due = agenda.next_review_date(session, completion_id=done.id)
     assert due is not None and due <= r_at.date()
     service.log_review(session=session, completion_id=done.id, rating=3, notes="", now=r_at, zone=UTC)
 
@@ -244,7 +244,7 @@ def test_appended_rows_extend_to_the_full_result(session: Session, scheduler: st
         service.complete_topic(
             session=session, track=track, day=day, difficulty=4, notes="", now=start, zone=UTC
         )
-    due = service.next_review_date(session, completion_id=first.id)
+    due = agenda.next_review_date(session, completion_id=first.id)
     assert due is not None
     service.log_review(session=session, completion_id=first.id, rating=3, notes="", now=at(due), zone=UTC)
     cache_clear()
@@ -266,7 +266,7 @@ def test_appended_rows_extend_to_the_full_result(session: Session, scheduler: st
         session=session, track="ml_algorithms", day=2, difficulty=1, notes="", now=at(TODAY, 7), zone=UTC
     )
     extended("completion", early)
-    due = service.next_review_date(session, completion_id=first.id)
+    due = agenda.next_review_date(session, completion_id=first.id)
     assert due is not None and due <= TODAY
     service.log_review(session=session, completion_id=first.id, rating=1, notes="", now=at(due, 10), zone=UTC)
     scores = extended("review", NOW)

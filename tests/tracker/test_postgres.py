@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from study_tracker.db.engine import current_revision, session_factory, session_scope
 from study_tracker.db.models import Completion, ReviewLog, Undo
 from study_tracker.errors import InvalidInput, StudyError, Unavailable
-from study_tracker.tracker import backups, service, stats, transfer
+from study_tracker.tracker import agenda, backups, service, stats, transfer
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY
 from tests.tracker.test_service import moment
@@ -29,10 +29,10 @@ def test_tracker_flow_on_postgres(pg_settings) -> None:  # type: ignore[no-untyp
         )
     tomorrow = TODAY + timedelta(days=1)
     with session_scope(pg_settings.db_url) as s:
-        [due] = service.due_reviews(s, group="ml_specialist", today=tomorrow)
+        [due] = agenda.due_reviews(s, group="ml_specialist", today=tomorrow)
         assert due.completion_id == c.id and due.rtype.key == "quick"
         service.log_review(session=s, completion_id=c.id, rating=3, notes="", now=moment(tomorrow), zone=UTC)
-        assert service.next_review_date(s, completion_id=c.id) == TODAY + timedelta(days=3)
+        assert agenda.next_review_date(s, completion_id=c.id) == TODAY + timedelta(days=3)
         h = stats.history(s, group="ml_specialist", today=tomorrow)
         assert (h.streak, h.totals["completions"], h.totals["reviews"]) == (2, 1, 1)
         doc = transfer.export_data(s, now=moment(tomorrow))
@@ -91,7 +91,7 @@ def test_simultaneous_completions_reviews_and_undos_on_postgres(pg_settings) -> 
     assert _race(url, 10, review) == ["Conflict"] * 9 + ["ok"]
     with session_scope(url) as s:
         assert s.scalar(select(func.count()).select_from(ReviewLog)) == 1
-        assert service.next_review_date(s, completion_id=c.id) == yesterday + timedelta(days=3)
+        assert agenda.next_review_date(s, completion_id=c.id) == yesterday + timedelta(days=3)
 
     def undo(s):  # type: ignore[no-untyped-def]
         service.undo_last(
@@ -146,4 +146,4 @@ def test_an_id_postgres_cannot_hold_is_refused_not_a_crash(pg_settings) -> None:
     prepare(pg_settings)
     # PostgreSQL's INTEGER ids stop at 2^31 - 1: a bigger one is invalid input (422), never a 500.
     with pytest.raises(InvalidInput, match="out of range"), session_scope(pg_settings.db_url) as s:
-        service.get_due_review(s, completion_id=2**40, today=TODAY)
+        agenda.get_due_review(s, completion_id=2**40, today=TODAY)

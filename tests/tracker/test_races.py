@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from study_tracker.config import Settings
 from study_tracker.db.engine import session_scope
 from study_tracker.db.models import Completion, ReviewLog, Undo
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda, service
 from tests.conftest import TODAY
 from tests.served_app import at_once, served
 from tests.tracker.test_service import moment
@@ -55,9 +55,7 @@ def test_ten_simultaneous_good_ratings_log_one_review_and_keep_the_schedule(prep
     with session_scope(prepared.db_url) as s:
         assert s.scalar(select(func.count()).select_from(ReviewLog)) == 1
         # The topic stays on the schedule: the next review is the 3-day one (not graduated).
-        assert service.next_review_date(s, completion_id=c.id) == TODAY - timedelta(days=1) + timedelta(
-            days=3
-        )
+        assert agenda.next_review_date(s, completion_id=c.id) == TODAY - timedelta(days=1) + timedelta(days=3)
 
 
 def test_ten_simultaneous_undos_of_one_entry_undo_it_once(prepared: Settings) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from study_tracker.db.models import Completion, ReviewLog, TrackSetting, Undo
 from study_tracker.errors import Conflict, InvalidInput, NotFound
-from study_tracker.tracker import service, settings_store
+from study_tracker.tracker import agenda, service, settings_store
 from study_tracker.tracker.srs import Recall
 from tests.conftest import TODAY
 
@@ -26,7 +26,7 @@ def complete(session: Session, track: str, day: int, on: date = TODAY, difficult
 
 
 def test_ml_group_shows_three_tracks_on_day_one(session: Session) -> None:
-    view = service.today_view(session, group="ml_specialist", today=TODAY)
+    view = agenda.today_view(session, group="ml_specialist", today=TODAY)
     assert [(t.track.title, t.day) for t in view.tracks] == [
         ("ML Algorithms", 1),
         ("ML System Design", 1),
@@ -45,26 +45,26 @@ def test_completion_schedules_reviews_at_1_3_7_14_days(session: Session) -> None
     seen = []
     day = TODAY
     for _ in range(4):
-        due_date = service.next_review_date(session, completion_id=c.id)
+        due_date = agenda.next_review_date(session, completion_id=c.id)
         seen.append((due_date - TODAY).days)
         day = due_date
-        assert service.due_reviews(session, group="ml_specialist", today=day - timedelta(days=1)) == []
-        [review] = service.due_reviews(session, group="ml_specialist", today=day)
+        assert agenda.due_reviews(session, group="ml_specialist", today=day - timedelta(days=1)) == []
+        [review] = agenda.due_reviews(session, group="ml_specialist", today=day)
         service.log_review(
             session=session, completion_id=c.id, rating=Recall.good, notes="", now=moment(day), zone=UTC
         )
     assert seen == [1, 3, 7, 14]
-    assert service.next_review_date(session, completion_id=c.id) is None
+    assert agenda.next_review_date(session, completion_id=c.id) is None
 
 
 def test_review_types_and_questions_grow_with_the_interval(session: Session) -> None:
     c = complete(session, "ml_algorithms", 1)
     kinds = []
     for _ in range(4):
-        due_date = service.next_review_date(session, completion_id=c.id)
-        review = service.get_due_review(session, completion_id=c.id, today=due_date)
-        questions = service.review_questions(review)
-        assert questions == service.review_questions(review)  # seeded: a reload shows the same ones
+        due_date = agenda.next_review_date(session, completion_id=c.id)
+        review = agenda.get_due_review(session, completion_id=c.id, today=due_date)
+        questions = agenda.review_questions(review)
+        assert questions == agenda.review_questions(review)  # seeded: a reload shows the same ones
         kinds.append((review.rtype.label, len(questions)))
         service.log_review(
             session=session, completion_id=c.id, rating=3, notes="", now=moment(due_date), zone=UTC
@@ -81,16 +81,16 @@ def test_due_reviews_list_overdue_first_then_oldest(session: Session) -> None:
     a = complete(session, "ml_algorithms", 1, on=TODAY)
     b = complete(session, "recommendations", 1, on=TODAY + timedelta(days=2))
     later = TODAY + timedelta(days=5)
-    due = service.due_reviews(session, group="ml_specialist", today=later)
+    due = agenda.due_reviews(session, group="ml_specialist", today=later)
     assert [r.completion_id for r in due] == [a.id, b.id]
     assert [r.overdue_days for r in due] == [4, 2]
 
 
 def test_groups_keep_separate_progress_and_reviews(session: Session) -> None:
     complete(session, "coding_patterns", 1)
-    assert service.due_reviews(session, group="swe", today=TODAY + timedelta(days=1))
-    assert service.due_reviews(session, group="ml_specialist", today=TODAY + timedelta(days=1)) == []
-    ml = service.today_view(session, group="ml_specialist", today=TODAY)
+    assert agenda.due_reviews(session, group="swe", today=TODAY + timedelta(days=1))
+    assert agenda.due_reviews(session, group="ml_specialist", today=TODAY + timedelta(days=1)) == []
+    ml = agenda.today_view(session, group="ml_specialist", today=TODAY)
     assert all(t.completion is None for t in ml.tracks)
     with pytest.raises(Conflict, match="nothing to undo in ML"):
         service.undo_last(session=session, group="ml_specialist", now=moment(TODAY), zone=UTC)
@@ -104,7 +104,7 @@ def start_tracks(session: Session, *slugs: str, on: date = TODAY) -> None:
 
 def test_no_topic_past_the_end_of_a_track(session: Session) -> None:
     start_tracks(session, "ml_algorithms", "ml_system_design", "recommendations")
-    view = service.today_view(session, group="ml_specialist", today=TODAY + timedelta(days=14))
+    view = agenda.today_view(session, group="ml_specialist", today=TODAY + timedelta(days=14))
     assert [(t.day, t.topic) for t in view.tracks] == [(15, None)] * 3
     with pytest.raises(NotFound, match="No topic for day 15"):
         complete(session, "ml_algorithms", 15)
@@ -116,14 +116,14 @@ def test_acceleration_skips_ahead(session: Session, prepared) -> None:  # type: 
     settings_store.save_config(
         session, data_dir=prepared.data_dir, group="ml_specialist", payload=config, zone=UTC
     )
-    view = service.today_view(session, group="ml_specialist", today=TODAY)
+    view = agenda.today_view(session, group="ml_specialist", today=TODAY)
     assert [t.day for t in view.tracks] == [6, 1, 1]
     assert view.tracks[0].missed == []  # skipped days are not "missed"
 
 
 def test_missed_days_offer_catch_up(session: Session) -> None:
     complete(session, "ml_algorithms", 1)
-    view = service.today_view(session, group="ml_specialist", today=TODAY + timedelta(days=3))
+    view = agenda.today_view(session, group="ml_specialist", today=TODAY + timedelta(days=3))
     assert view.tracks[0].day == 4 and view.tracks[0].missed == [2, 3]
 
 
@@ -162,39 +162,39 @@ def test_undo_appends_and_restores_the_schedule(session: Session) -> None:
     service.log_review(
         session=session, completion_id=c.id, rating=3, notes="", now=moment(tomorrow), zone=UTC
     )
-    assert service.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=3)
+    assert agenda.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=3)
 
     undone = service.undo_last(session=session, group="ml_specialist", now=moment(tomorrow, 11), zone=UTC)
     assert undone.kind == "review"
-    assert service.next_review_date(session, completion_id=c.id) == tomorrow  # the 1-day review is due again
+    assert agenda.next_review_date(session, completion_id=c.id) == tomorrow  # the 1-day review is due again
 
     undone = service.undo_last(session=session, group="ml_specialist", now=moment(tomorrow, 12), zone=UTC)
     assert (undone.kind, undone.track, undone.day) == ("completion", "ml_algorithms", 1)
-    assert service.next_review_date(session, completion_id=c.id) is None
+    assert agenda.next_review_date(session, completion_id=c.id) is None
     # Append-only: the rows are still there, marked by undo entries.
     assert session.scalar(select(func.count()).select_from(Completion)) == 1
     assert session.scalar(select(func.count()).select_from(ReviewLog)) == 1
     assert session.scalar(select(func.count()).select_from(Undo)) == 2
-    assert service.today_view(session, group="ml_specialist", today=TODAY).tracks[0].completion is None
+    assert agenda.today_view(session, group="ml_specialist", today=TODAY).tracks[0].completion is None
 
 
 def test_switching_to_fsrs_recomputes_pending_reviews(session: Session, prepared) -> None:  # type: ignore[no-untyped-def]
     c = complete(session, "ml_algorithms", 1, difficulty=1)
-    assert service.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=1)
+    assert agenda.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=1)
     config = settings_store.get_config(session, "ml_specialist").model_dump(mode="json")
     config["settings"]["scheduler"] = "fsrs"
     settings_store.save_config(
         session, data_dir=prepared.data_dir, group="ml_specialist", payload=config, zone=UTC
     )
     # FSRS reads difficulty 1 as "Easy": the first review moves out to 8 days.
-    assert service.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=8)
+    assert agenda.next_review_date(session, completion_id=c.id) == TODAY + timedelta(days=8)
 
 
 def test_unknown_track_and_group(session: Session) -> None:
     with pytest.raises(NotFound, match="unknown track 'nope'"):
         complete(session, "nope", 1)
     with pytest.raises(NotFound, match="unknown group"):
-        service.today_view(session, group="nope", today=TODAY)
+        agenda.today_view(session, group="nope", today=TODAY)
 
 
 def test_streaks() -> None:
@@ -248,8 +248,8 @@ def test_ids_past_what_the_database_holds_are_not_found(session: Session) -> Non
                 session=session, completion_id=completion_id, rating=3, notes="", now=moment(TODAY), zone=UTC
             )
         with pytest.raises(NotFound):
-            service.get_due_review(session, completion_id=completion_id, today=TODAY)
-        assert service.next_review_date(session, completion_id=completion_id) is None
+            agenda.get_due_review(session, completion_id=completion_id, today=TODAY)
+        assert agenda.next_review_date(session, completion_id=completion_id) is None
 
 
 def test_notes_longer_than_the_api_allows_are_refused(session: Session) -> None:

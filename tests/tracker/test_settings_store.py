@@ -11,7 +11,8 @@ from study_tracker.config import Settings
 from study_tracker.db.engine import session_scope
 from study_tracker.errors import ConfigFileError, InvalidInput
 from study_tracker.tracker import settings_store
-from study_tracker.tracker.service import complete_topic, next_review_date
+from study_tracker.tracker.agenda import next_review_date
+from study_tracker.tracker.service import complete_topic
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY
 from tests.tracker.test_service import moment

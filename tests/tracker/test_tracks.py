@@ -16,7 +16,7 @@ from study_tracker.content.curriculum import load_tracks
 from study_tracker.db.engine import session_scope
 from study_tracker.db.models import TrackSetting
 from study_tracker.errors import InvalidInput, NotFound
-from study_tracker.tracker import service, settings_store, stats
+from study_tracker.tracker import agenda, service, settings_store, stats
 from study_tracker.tracker.days import current_day
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY
@@ -35,7 +35,7 @@ def update(session: Session, settings: Settings, track: str, on: date = TODAY, *
 
 
 def tracks(session: Session, group: str, on: date) -> dict[str, tuple[int, str, list[int]]]:
-    view = service.today_view(session, group=group, today=on)
+    view = agenda.today_view(session, group=group, today=on)
     return {t.track.slug: (t.day, t.status, t.missed) for t in view.tracks}
 
 
@@ -65,7 +65,7 @@ def test_an_unused_group_never_piles_up_catch_up_days(session: Session) -> None:
         "coding_patterns": (1, "not_started", []),
         "system_design": (1, "not_started", []),
     }
-    view = service.today_view(session, group="swe", today=day(14))
+    view = agenda.today_view(session, group="swe", today=day(14))
     firsts = [load_tracks()[slug].days[0].title for slug in ("coding_patterns", "system_design")]
     assert [t.topic.title for t in view.tracks if t.topic and t.offers_topic] == firsts
     assert tracks(session, "ml_specialist", day(14))["ml_algorithms"] == (15, "finished", [])
@@ -109,7 +109,7 @@ def test_pause_stops_the_count_and_resume_continues_where_it_stopped(
     update(session, prepared, "ml_algorithms", on=day(2), paused=True)  # paused on day 3, not done
     for later in (day(2), day(6), day(20)):
         assert tracks(session, "ml_specialist", later)["ml_algorithms"] == (3, "paused", [])
-    view = service.today_view(session, group="ml_specialist", today=day(20))
+    view = agenda.today_view(session, group="ml_specialist", today=day(20))
     assert not view.tracks[0].offers_topic
     # Resumed 18 days later: day 3 again, no catch-up pile; the days paused are remembered.
     update(session, prepared, "ml_algorithms", on=day(20), paused=False)
@@ -125,10 +125,10 @@ def test_pause_stops_the_count_and_resume_continues_where_it_stopped(
 def test_reviews_of_a_paused_track_are_still_listed_with_a_note(session: Session, prepared: Settings) -> None:
     c = complete(session, "ml_algorithms", 1)
     update(session, prepared, "ml_algorithms", paused=True)
-    [review] = service.due_reviews(session, group="ml_specialist", today=day(1))
+    [review] = agenda.due_reviews(session, group="ml_specialist", today=day(1))
     assert review.completion_id == c.id and review.track_paused
     service.log_review(session=session, completion_id=c.id, rating=3, notes="", now=moment(day(1)), zone=UTC)
-    assert service.next_review_date(session, completion_id=c.id) == day(3)
+    assert agenda.next_review_date(session, completion_id=c.id) == day(3)
 
 
 def test_a_paused_track_not_started_yet_starts_paused(session: Session, prepared: Settings) -> None:
@@ -141,7 +141,7 @@ def test_hidden_tracks_leave_today_history_and_the_review_lists(session: Session
     c = complete(session, "coding_patterns", 1)
     complete(session, "system_design", 1)
     update(session, prepared, "coding_patterns", on=day(1), hidden=True)
-    view = service.today_view(session, group="swe", today=day(1))
+    view = agenda.today_view(session, group="swe", today=day(1))
     assert [t.track.slug for t in view.tracks] == ["system_design"]
     assert [t.slug for t in view.hidden] == ["coding_patterns"]
     assert [r.track.slug for r in view.reviews] == ["system_design"]  # its review waits
@@ -155,24 +155,24 @@ def test_hidden_tracks_leave_today_history_and_the_review_lists(session: Session
     update(session, prepared, "coding_patterns", on=day(10), hidden=False, paused=False)
     assert tracks(session, "swe", day(10))["coding_patterns"] == (2, "active", [])
     # Its review came back, overdue, and the review page still opened it while hidden.
-    assert c.id in [r.completion_id for r in service.due_reviews(session, group="swe", today=day(10))]
+    assert c.id in [r.completion_id for r in agenda.due_reviews(session, group="swe", today=day(10))]
 
 
 def test_a_hidden_review_can_still_be_opened_by_id(session: Session, prepared: Settings) -> None:
     c = complete(session, "coding_patterns", 1)
     update(session, prepared, "coding_patterns", hidden=True)
-    assert service.get_due_review(session, completion_id=c.id, today=day(1)).completion_id == c.id
+    assert agenda.get_due_review(session, completion_id=c.id, today=day(1)).completion_id == c.id
 
 
 def test_next_reviews_after_today(session: Session, prepared: Settings) -> None:
-    assert service.next_reviews_after(session, group="ml_specialist", today=TODAY) is None
+    assert agenda.next_reviews_after(session, group="ml_specialist", today=TODAY) is None
     complete(session, "ml_algorithms", 1)
     complete(session, "recommendations", 1)
     complete(session, "ml_system_design", 1, on=day(1))
-    upcoming = service.next_reviews_after(session, group="ml_specialist", today=TODAY)
+    upcoming = agenda.next_reviews_after(session, group="ml_specialist", today=TODAY)
     assert upcoming is not None and (upcoming.due_date, upcoming.count) == (day(1), 2)
     update(session, prepared, "ml_algorithms", hidden=True)
-    upcoming = service.next_reviews_after(session, group="ml_specialist", today=TODAY)
+    upcoming = agenda.next_reviews_after(session, group="ml_specialist", today=TODAY)
     assert upcoming is not None and upcoming.count == 1
 
 

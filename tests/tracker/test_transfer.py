@@ -20,7 +20,7 @@ from study_tracker.db.models import (
 )
 from study_tracker.errors import InvalidInput
 from study_tracker.roadmaps import service as roadmaps
-from study_tracker.tracker import backups, service, settings_store, transfer
+from study_tracker.tracker import agenda, backups, service, settings_store, transfer
 from study_tracker.tracker.startup import prepare
 from tests.conftest import TODAY, make_settings
 from tests.tracker.test_service import moment
@@ -162,11 +162,11 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
     with session_scope(fresh.db_url) as s:
         again = transfer.export_data(s, now=moment(TODAY))
         assert again == first
-        ml = service.today_view(s, group="swe", today=TODAY + timedelta(days=5))
+        ml = agenda.today_view(s, group="swe", today=TODAY + timedelta(days=5))
         # Paused on its first day, with the 2 paused days set above taken off: the count stands still.
         assert [(t.track.slug, t.day, t.status) for t in ml.tracks] == [("system_design", -1, "paused")]
         # Schedules are derived from the imported log.
-        assert service.next_review_date(s, completion_id=1) == TODAY + timedelta(days=3)
+        assert agenda.next_review_date(s, completion_id=1) == TODAY + timedelta(days=3)
         # Roadmap progress is back as it was.
         view = roadmaps.roadmap_view(session=s, slug=first["roadmaps"][0]["slug"], today=TODAY)
         links = [m.item.link for m in view.milestones]

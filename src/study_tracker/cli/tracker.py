@@ -24,7 +24,7 @@ from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
 from study_tracker.errors import Conflict, InvalidInput
-from study_tracker.tracker import backups, service, settings_store, stats, transfer
+from study_tracker.tracker import agenda, backups, service, settings_store, stats, transfer
 from study_tracker.tracker.files import atomic_write_text
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
@@ -95,7 +95,7 @@ def serve(
     )
 
 
-def _track_lines(t: service.TrackToday) -> None:
+def _track_lines(t: agenda.TrackToday) -> None:
     """One track of `study today`: its day, status and topic."""
     status = {"paused": " [yellow](paused)[/]", "not_started": " [dim](not started)[/]"}.get(t.status, "")
     console.print(f"\n[bold]{escape(t.track.title)} - Day {t.day}[/]{status}")
@@ -124,7 +124,7 @@ def _track_lines(t: service.TrackToday) -> None:
 
 def _no_reviews(session: Session, group: str, day: date) -> None:
     """What `study today` and `study review` say when nothing is due: when reviews come next."""
-    upcoming = service.next_reviews_after(session, group=group, today=day)
+    upcoming = agenda.next_reviews_after(session, group=group, today=day)
     if upcoming is None:
         console.print(
             f"No reviews due in {GROUPS[group].title}, and none scheduled yet: complete a topic first."
@@ -144,7 +144,7 @@ def today(group: GroupOpt = None) -> None:
     with store() as (session, settings):
         day = clock.today(settings)
         for g in chosen_groups(group):
-            view = service.today_view(session, group=g, today=day)
+            view = agenda.today_view(session, group=g, today=day)
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title} · {day:%A %d %B %Y}")
             if view.reviews:
                 table = Table("id", "review", "type", "due", title="Reviews due", title_justify="left")
@@ -198,7 +198,7 @@ def complete(
         feedback = completion_feedback(
             title=load_tracks()[track].title,
             day=day,
-            next_review=service.next_review_date(session, completion_id=c.id),
+            next_review=agenda.next_review_date(session, completion_id=c.id),
             today=clock.today(settings),
         )
         console.print(f"[green]✓[/] {escape(feedback)} [dim](difficulty {difficulty})[/]")
@@ -219,7 +219,7 @@ def review(
         day = clock.today(settings)
         if completion_id is None:
             for g in chosen_groups(group):
-                listed = service.due_reviews(session, group=g, today=day)
+                listed = agenda.due_reviews(session, group=g, today=day)
                 if not listed:
                     _no_reviews(session, g, day)
                     continue
@@ -240,10 +240,10 @@ def review(
                     )
                 console.print(table)
             return
-        due = service.get_due_review(session, completion_id=completion_id, today=day)
+        due = agenda.get_due_review(session, completion_id=completion_id, today=day)
         if show or rating is None:
             console.print(f"[bold]{due.rtype.label}[/]: {due.track.title} - Day {due.day}: {due.topic.title}")
-            for i, q in enumerate(service.review_questions(due), 1):
+            for i, q in enumerate(agenda.review_questions(due), 1):
                 console.print(bullet(f"[{q.type.value}] {q.prompt}", indent=0, marker=f"{i}."))
                 for p in q.key_points:
                     console.print(bullet(p, indent=5, marker="-", style="dim"))
@@ -259,7 +259,7 @@ def review(
             now=clock.now(settings),
             zone=clock.local_zone(settings),
         )
-        nxt = service.next_review_date(session, completion_id=completion_id)
+        nxt = agenda.next_review_date(session, completion_id=completion_id)
         console.print(f"[green]✓[/] review recorded ({rating.lower()}, step {log.step + 1}).")
         console.print(f"  Next review on {nxt}." if nxt else "  No more reviews: topic graduated.")
 

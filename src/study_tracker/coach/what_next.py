@@ -36,7 +36,7 @@ from study_tracker.roadmaps.views import NextItem
 from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import Goal, get_goal
 from study_tracker.skills.mastery import SkillMastery
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda, service
 from study_tracker.wording import plural
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def what_next(
     now: datetime,
     zone: tzinfo,
     groups: Sequence[str] | None = None,
-    views: Sequence[service.TodayView] = (),
+    views: Sequence[agenda.TodayView] = (),
 ) -> WhatNext:
     """The ordered study plan for now.
 
@@ -141,7 +141,7 @@ def what_next(
     today = local_date(now, zone)
     groups = list(groups or GROUPS)
     known = {v.group: v for v in views}
-    views = [known.get(g) or service.today_view(session, group=g, today=today) for g in groups]
+    views = [known.get(g) or agenda.today_view(session, group=g, today=today) for g in groups]
     items: list[Suggestion] = []
     notes: list[str] = []
 
@@ -239,7 +239,7 @@ def _skill_suggestions(
     reason = f"Weakest skill: {weak.name}, mastery {weak.score:.2f}{target}"
     live = service.live_completions().subquery()
     completed = {(t, d) for t, d in session.execute(select(live.c.track, live.c.day).distinct())}
-    set_aside = service.inactive_tracks(session)
+    set_aside = agenda.inactive_tracks(session)
     out: list[Suggestion] = []
     # Tracks of the groups asked about first; a skill is worth learning wherever it is taught.
     active = [t for t in load_tracks().values() if t.slug not in set_aside]
@@ -303,7 +303,7 @@ class Panel:
     notes: list[str]
 
 
-def today_panel(plan: WhatNext, view: service.TodayView, *, limit: int = TODAY_ITEMS) -> Panel:
+def today_panel(plan: WhatNext, view: agenda.TodayView, *, limit: int = TODAY_ITEMS) -> Panel:
     """``plan`` without what Today's cards above it show (due reviews, each track's topic and its
     catch-up days), the first ``limit`` suggestions apart from the rest."""
     shown = {f"/reviews/{r.completion_id}" for r in view.reviews}

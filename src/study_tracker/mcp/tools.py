@@ -33,7 +33,7 @@ from study_tracker.mcp.schemas import (
     ReviewInput,
     SearchInput,
 )
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda, service
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
 
@@ -143,7 +143,7 @@ class Toolbox:
     def due_today(self, args: DueTodayInput) -> dict[str, Any]:
         """The group's reviews due today (with their practice questions) and each track's topic."""
         with self.session() as session:
-            view = service.today_view(session, group=args.group, today=clock.today(self.settings))
+            view = agenda.today_view(session, group=args.group, today=clock.today(self.settings))
             reviews = [
                 {
                     "completion_id": r.completion_id,
@@ -161,7 +161,7 @@ class Toolbox:
                             "prompt": q.prompt,
                             "key_points": list(q.key_points),
                         }
-                        for q in service.review_questions(r)
+                        for q in agenda.review_questions(r)
                     ],
                 }
                 for r in view.reviews
@@ -197,7 +197,7 @@ class Toolbox:
                 now=clock.now(self.settings),
                 zone=clock.local_zone(self.settings),
             )
-            nxt = service.next_review_date(session, completion_id=completion.id)
+            nxt = agenda.next_review_date(session, completion_id=completion.id)
             return {
                 "completion_id": completion.id,
                 "track": completion.track,
@@ -219,7 +219,7 @@ class Toolbox:
                 now=clock.now(self.settings),
                 zone=clock.local_zone(self.settings),
             )
-            nxt = service.next_review_date(session, completion_id=args.completion_id)
+            nxt = agenda.next_review_date(session, completion_id=args.completion_id)
             return {
                 "review_id": review.id,
                 "completion_id": review.completion_id,

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from study_tracker.content.curriculum import Question
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda
 
 
 class ReviewCreate(BaseModel):
@@ -55,7 +55,7 @@ def questions_public(questions: list[Question]) -> list[QuestionPublic]:
     ]
 
 
-def due_review_public(review: service.DueReview) -> DueReviewPublic:
+def due_review_public(review: agenda.DueReview) -> DueReviewPublic:
     return DueReviewPublic(
         completion_id=review.completion_id,
         track=review.track.slug,
@@ -65,5 +65,5 @@ def due_review_public(review: service.DueReview) -> DueReviewPublic:
         overdue_days=review.overdue_days,
         interval_days=review.interval_days,
         review_type=review.rtype.key,
-        questions=questions_public(service.review_questions(review)),
+        questions=questions_public(agenda.review_questions(review)),
     )

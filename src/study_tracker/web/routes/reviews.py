@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import RootModel
 
 from study_tracker.errors import InvalidInput, StudyError
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda, service
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GroupQuery, IdPath, SessionDep
 from study_tracker.web.rendering import render, see_other
@@ -28,10 +28,10 @@ class DueReviewList(RootModel[list[DueReviewPublic]]):
     pass
 
 
-def _review_context(review: service.DueReview, clock: Clock) -> dict[str, Any]:
+def _review_context(review: agenda.DueReview, clock: Clock) -> dict[str, Any]:
     return {
         "review": review,
-        "questions": service.review_questions(review),
+        "questions": agenda.review_questions(review),
         "today": clock.today,
         "group": review.track.group,
     }
@@ -39,7 +39,7 @@ def _review_context(review: service.DueReview, clock: Clock) -> dict[str, Any]:
 
 @router.get("/reviews/{completion_id}", response_class=HTMLResponse)
 def review_page(request: Request, completion_id: IdPath, session: SessionDep, clock: ClockDep) -> Response:
-    review = service.get_due_review(session, completion_id=completion_id, today=clock.today)
+    review = agenda.get_due_review(session, completion_id=completion_id, today=clock.today)
     return render(request, "review.html", _review_context(review, clock))
 
 
@@ -53,7 +53,7 @@ def review_form(
     rating: Annotated[str, Form()] = "",
     notes: Annotated[str, Form()] = "",
 ) -> Response:
-    review = service.get_due_review(session, completion_id=completion_id, today=clock.today)
+    review = agenda.get_due_review(session, completion_id=completion_id, today=clock.today)
     try:
         if not rating.strip().isdigit():
             raise InvalidInput.field("rating", "is required: choose Again, Hard, Good or Easy")
@@ -75,7 +75,7 @@ def review_form(
 @router.get("/api/reviews", tags=["reviews"], responses=errors.responses(404, 422))
 def due(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> DueReviewList:
     """The reviews due today in a group, overdue first, each with the questions to answer."""
-    view = service.today_view(session, group=group, today=clock.today)
+    view = agenda.today_view(session, group=group, today=clock.today)
     return DueReviewList([due_review_public(r) for r in view.reviews])
 
 

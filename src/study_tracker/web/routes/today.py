@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from study_tracker.coach import what_next as guidance
 from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.errors import StudyError
-from study_tracker.tracker import service, settings_store, welcome
+from study_tracker.tracker import agenda, service, settings_store, welcome
 from study_tracker.web import errors
 from study_tracker.web.deps import (
     Clock,
@@ -69,7 +69,7 @@ class WelcomePublic(BaseModel):
     welcome: bool
 
 
-def _track_public(t: service.TrackToday) -> TrackTodayPublic:
+def _track_public(t: agenda.TrackToday) -> TrackTodayPublic:
     return TrackTodayPublic(
         track=t.track.slug,
         title=t.track.title,
@@ -88,7 +88,7 @@ def _track_public(t: service.TrackToday) -> TrackTodayPublic:
 
 
 def _today_context(request: Request, session: Session, clock: Clock, group: str) -> dict[str, Any]:
-    view = service.today_view(session, group=group, today=clock.today)
+    view = agenda.today_view(session, group=group, today=clock.today)
     # The What-next panel reuses this view; its passages load later (htmx), never blocking Today.
     plan = guidance.what_next(session, now=clock.now, zone=clock.zone, groups=[group], views=[view])
     return {
@@ -158,7 +158,7 @@ def welcome_dismiss_form(
 @router.get("/api/today", tags=["today"], responses=errors.responses(404, 422))
 def api_today(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> TodayPublic:
     """Each shown track's day, status and topic, and the reviews due, for one group."""
-    view = service.today_view(session, group=group, today=clock.today)
+    view = agenda.today_view(session, group=group, today=clock.today)
     return TodayPublic(
         group=view.group,
         today=view.today,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from study_tracker.content.curriculum import CONTENT_DIR, Track
 from study_tracker.errors import InvalidInput, StudyError
-from study_tracker.tracker import service
+from study_tracker.tracker import agenda, service
 from study_tracker.web import errors
 from study_tracker.web.deps import ClockDep, SessionDep
 from study_tracker.web.knowledge_views import topic_passages
@@ -119,7 +119,7 @@ def complete_form(
     feedback = completion_feedback(
         title=track.title,
         day=day,
-        next_review=service.next_review_date(session, completion_id=completion.id),
+        next_review=agenda.next_review_date(session, completion_id=completion.id),
         today=clock.today,
     )
     return see_other(f"/?group={track.group}&message={quote_plus(feedback)}")
@@ -139,7 +139,7 @@ def create_completion(body: CompletionCreate, session: SessionDep, clock: ClockD
         zone=clock.zone,
     )
     track = service.get_track(body.track)
-    next_review = service.next_review_date(session, completion_id=completion.id)
+    next_review = agenda.next_review_date(session, completion_id=completion.id)
     return CompletionPublic.model_validate(completion).model_copy(
         update={
             "next_review": next_review,
