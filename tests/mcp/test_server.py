@@ -11,6 +11,7 @@ import queue
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,10 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "log_review", {"completion_id": 2, "rating": "easy"}
             )
 
-    anyio.run(run)
+    # A fresh thread: Playwright's sync API (the browser tests, earlier in the same run) leaves
+    # an event loop registered on the main thread, and anyio refuses to start inside one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, run).result()
     return out
 
 
