@@ -20,6 +20,7 @@ from study_tracker import clock
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import naming
 from study_tracker.cli.output import bullet, clip, console
+from study_tracker.coach import study_plan
 from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
@@ -144,7 +145,12 @@ def today(group: GroupOpt = None) -> None:
     with store() as (session, settings):
         day = clock.today(settings)
         for g in chosen_groups(group):
-            view = agenda.today_view(session, group=g, today=day)
+            view = study_plan.due_by_plan(
+                session,
+                view=agenda.today_view(session, group=g, today=day),
+                now=clock.now(settings),
+                zone=clock.local_zone(settings),
+            )
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title} · {day:%A %d %B %Y}")
             if view.reviews:
                 table = Table("id", "review", "type", "due", title="Reviews due", title_justify="left")
@@ -153,6 +159,8 @@ def today(group: GroupOpt = None) -> None:
                         f" ([red]{r.overdue_days}d overdue[/])" if r.overdue_days else ""
                     )
                     paused = " [dim](track paused)[/]" if r.track_paused else ""
+                    if r.plan_note:
+                        paused += f" [dim]({escape(r.plan_note)})[/]"
                     table.add_row(
                         str(r.completion_id),
                         f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}{paused}",
@@ -219,7 +227,12 @@ def review(
         day = clock.today(settings)
         if completion_id is None:
             for g in chosen_groups(group):
-                listed = agenda.due_reviews(session, group=g, today=day)
+                listed = study_plan.due_by_plan(
+                    session,
+                    view=agenda.today_view(session, group=g, today=day),
+                    now=clock.now(settings),
+                    zone=clock.local_zone(settings),
+                ).reviews
                 if not listed:
                     _no_reviews(session, g, day)
                     continue
@@ -234,7 +247,8 @@ def review(
                 for r in listed:
                     table.add_row(
                         str(r.completion_id),
-                        f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}",
+                        f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}"
+                        + (f" [dim]({escape(r.plan_note)})[/]" if r.plan_note else ""),
                         r.rtype.label,
                         str(r.due_date),
                     )
@@ -251,7 +265,7 @@ def review(
             return
         if rating.lower() not in RATINGS:
             raise InvalidInput(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}")
-        log = service.log_review(
+        log = study_plan.log_planned_review(
             session=session,
             completion_id=completion_id,
             rating=RATINGS[rating.lower()],

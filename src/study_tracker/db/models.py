@@ -65,6 +65,8 @@ class GroupSetting(Base):
     scheduler: Mapped[str] = mapped_column(String(16), default="fixed")
     review_intervals: Mapped[list[int]] = mapped_column(JSON)
     desired_retention: Mapped[float] = mapped_column(default=0.9)
+    # The plan to the interview date (``tracker.plan_options.PlanOptions``); NULL: no plan set.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TrackSetting(Base):

@@ -117,7 +117,11 @@ class _Planner:
         return (self.loads.get(day, 0.0) + self.pending.get(day, 0.0) + cost) / self.cal.capacity(day)
 
     def start(self, topics: Sequence[TopicLog]) -> None:
-        active = sorted({local_date(e.at, self.zone) for t in topics for e in t.history})
+        # Days the learner did reviews: being back after a gap means reviewing again (a day with
+        # only new topics studied leaves the backlog where it was).
+        active = sorted(
+            {local_date(e.at, self.zone) for t in topics for e in t.history if e.kind == "review"}
+        )
         for topic in topics:
             # Reviews already done today count against today's capacity.
             for prev, event in zip(topic.history, topic.history[1:], strict=False):
@@ -161,7 +165,7 @@ class _Planner:
         """A review past its window: it waits in the backlog of the gap it fell in.
 
         The backlog is spread from the first day the learner was back after the window closed
-        (the first day with anything in the log), or today: so a plan recomputed on the next
+        (the first day with a review in the log), or today: so a plan recomputed on the next
         days, after the learner followed it, spreads over the same days instead of pushing the
         backlog a day further each time.
         """
