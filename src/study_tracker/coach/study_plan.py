@@ -246,8 +246,9 @@ def due_by_plan(session: Session, *, view: agenda.TodayView, now: datetime, zone
     plan = build_group_plan(session, group=view.group, options=options, now=now, zone=zone)
     today = local_date(now, zone)
     placed = {r.topic: r for r in plan.reviews if not r.projected}
-    last_day = max((r.day for r in placed.values()), default=today)
-    candidates = agenda.due_reviews(session, group=view.group, today=today, until=max(last_day, today))
+    # Those placed on today may be due later by the scheduler (pulled in, or balanced earlier).
+    until = max((r.due for r in placed.values() if r.day <= today), default=today)
+    candidates = agenda.due_reviews(session, group=view.group, today=today, until=max(until, today))
     due = []
     for review in candidates:
         planned = placed.get(str(review.completion_id))
