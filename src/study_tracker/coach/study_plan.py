@@ -43,6 +43,9 @@ from study_tracker.tracker.srs import Event, Recall
 
 # A review's minutes: its questions at this many minutes each (the plan engine's default).
 MINUTES_PER_QUESTION = PlanSettings().minutes_per_question
+# The last two days before the interview hold half the usual review load (a day missed there
+# has only the last one to take its reviews).
+FINAL_SHARE = 0.5
 # How far ahead a plan is built when there is no interview date (the forecast's 60 days).
 HORIZON_DAYS = 60
 
@@ -57,9 +60,14 @@ def stored_options(session: Session, group: str) -> PlanOptions | None:
 
 
 def plan_settings(
-    options: PlanOptions, *, desired_retention: float, interview: date | None = None
+    options: PlanOptions,
+    *,
+    desired_retention: float,
+    interview: date | None = None,
+    new_topics_per_day: float = 0.0,
 ) -> PlanSettings:
-    """The engine's settings for ``options`` (``interview`` overrides the group's date)."""
+    """The engine's settings for ``options`` (``interview`` overrides the group's date;
+    ``new_topics_per_day``, the learner's pace, keeps room for the reviews of topics to come)."""
     return PlanSettings(
         interview=interview if interview is not None else options.interview,
         daily_target=options.daily_target,
@@ -70,6 +78,8 @@ def plan_settings(
         ladder_fuzz_days=1 if options.balance else 0,
         horizon_days=HORIZON_DAYS,
         desired_retention=desired_retention,
+        final_share=FINAL_SHARE,
+        new_topics_per_day=min(new_topics_per_day, 50.0),
     )
 
 
@@ -144,14 +154,18 @@ def build_group_plan(
     if not parts:
         parts[options.interview] = []
     total = max(1, len(logs))
+    today = local_date(now, zone)
+    pace = learner_pace(_study_days(session, group), today=today).topics_per_day
     plans = []
     for interview, part in sorted(parts.items(), key=lambda kv: (kv[0] is None, kv[0] or date.max)):
         share = len(part) / total if len(parts) > 1 else 1.0
-        settings = plan_settings(options, desired_retention=retention, interview=interview)
+        settings = plan_settings(
+            options, desired_retention=retention, interview=interview, new_topics_per_day=pace * share
+        )
         if share < 1.0:
             settings = replace(settings, daily_target=max(options.daily_target * share, 1e-3))
         plans.append(build_plan(part, scheduler=scheduler, settings=settings, now=now, zone=zone))
-    return _merge(plans, local_date(now, zone), options.interview)
+    return _merge(plans, today, options.interview)
 
 
 @dataclass(frozen=True)
@@ -193,7 +207,7 @@ def _remaining(session: Session, group: str, today: date) -> list[RemainingTopic
     return out
 
 
-def _study_days(session: Session, group: str, zone: tzinfo) -> list[StudyDay]:
+def _study_days(session: Session, group: str) -> list[StudyDay]:
     tracks = load_tracks()
     per_day: dict[date, list[float]] = defaultdict(lambda: [0, 0.0])
     for c in session.scalars(service.live_completions(group)):
@@ -224,7 +238,7 @@ def group_plan(session: Session, *, group: str, now: datetime, zone: tzinfo) -> 
         days = max(1, (options.interview - today).days)
         pace = pace_to_date(
             _remaining(session, group, today),
-            pace=learner_pace(_study_days(session, group, zone), today=today),
+            pace=learner_pace(_study_days(session, group), today=today),
             calendar=calendar,
             today=today,
             mastery=mastery,
