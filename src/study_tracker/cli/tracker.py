@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
+from study_tracker.cli import exports
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import naming
 from study_tracker.cli.output import bullet, clip, console
@@ -26,7 +27,7 @@ from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
 from study_tracker.errors import Conflict, InvalidInput
 from study_tracker.tracker import agenda, backups, service, settings_store, stats, transfer
-from study_tracker.tracker.files import atomic_write_text
+from study_tracker.tracker.files import atomic_write_bytes, atomic_write_text
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
 from study_tracker.wording import completion_feedback, plural, short_date
@@ -433,8 +434,35 @@ def config_set(
 
 
 @app.command("export")
-def export_cmd(file: Annotated[Path, typer.Argument(help="JSON file to write ('-' for stdout).")]) -> None:
-    """Export all settings and history as JSON (lossless); works while a config.json is invalid."""
+def export_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON file to write ('-' for stdout); or calendar (.ics), csv (the plan) or anki (.apkg)."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File for calendar, csv or anki (default: a name here)."),
+    ] = None,
+    group: GroupOpt = None,
+    track: Annotated[str | None, typer.Option("--track", help="anki: one track's questions.")] = None,
+) -> None:
+    """Export all settings and history as JSON (lossless; works while a config.json is invalid),
+    or the plan as a calendar or CSV, or practice questions as an Anki deck."""
+    export = exports.EXPORTS.get(str(file))
+    if export is not None:
+        if group is not None:
+            chosen_groups(group)
+        with store() as (session, settings):
+            blob, name = export(session, settings, exports.ExportRequest(out, group, track))
+        target = out or Path(name)
+        if str(target) == "-":
+            sys.stdout.buffer.write(blob)
+            return
+        atomic_write_bytes(target, blob)
+        console.print(f"Exported {file} to {target}.")
+        return
     with store(config_files=False) as (session, settings):
         data = json.dumps(transfer.export_data(session, now=clock.now(settings)), indent=2)
     if str(file) == "-":

@@ -26,6 +26,7 @@ from study_tracker.web.routes import (
     drill,
     history,
     plan,
+    plan_exports,
     report,
     reviews,
     roadmaps,
@@ -60,6 +61,7 @@ ROUTERS = (
     drill.router,
     report.router,
     plan.router,
+    plan_exports.router,
 )
 
 
