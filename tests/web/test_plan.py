@@ -113,3 +113,26 @@ def test_plan_page_form_saves_and_shows_the_plan(client) -> None:  # type: ignor
     )
     assert r.headers["location"] == "/config?group=swe&message=Plan+saved"
     assert client.get("/api/plan/swe").json()["settings"] is None  # saved with "follow the plan" off
+
+
+def test_history_forecasts_sixty_days_and_draws_the_retention_curve(client, settings) -> None:  # type: ignore[no-untyped-def]
+    ladder_topic(settings)  # completed 10 Nov; reviewed 11, 13, 17 Nov; next due 24 Nov
+    h = client.get("/api/history", params={"group": "swe"}).json()
+    assert len(h["load_forecast"]) == 60 and h["load_planned"] is False
+    by_day = {d["date"]: d for d in h["load_forecast"]}
+    assert by_day["2026-11-24"]["reviews"] == 1 and by_day["2026-11-24"]["minutes"] > 0
+    assert sum(d["reviews"] for d in h["load_forecast"]) == 1  # the ladder's last step
+    curve = {p["date"]: p["recall"] for p in h["retention_curve"]}
+    assert len(curve) == 121 and min(curve) == "2026-09-23" and max(curve) == "2027-01-21"
+    assert curve["2026-11-09"] is None and curve["2026-11-10"] == 1.0  # nothing studied before
+    assert 0 < curve["2026-11-23"] < 1 and curve["2026-11-24"] == 1.0  # falls, reset by a review
+    # With a plan, the forecast is the plan's (a break empties its days).
+    client.put(
+        "/api/plan/swe", json={"daily_target": 60, "breaks": [{"start": "2026-11-23", "end": "2026-11-25"}]}
+    )
+    h = client.get("/api/history", params={"group": "swe"}).json()
+    assert h["load_planned"] is True
+    planned = {d["date"]: d["reviews"] for d in h["load_forecast"]}
+    assert planned["2026-11-24"] == 0 and sum(planned.values()) == 1
+    page = client.get("/history?group=swe").text
+    assert 'id="load-forecast"' in page and 'id="retention-curve"' in page

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from study_tracker.clock import local_date
 from study_tracker.coach.plan.calendar import Break, Calendar, PlanSettings
 from study_tracker.coach.plan.engine import build_plan
+from study_tracker.coach.plan.forecast import DayLoad, daily_load, retention_curve
 from study_tracker.coach.plan.model import Plan, PlannedReview, TopicLog
 from study_tracker.coach.plan.pace import (
     PaceAdvice,
@@ -38,7 +39,7 @@ from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import get_goal
 from study_tracker.tracker import agenda, service
 from study_tracker.tracker.days import setting_day
-from study_tracker.tracker.plan_options import WEEKDAY_NAMES, PlanOptions
+from study_tracker.tracker.plan_options import MAX_DAILY_TARGET, WEEKDAY_NAMES, PlanOptions
 from study_tracker.tracker.srs import Event, Recall
 
 # A review's minutes: its questions at this many minutes each (the plan engine's default).
@@ -322,3 +323,34 @@ def today_load(plan: Plan, today: date) -> tuple[int, float]:
 
 def next_days(plan: Plan, days: int) -> list[date]:
     return [plan.today + timedelta(days=n) for n in range(days)]
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """History's view ahead: the load of each coming day and the mean predicted recall curve."""
+
+    load: list[DayLoad]
+    curve: list[tuple[date, float | None]]  # 60 days back to 60 days ahead
+    planned: bool  # the learner's plan placed the reviews (else: the scheduler's due days)
+
+
+def outlook(session: Session, *, group: str, now: datetime, zone: tzinfo, days: int = 60) -> Outlook:
+    """The next ``days`` days' reviews and minutes (under the plan, or on their due days without
+    one) and the retention curve from ``days`` ago to ``days`` ahead."""
+    options = stored_options(session, group)
+    planned = options is not None
+    if options is None:
+        # No plan: the scheduler's own days (no balancing, no target to speak of).
+        options = PlanOptions(balance=False, daily_target=MAX_DAILY_TARGET)
+    plan = build_group_plan(session, group=group, options=options, now=now, zone=zone)
+    row = session.get(GroupSetting, group)
+    calendar = Calendar(plan_settings(options, desired_retention=row.desired_retention if row else 0.9))
+    today = local_date(now, zone)
+    curve = retention_curve(
+        topic_logs(session, group),
+        start=today - timedelta(days=days),
+        end=today + timedelta(days=days),
+        zone=zone,
+        plan=plan,
+    )
+    return Outlook(daily_load(plan, calendar, days=days), curve, planned)
