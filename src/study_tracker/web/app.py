@@ -29,6 +29,7 @@ from study_tracker.web.routes import (
     plan_exports,
     report,
     reviews,
+    roadmap_paths,
     roadmaps,
     search,
     skills,
@@ -62,6 +63,7 @@ ROUTERS = (
     report.router,
     plan.router,
     plan_exports.router,
+    roadmap_paths.router,
 )
 
 
