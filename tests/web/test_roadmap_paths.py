@@ -8,6 +8,7 @@ from pathlib import Path
 
 from study_tracker.db.engine import session_scope
 from study_tracker.roadmaps import service as roadmaps
+from tests.cli_helpers import study
 
 SAMPLE = Path(__file__).parents[1] / "roadmaps" / "samples" / "alternative-paths.md"
 SLUG = "machine-learning-career-paths"
@@ -60,3 +61,14 @@ def test_paths_side_by_side_and_picking_one(client, settings) -> None:  # type: 
         False,
     ]
     assert client.get("/api/roadmaps/nope/path").status_code == 404
+
+
+def test_study_roadmap_path_lists_and_follows(settings) -> None:  # type: ignore[no-untyped-def]
+    _import(settings)
+    listed = study(settings.data_dir, "roadmap", "path", SLUG)
+    assert listed.returncode == 0
+    assert f"  {A}  Path A: Research Scientist (0/3 topics done)" in listed.stdout
+    chosen = study(settings.data_dir, "roadmap", "path", SLUG, B)
+    assert chosen.returncode == 0 and f"● {B}  Path B: ML Engineer" in chosen.stdout
+    bad = study(settings.data_dir, "roadmap", "path", SLUG, "path-c")
+    assert bad.returncode != 0 and "'path-c' is not a path of this roadmap" in bad.stderr
