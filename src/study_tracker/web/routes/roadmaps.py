@@ -157,8 +157,12 @@ async def upload_form(
 @router.get("/roadmaps/{slug}", response_class=HTMLResponse)
 def roadmap_page(request: Request, slug: str, session: SessionDep, clock: ClockDep) -> Response:
     view = service.roadmap_view(session=session, slug=slug, today=clock.today)
-    ctx = {"view": view, "message": request.query_params.get("message"), "today": clock.today}
-    ctx["paths"] = service.roadmap_paths(session=session, slug=slug)
+    ctx: dict[str, Any] = {
+        "view": view,
+        "message": request.query_params.get("message"),
+        "today": clock.today,
+        "paths": service.roadmap_paths(session=session, slug=slug),
+    }
     return render(request, "roadmap.html", ctx)
 
 
