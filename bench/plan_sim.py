@@ -46,6 +46,7 @@ from study_tracker.coach.plan.calendar import Break, PlanSettings
 from study_tracker.coach.plan.deadline import recall_after_review
 from study_tracker.coach.plan.engine import build_plan
 from study_tracker.coach.plan.model import TopicLog
+from study_tracker.coach.study_plan import FINAL_SHARE
 from study_tracker.content.curriculum import load_tracks
 from study_tracker.tracker.srs import (
     Event,
@@ -80,6 +81,7 @@ class Learner:
     planned: bool
     daily_target: float
     spread_days: int = 7
+    expect_new: bool = True
     logs: dict[str, list[Event]] = field(default_factory=dict)
     load: dict[date, float] = field(default_factory=dict)
     studied: list[date] = field(default_factory=list)
@@ -98,6 +100,12 @@ class Learner:
         days = [START + timedelta(days=n) for n in range(-WARM_UP, DAYS)]
         return {d for d in days if d not in self.away and rng.random() < MISSED}
 
+    def pace(self, day: date) -> float:
+        """New topics a calendar day over the 28 days before ``day`` (as ``coach.plan.pace`` reads it)."""
+        first = day - timedelta(days=28)
+        done = sum(1 for h in self.logs.values() if first <= h[0].at.date() < day)
+        return done / 28
+
     def due_today(self, day: date) -> list[str]:
         if self.planned and day >= START:
             settings = PlanSettings(
@@ -106,6 +114,8 @@ class Learner:
                 breaks=(self.away,),
                 minutes_per_question=MINUTES_PER_QUESTION,
                 spread_days=self.spread_days,
+                new_topics_per_day=self.pace(day) if self.expect_new else 0.0,
+                final_share=FINAL_SHARE,
             )
             topics = [TopicLog(k, tuple(h)) for k, h in self.logs.items()]
             plan = build_plan(topics, scheduler=self.scheduler, settings=settings, now=at(day, 8), zone=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,11 @@ def _dup_completion_id(d: Doc) -> None:
 
 
 def _second_completion_of_a_day(d: Doc) -> None:
-    d["completions"].append(dict(d["completions"][0], id=99, completed_at="2026-11-22T12:00:00+00:00"))
+    # A day after the first, whatever the clock said when the export was made: the later of the two
+    # is the one refused, and the message names it.
+    first = datetime.fromisoformat(d["completions"][0]["completed_at"])
+    later = (first + timedelta(days=1)).isoformat()
+    d["completions"].append(dict(d["completions"][0], id=99, completed_at=later))
 
 
 def _second_review_of_a_step(d: Doc) -> None:

@@ -263,3 +263,23 @@ def remove_cmd(
             f"[yellow]Warning:[/] the knowledge base still holds {path} ({exc}); "
             f"remove it later with `study sources remove {path}`."
         )
+
+
+@roadmap_app.command("path")
+def path_cmd(
+    slug: Annotated[str, typer.Argument(help="The roadmap's slug (study roadmap list).")],
+    path: Annotated[str | None, typer.Argument(help="The path to follow (its key); none: list them.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Follow every path again.")] = False,
+) -> None:
+    """List a roadmap's alternative paths, or follow one (What next then offers only its topics)."""
+    with store() as (session, _settings):
+        if every or path is not None:
+            options = service.choose_path(session=session, slug=slug, path=None if every else path)
+        else:
+            options = service.roadmap_paths(session=session, slug=slug)
+        if not options:
+            console.print("This roadmap has no alternative paths.")
+            return
+        for o in options:
+            mark = "[green]●[/] " if o.chosen else "  "
+            console.print(f"{mark}{o.key}  {o.title} ({o.done}/{o.topics} topics done)")

@@ -17,15 +17,17 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
+from study_tracker.cli import exports
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import naming
 from study_tracker.cli.output import bullet, clip, console
+from study_tracker.coach import study_plan
 from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
 from study_tracker.db.engine import session_scope
 from study_tracker.errors import Conflict, InvalidInput
 from study_tracker.tracker import agenda, backups, service, settings_store, stats, transfer
-from study_tracker.tracker.files import atomic_write_text
+from study_tracker.tracker.files import atomic_write_bytes, atomic_write_text
 from study_tracker.tracker.srs import Recall
 from study_tracker.tracker.startup import prepare
 from study_tracker.wording import completion_feedback, plural, short_date
@@ -144,7 +146,12 @@ def today(group: GroupOpt = None) -> None:
     with store() as (session, settings):
         day = clock.today(settings)
         for g in chosen_groups(group):
-            view = agenda.today_view(session, group=g, today=day)
+            view = study_plan.due_by_plan(
+                session,
+                view=agenda.today_view(session, group=g, today=day),
+                now=clock.now(settings),
+                zone=clock.local_zone(settings),
+            )
             console.rule(f"{GROUPS[g].icon} {GROUPS[g].title} · {day:%A %d %B %Y}")
             if view.reviews:
                 table = Table("id", "review", "type", "due", title="Reviews due", title_justify="left")
@@ -153,6 +160,8 @@ def today(group: GroupOpt = None) -> None:
                         f" ([red]{r.overdue_days}d overdue[/])" if r.overdue_days else ""
                     )
                     paused = " [dim](track paused)[/]" if r.track_paused else ""
+                    if r.plan_note:
+                        paused += f" [dim]({escape(r.plan_note)})[/]"
                     table.add_row(
                         str(r.completion_id),
                         f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}{paused}",
@@ -219,7 +228,12 @@ def review(
         day = clock.today(settings)
         if completion_id is None:
             for g in chosen_groups(group):
-                listed = agenda.due_reviews(session, group=g, today=day)
+                listed = study_plan.due_by_plan(
+                    session,
+                    view=agenda.today_view(session, group=g, today=day),
+                    now=clock.now(settings),
+                    zone=clock.local_zone(settings),
+                ).reviews
                 if not listed:
                     _no_reviews(session, g, day)
                     continue
@@ -234,7 +248,8 @@ def review(
                 for r in listed:
                     table.add_row(
                         str(r.completion_id),
-                        f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}",
+                        f"{escape(r.track.title)} - Day {r.day}: {escape(r.topic.title)}"
+                        + (f" [dim]({escape(r.plan_note)})[/]" if r.plan_note else ""),
                         r.rtype.label,
                         str(r.due_date),
                     )
@@ -251,7 +266,7 @@ def review(
             return
         if rating.lower() not in RATINGS:
             raise InvalidInput(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}")
-        log = service.log_review(
+        log = study_plan.log_planned_review(
             session=session,
             completion_id=completion_id,
             rating=RATINGS[rating.lower()],
@@ -419,8 +434,35 @@ def config_set(
 
 
 @app.command("export")
-def export_cmd(file: Annotated[Path, typer.Argument(help="JSON file to write ('-' for stdout).")]) -> None:
-    """Export all settings and history as JSON (lossless); works while a config.json is invalid."""
+def export_cmd(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON file to write ('-' for stdout); or calendar (.ics), csv (the plan) or anki (.apkg)."
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="File for calendar, csv or anki (default: a name here)."),
+    ] = None,
+    group: GroupOpt = None,
+    track: Annotated[str | None, typer.Option("--track", help="anki: one track's questions.")] = None,
+) -> None:
+    """Export all settings and history as JSON (lossless; works while a config.json is invalid),
+    or the plan as a calendar or CSV, or practice questions as an Anki deck."""
+    export = exports.EXPORTS.get(str(file))
+    if export is not None:
+        if group is not None:
+            chosen_groups(group)
+        with store() as (session, settings):
+            blob, name = export(session, settings, exports.ExportRequest(out, group, track))
+        target = out or Path(name)
+        if str(target) == "-":
+            sys.stdout.buffer.write(blob)
+            return
+        atomic_write_bytes(target, blob)
+        console.print(f"Exported {file} to {target}.")
+        return
     with store(config_files=False) as (session, settings):
         data = json.dumps(transfer.export_data(session, now=clock.now(settings)), indent=2)
     if str(file) == "-":

@@ -65,6 +65,8 @@ class GroupSetting(Base):
     scheduler: Mapped[str] = mapped_column(String(16), default="fixed")
     review_intervals: Mapped[list[int]] = mapped_column(JSON)
     desired_retention: Mapped[float] = mapped_column(default=0.9)
+    # The plan to the interview date (``tracker.plan_options.PlanOptions``); NULL: no plan set.
+    plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class TrackSetting(Base):
@@ -182,6 +184,8 @@ class Roadmap(Base):
     start_date: Mapped[date] = mapped_column(Date)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The alternative path the learner follows (an item's ``path``); NULL: none chosen.
+    chosen_path: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class RoadmapItem(Base):
@@ -203,6 +207,9 @@ class RoadmapItem(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Items that disappear from the file are kept (flagged) so their progress is not lost.
     removed: Mapped[bool] = mapped_column(default=False)
+    # The alternative path (a section key) it belongs to, when the roadmap offers several.
+    path: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    path_title: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ItemEvent(Base):

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
-from study_tracker.errors import NotFound, RoadmapError
+from study_tracker.errors import InvalidInput, NotFound, RoadmapError
 from study_tracker.roadmaps.parse import ParsedRoadmap, parse_roadmap
 from study_tracker.roadmaps.parse import slug as make_slug
+from study_tracker.roadmaps.paths import PathOption, other_paths, path_options
 from study_tracker.roadmaps.timing import add_units
 from study_tracker.roadmaps.views import (
     COUNTED,
@@ -210,6 +211,7 @@ def import_roadmap(
             skills,
             False,
         )
+        row.path, row.path_title = p.path, p.path_title
     removed = 0
     for key, row in existing.items():
         if key not in seen:
@@ -262,6 +264,32 @@ def set_start_date(*, session: Session, slug: str, start_date: date, now: dateti
     roadmap.start_date, roadmap.updated_at = start_date, now
     session.flush()
     return roadmap
+
+
+def roadmap_paths(*, session: Session, slug: str) -> list[PathOption]:
+    """A roadmap's alternative paths (empty when it has none).
+
+    Raises:
+        NotFound: no roadmap with that slug.
+    """
+    return path_options(load_tree(session, get_roadmap(session, slug)))
+
+
+def choose_path(*, session: Session, slug: str, path: str | None) -> list[PathOption]:
+    """Follow one of a roadmap's alternative paths (None: none, every path is offered again).
+
+    Raises:
+        NotFound: no roadmap with that slug.
+        InvalidInput: ``path`` is not one of its paths (the message lists them).
+    """
+    roadmap = get_roadmap(session, slug)
+    options = path_options(load_tree(session, roadmap))
+    if path is not None and path not in {o.key for o in options}:
+        known = ", ".join(o.key for o in options) or "none: this roadmap has no alternative paths"
+        raise InvalidInput.field("path", f"{path!r} is not a path of this roadmap (its paths: {known})")
+    roadmap.chosen_path = path
+    session.flush()
+    return path_options(load_tree(session, roadmap))
 
 
 def delete_roadmap(*, session: Session, slug: str) -> None:
@@ -442,7 +470,8 @@ def next_items(*, session: Session, today: date) -> list[NextItem]:
     out = []
     for tree in load_trees(session):
         r = tree.roadmap
-        topics = [i for i in tree.items if i.kind == "topic" and not tree.done(i)]
+        off_path = other_paths(tree)
+        topics = [i for i in tree.items if i.kind == "topic" and not tree.done(i) and i.key not in off_path]
         dated = sorted(
             (i for i in topics if i.offset_days is not None), key=lambda i: (i.offset_days, i.position)
         )
@@ -466,7 +495,9 @@ def next_items(*, session: Session, today: date) -> list[NextItem]:
                     end,
                 )
             )
-        open_ms = [i for i in tree.items if i.kind == "milestone" and not tree.done(i)]
+        open_ms = [
+            i for i in tree.items if i.kind == "milestone" and not tree.done(i) and i.key not in off_path
+        ]
         if pick is not None:  # prefer a milestone of the chosen topic, then any in document order
             mine = [m for m in open_ms if (o := tree.owner(m)) is not None and o.key == pick.key]
             open_ms = mine + [m for m in open_ms if m not in mine]

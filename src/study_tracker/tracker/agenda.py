@@ -95,6 +95,7 @@ class DueReview:
     completed_on: date
     overdue_days: int
     track_paused: bool = False  # its track is paused: reviews go on, with a note saying so
+    plan_note: str = ""  # why the learner's plan put it on today ("moved from 14 Jan to 9 Jan: ...")
 
 
 @dataclass

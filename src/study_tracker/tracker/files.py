@@ -21,7 +21,11 @@ def atomic_write_text(path: Path, text: str) -> Path:
         ReadOnlyData: the folder cannot be written.
         Unavailable: another file-system error, named.
     """
-    data = text.encode("utf-8")
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Replace ``path`` with ``data`` atomically (errors as ``atomic_write_text``)."""
     tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -246,9 +246,19 @@ def completion_for(session: Session, *, track: str, day: int) -> Completion | No
 
 
 def log_review(
-    *, session: Session, completion_id: int, rating: Recall | int, notes: str, now: datetime, zone: tzinfo
+    *,
+    session: Session,
+    completion_id: int,
+    rating: Recall | int,
+    notes: str,
+    now: datetime,
+    zone: tzinfo,
+    allow_early: bool = False,
 ) -> ReviewLog:
     """Record a due review with its recall rating and schedule the next one.
+
+    Args:
+        allow_early: log it before its due day (the learner's plan placed it on today).
 
     Raises:
         NotFound: no pending review for that completion.
@@ -266,7 +276,7 @@ def log_review(
     if pending is None:
         raise NotFound(f"no review is scheduled for completion {completion_id}")
     today = local_date(now, zone)
-    if pending.due_date > today:
+    if pending.due_date > today and not allow_early:
         raise Conflict(f"this review is not due until {pending.due_date}")
     review = ReviewLog(
         completion_id=completion_id,

@@ -28,6 +28,7 @@ from study_tracker.db.models import GroupSetting, Meta, TrackSetting
 from study_tracker.errors import ConfigFileError, InvalidInput, NotFound, invalid
 from study_tracker.tracker.days import days_paused
 from study_tracker.tracker.files import atomic_write_text
+from study_tracker.tracker.plan_options import PlanOptions
 from study_tracker.tracker.service import get_track, reschedule
 from study_tracker.tracker.srs import DEFAULT_INTERVALS
 
@@ -92,6 +93,9 @@ class GroupOptions(BaseModel):
     )
     scheduler: Literal["fixed", "fsrs"] = "fixed"
     desired_retention: float = Field(0.9, ge=0.7, le=0.99)
+    plan: PlanOptions | None = Field(
+        None, description="The plan to the interview date; null: reviews follow the scheduler alone."
+    )
 
     check_review_intervals = field_validator("review_intervals")(check_intervals)
 
@@ -185,11 +189,23 @@ def get_config(session: Session, group: str) -> GroupConfig:
             review_intervals=list(options.review_intervals),
             scheduler=options.scheduler,
             desired_retention=options.desired_retention,
+            plan=_stored_plan(options.plan),
         )
         if options
         else GroupOptions()
     )
     return GroupConfig(group=group, tracks=tracks, settings=settings)
+
+
+def _stored_plan(value: object) -> PlanOptions | None:
+    """The stored plan, or None when there is none (or it no longer validates: a plan is advice,
+    and a bad one must not keep the Config page from opening; saving again replaces it)."""
+    if value is None:
+        return None
+    try:
+        return PlanOptions.model_validate(value)
+    except ValidationError:
+        return None
 
 
 def _apply_track(row: TrackSetting, tc: TrackConfig, today: date, *, keep_started: bool) -> None:
@@ -241,6 +257,7 @@ def apply_config(
     options.review_intervals = list(s.review_intervals)
     options.scheduler = s.scheduler
     options.desired_retention = s.desired_retention
+    options.plan = s.plan.model_dump(mode="json") if s.plan is not None else None
     for slug, tc in config.tracks.items():
         row = session.get(TrackSetting, slug)
         if row is None:
@@ -262,7 +279,10 @@ def write_config_file(data_dir: Path, config: GroupConfig) -> Path:
         StorageError: the disk is full or the folder read-only (no partial file is left).
     """
     path = config_path(data_dir, config.group)
-    text = json.dumps(config.model_dump(mode="json"), indent=2) + "\n"
+    document = config.model_dump(mode="json")
+    if document["settings"].get("plan") is None:
+        document["settings"].pop("plan", None)  # no plan set: the file stays as it was before plans
+    text = json.dumps(document, indent=2) + "\n"
     with contextlib.suppress(OSError, UnicodeDecodeError):
         if path.read_text(encoding="utf-8") == text:
             return path  # every CLI command passes here: leave an unchanged file (and its mtime) alone
@@ -338,4 +358,19 @@ def update_track(
     current = get_config(session, group).model_dump(mode="json")
     entry = current["tracks"].setdefault(track, {})
     entry.update(update.model_dump(mode="json", exclude_unset=True))
+    return save_config(session, data_dir=data_dir, group=group, payload=current, zone=zone, today=today)
+
+
+def save_plan(
+    session: Session, *, data_dir: Path, group: str, plan: object, zone: tzinfo, today: date
+) -> GroupConfig:
+    """Replace a group's plan settings (None removes the plan), checked as part of its whole
+    configuration; returns the group's configuration.
+
+    Raises:
+        NotFound: unknown group.
+        InvalidInput: an invalid field, named ``settings.plan.<field>`` (nothing is saved).
+    """
+    current = get_config(session, group).model_dump(mode="json")
+    current["settings"]["plan"] = plan
     return save_config(session, data_dir=data_dir, group=group, payload=current, zone=zone, today=today)

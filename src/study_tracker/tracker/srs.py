@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import IntEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -126,7 +126,7 @@ def replay_memory(history: Sequence[Event], desired_retention: float = 0.9) -> C
     engine = _fsrs(desired_retention)
     card = Card(card_id=1)
     for event in history:
-        card, _ = engine.review_card(card, Rating(int(_grade(event))), event.at)
+        card, _ = engine.review_card(card, Rating(int(_grade(event))), event.at.astimezone(UTC))
     return card
 
 
@@ -136,7 +136,8 @@ def review_memory(card: Card, grade: Recall, at: datetime, desired_retention: fl
 
     if at.tzinfo is None:
         raise ValueError("naive datetime: reviews need aware datetimes")
-    return _fsrs(desired_retention).review_card(card, Rating(int(grade)), at)[0]
+    # fsrs accepts only datetime.UTC itself (not an equal zone such as ZoneInfo("UTC")).
+    return _fsrs(desired_retention).review_card(card, Rating(int(grade)), at.astimezone(UTC))[0]
 
 
 def recall_on(card: Card, day: date, zone: tzinfo) -> float:

@@ -25,8 +25,11 @@ from study_tracker.web.routes import (
     config,
     drill,
     history,
+    plan,
+    plan_exports,
     report,
     reviews,
+    roadmap_paths,
     roadmaps,
     search,
     skills,
@@ -58,6 +61,9 @@ ROUTERS = (
     what_next.router,
     drill.router,
     report.router,
+    plan.router,
+    plan_exports.router,
+    roadmap_paths.router,
 )
 
 

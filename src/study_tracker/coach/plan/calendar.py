@@ -1,7 +1,8 @@
 """The plan's settings and the days they give: how much each day may hold, and which days are off.
 
 A day's capacity is the daily target times its share: 1 on an ordinary day, the Easy Day share on
-its weekday (Sunday at 0.3 takes 30% of the target), 0 inside a break. A day with no capacity is
+its weekday (Sunday at 0.3 takes 30% of the target), 0 inside a break, and less on the last days
+before the interview (``final_days``, ``final_share``). A day with no capacity is
 not a study day: nothing is placed on it.
 """
 
@@ -60,7 +61,11 @@ class PlanSettings:
     other rules still apply). ``spread_days``: over how many study days overdue or displaced reviews
     may be spread. ``minutes_per_question`` prices a review by the questions its type asks.
     ``desired_retention`` is the recall to keep on the interview day when the scheduler does not
-    carry its own (the fixed ladder).
+    carry its own (the fixed ladder). ``new_topics_per_day`` (the learner's pace) reserves room
+    for the reviews of topics not studied yet, over the next ``new_topics_days`` days: without it
+    the days ahead look lighter than they will be, and a backlog spread onto them piles up there.
+    The ``final_days`` days before the interview hold ``final_share`` of their usual review load
+    (the app sets 0.5): a day missed there has no later day to take its reviews but the last one.
     """
 
     interview: date | None = None
@@ -74,6 +79,10 @@ class PlanSettings:
     spread_days: int = 7
     minutes_per_question: float = 2.5
     desired_retention: float = 0.9
+    new_topics_per_day: float = 0.0
+    new_topics_days: int = 21
+    final_days: int = 2
+    final_share: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.daily_target > 0:
@@ -101,6 +110,14 @@ class PlanSettings:
             raise InvalidInput.field("spread_days", "must be between 1 and 60 days")
         if not self.minutes_per_question > 0:
             raise InvalidInput.field("minutes_per_question", "must be more than 0")
+        if not 0 <= self.final_days <= 14:
+            raise InvalidInput.field("final_days", "must be between 0 and 14 days")
+        if not 0 < self.final_share <= 1:
+            raise InvalidInput.field("final_share", "must be more than 0 and at most 1")
+        if not 0 <= self.new_topics_per_day <= 50:
+            raise InvalidInput.field("new_topics_per_day", "must be between 0 and 50")
+        if not 0 <= self.new_topics_days <= MAX_HORIZON:
+            raise InvalidInput.field("new_topics_days", f"must be between 0 and {MAX_HORIZON} days")
         if not 0.7 <= self.desired_retention <= 0.99:
             raise InvalidInput.field("desired_retention", "must be between 0.7 and 0.99")
 
@@ -126,7 +143,13 @@ class Calendar:
         return share
 
     def capacity(self, day: date) -> float:
-        return self.settings.daily_target * self.share(day)
+        """The review load ``day`` may hold (the last days before the interview hold less; a
+        day's share of new study, ``share``, is not reduced)."""
+        capacity = self.settings.daily_target * self.share(day)
+        interview = self.settings.interview
+        if interview is not None and 0 < (interview - day).days <= self.settings.final_days:
+            capacity *= self.settings.final_share
+        return capacity
 
     def available(self, day: date) -> bool:
         return self.share(day) > 0

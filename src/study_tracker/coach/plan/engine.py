@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from study_tracker.clock import local_date
-from study_tracker.coach.plan.calendar import WEEKDAYS, Calendar, PlanSettings, fmt_day
+from study_tracker.coach.plan.calendar import WEEKDAYS, Break, Calendar, PlanSettings, fmt_day
 from study_tracker.coach.plan.deadline import ladder_slot, pull_in_days, recall_after_review, review_instant
 from study_tracker.coach.plan.model import Plan, PlannedReview, TopicLog, TopicOutlook, sort_reviews
 from study_tracker.tracker.srs import (
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from fsrs import Card
 
 BACKLOG, REGULAR = 0, 1
+DEADLINE_WIDTH = 14  # study days before the latest valid one a pulled-in final review may take
+EXPECTED = "~expected:"  # key prefix of topics not studied yet (room kept for their reviews)
 EPS = 1e-9
 
 
@@ -116,8 +119,30 @@ class _Planner:
         """How full ``day`` would be with ``cost`` more, relative to its capacity."""
         return (self.loads.get(day, 0.0) + self.pending.get(day, 0.0) + cost) / self.cal.capacity(day)
 
+    def expected_topics(self) -> list[TopicLog]:
+        """Topics the learner is expected to study on the coming days at their pace (from
+        tomorrow: today's may be done already). Their reviews take room in the plan and are not
+        shown; they start as of medium difficulty."""
+        out: list[TopicLog] = []
+        rate = self.s.new_topics_per_day
+        if rate <= 0:
+            return out
+        owed = 0.0
+        last = min(self.end, self.today + timedelta(days=self.s.new_topics_days))
+        for day in self.cal.days(self.today + timedelta(days=1), last):
+            owed += rate * self.cal.share(day)
+            while owed >= 1 - EPS:
+                owed -= 1
+                at = review_instant(day, self.zone)
+                out.append(TopicLog(f"{EXPECTED}{day.isoformat()}:{len(out)}", (Event("completion", at, 3),)))
+        return out
+
     def start(self, topics: Sequence[TopicLog]) -> None:
-        active = sorted({local_date(e.at, self.zone) for t in topics for e in t.history})
+        # Days the learner did reviews: being back after a gap means reviewing again (a day with
+        # only new topics studied leaves the backlog where it was).
+        active = sorted(
+            {local_date(e.at, self.zone) for t in topics for e in t.history if e.kind == "review"}
+        )
         for topic in topics:
             # Reviews already done today count against today's capacity.
             for prev, event in zip(topic.history, topic.history[1:], strict=False):
@@ -161,7 +186,7 @@ class _Planner:
         """A review past its window: it waits in the backlog of the gap it fell in.
 
         The backlog is spread from the first day the learner was back after the window closed
-        (the first day with anything in the log), or today: so a plan recomputed on the next
+        (the first day with a review in the log), or today: so a plan recomputed on the next
         days, after the learner followed it, spreads over the same days instead of pushing the
         backlog a day further each time.
         """
@@ -194,6 +219,10 @@ class _Planner:
         brk = self.cal.break_on(job.due)
         lo, hi = self.window(job)
         days = self.cal.days(lo, hi)
+        if brk is not None:
+            early = self.before_break(job, brk)
+            if early is not None:
+                return early
         if brk is not None or not days:
             held = brk.label if brk else "no study day in its window"
             return replace(job, held=held, release=self.cal.next_available(max(job.due, lo)))
@@ -210,13 +239,40 @@ class _Planner:
             reasons.append(f"moved from {fmt_day(job.due)} to {fmt_day(day)}: {why}")
         return day, (lo, hi), reasons
 
+    def before_break(self, job: _Job, brk: Break) -> tuple[date, tuple[date, date], list[str]] | None:
+        """A review due in a planned break, done early before it where a day there has room.
+
+        The break's reviews would otherwise all wait for the days after it, on top of those days'
+        own. A review may come early by up to half its interval (the memory it strengthens has
+        had most of its spacing); the lightest such day before the break takes it if it has room.
+        """
+        if not self.s.balance:
+            return None
+        back = self.cal.next_available(brk.end + timedelta(days=1))
+        if self.interview is not None and back >= self.interview:
+            return None  # a break up to the interview: the interview rule places it
+        first = max(self.today, job.last_day + timedelta(days=max(1, math.ceil(job.interval / 2))))
+        days = self.cal.days(first, brk.start - timedelta(days=1))
+        if not days:
+            return None
+        day = self.lightest(days, job, brk.start)
+        if self.fill(day, job.cost) > 1 + EPS:
+            return None
+        return (
+            day,
+            (days[0], days[-1]),
+            [f"moved from {fmt_day(job.due)} to {fmt_day(day)}: before the {brk.label}"],
+        )
+
     def place_backlog(self, job: _Job) -> tuple[date, tuple[date, date], list[str]]:
         assert job.release is not None
         spread = self.cal.next_study_days(job.anchor or job.release, self.s.spread_days)
         days = [d for d in spread if d >= job.release] or [job.release]
-        if self.interview is not None and job.due < self.interview and job.release < self.interview:
-            days = [d for d in days if d < self.interview]
-        lo, hi = days[0], days[-1]
+        before_interview = (
+            self.interview is not None and job.due < self.interview and job.release < self.interview
+        )
+        if before_interview:
+            days = [d for d in days if d < self.interview]  # type: ignore[operator]
         # Fill the earliest days up to their capacity; what cannot fit anywhere in the window is
         # shared out over it in proportion to capacity. (Sending the excess to the lightest day
         # would defer it: days ahead always look lighter than they will be, as topics not
@@ -224,6 +280,18 @@ class _Planner:
         known = {d: self.loads.get(d, 0.0) + self.pending.get(d, 0.0) for d in days}
         caps = {d: self.cal.capacity(d) for d in days}
         free = sum(max(0.0, caps[d] - known[d]) for d in days)
+        # A backlog bigger than the room in ``spread_days`` takes more days (up to four times as
+        # many, and never past the interview): spread thinner rather than piled.
+        limit = min(60, 4 * self.s.spread_days)
+        while free < self.waiting[job.release] - EPS and len(days) < limit:
+            nxt = self.cal.next_available(days[-1] + timedelta(days=1))
+            if nxt > self.end or (before_interview and nxt >= self.interview):  # type: ignore[operator]
+                break
+            days.append(nxt)
+            known[nxt] = self.loads.get(nxt, 0.0) + self.pending.get(nxt, 0.0)
+            caps[nxt] = self.cal.capacity(nxt)
+            free += max(0.0, caps[nxt] - known[nxt])
+        lo, hi = days[0], days[-1]
         excess = max(0.0, self.waiting[job.release] - free) / sum(caps.values())
         self.waiting[job.release] -= job.cost
         fits = [d for d in days if known[d] + job.cost <= caps[d] * (1 + excess) + EPS]
@@ -272,7 +340,9 @@ class _Planner:
         else:
             if recall_on(job.card, interview, self.zone) >= self.target:
                 return day, window, reasons
-            width = fuzz_bounds(job.interval)[1] - job.interval if self.s.balance else 0
+            # Any day of the valid run may take it (up to two weeks): final reviews all drawn
+            # to the last days before the date would pile up there.
+            width = DEADLINE_WIDTH if self.s.balance else 0
             options, enough = pull_in_days(
                 job.card,
                 days,
@@ -285,7 +355,14 @@ class _Planner:
             anchor = options[-1]
             if not enough:
                 short_of = f"; recall on {fmt_day(interview)} stays below {self.target:.0%} even so"
-        chosen = self.lightest(options, job, anchor)
+        # The day nearest the anchor that has room (closer to the date keeps more recall on the
+        # day); when none has, the least full.
+        room = [d for d in options if self.fill(d, job.cost) <= 1 + EPS]
+        chosen = (
+            min(room, key=lambda d: (abs((d - anchor).days), d))
+            if room
+            else self.lightest(options, job, anchor)
+        )
         why = (
             f"moved from {fmt_day(job.due)} to {fmt_day(chosen)}: interview on {fmt_day(interview)}{short_of}"
         )
@@ -409,12 +486,12 @@ def build_plan(
     if len(set(keys)) != len(keys):
         raise ValueError("topic keys must be unique")
     planner = _Planner(scheduler, settings, today=local_date(now, zone), zone=zone)
-    planner.start(topics)
+    planner.start([*topics, *planner.expected_topics()])
     planner.run()
     return Plan(
         today=planner.today,
         interview=settings.interview,
         target=planner.target,
-        reviews=sort_reviews(planner.placed),
-        outlook=planner.outlook(),
+        reviews=sort_reviews([r for r in planner.placed if not r.topic.startswith(EXPECTED)]),
+        outlook=tuple(o for o in planner.outlook() if not o.topic.startswith(EXPECTED)),
     )

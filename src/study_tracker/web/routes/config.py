@@ -14,6 +14,7 @@ from study_tracker.config import Settings
 from study_tracker.content.curriculum import tracks_in_group
 from study_tracker.errors import NotFound, StudyError
 from study_tracker.tracker import service, settings_store
+from study_tracker.tracker.plan_options import WEEKDAY_NAMES, PlanOptions
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GroupDep, SessionDep, SettingsDep, current_group
 from study_tracker.web.rendering import remember_group, render, see_other
@@ -21,7 +22,7 @@ from study_tracker.web.rendering import remember_group, render, see_other
 router = APIRouter()
 
 
-def _config_context(session: Session, settings: Settings, group: str, clock: Clock) -> dict[str, Any]:
+def config_context(session: Session, settings: Settings, group: str, clock: Clock) -> dict[str, Any]:
     config = settings_store.get_config(session, group)
     tracks = tracks_in_group(group)
     days = {
@@ -36,6 +37,16 @@ def _config_context(session: Session, settings: Settings, group: str, clock: Clo
         "config_file": settings_store.config_path(settings.data_dir, group),
         "form": {},
         "group": group,
+    } | plan_form_context(session, group)
+
+
+def plan_form_context(session: Session, group: str) -> dict[str, Any]:
+    """What ``_plan_form.html`` needs (on the Config page and the Plan page)."""
+    options = settings_store.get_config(session, group).settings.plan or PlanOptions(enabled=False)
+    return {
+        "plan_options": options,
+        "weekdays": WEEKDAY_NAMES,
+        "breaks_text": "\n".join(f"{b.start}:{b.end}" for b in options.breaks),
     }
 
 
@@ -66,7 +77,7 @@ def form_to_config(form: dict[str, str]) -> dict[str, Any]:
 def config_page(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, group: GroupDep
 ) -> Response:
-    ctx = _config_context(session, settings, group, clock)
+    ctx = config_context(session, settings, group, clock)
     ctx["message"] = request.query_params.get("message")
     return remember_group(render(request, "config.html", ctx), request)
 
@@ -91,7 +102,7 @@ async def config_form(
             request,
             exc,
             "config.html",
-            lambda: _config_context(session, settings, group, clock) | {"form": form},
+            lambda: config_context(session, settings, group, clock) | {"form": form},
             session=session,
         )
     return see_other(f"/config?group={group}&message=Saved")

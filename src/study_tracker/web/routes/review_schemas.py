@@ -46,6 +46,7 @@ class DueReviewPublic(BaseModel):
     interval_days: int
     review_type: str
     questions: list[QuestionPublic]
+    plan_note: str = Field("", description="Why the learner's plan put it on today (empty: not moved).")
 
 
 def questions_public(questions: list[Question]) -> list[QuestionPublic]:
@@ -66,4 +67,5 @@ def due_review_public(review: agenda.DueReview) -> DueReviewPublic:
         interval_days=review.interval_days,
         review_type=review.rtype.key,
         questions=questions_public(agenda.review_questions(review)),
+        plan_note=review.plan_note,
     )

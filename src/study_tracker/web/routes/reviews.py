@@ -9,8 +9,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import RootModel
 
+from study_tracker.coach import study_plan
 from study_tracker.errors import InvalidInput, StudyError
-from study_tracker.tracker import agenda, service
+from study_tracker.tracker import agenda
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GroupQuery, IdPath, SessionDep
 from study_tracker.web.rendering import render, see_other
@@ -20,6 +21,7 @@ from study_tracker.web.routes.review_schemas import (
     ReviewPublic,
     due_review_public,
 )
+from study_tracker.web.routes.today import planned_view
 
 router = APIRouter()
 
@@ -57,7 +59,7 @@ def review_form(
     try:
         if not rating.strip().isdigit():
             raise InvalidInput.field("rating", "is required: choose Again, Hard, Good or Easy")
-        service.log_review(
+        study_plan.log_planned_review(
             session=session,
             completion_id=completion_id,
             rating=int(rating),
@@ -75,7 +77,7 @@ def review_form(
 @router.get("/api/reviews", tags=["reviews"], responses=errors.responses(404, 422))
 def due(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> DueReviewList:
     """The reviews due today in a group, overdue first, each with the questions to answer."""
-    view = agenda.today_view(session, group=group, today=clock.today)
+    view = planned_view(session, group, clock)
     return DueReviewList([due_review_public(r) for r in view.reviews])
 
 
@@ -89,7 +91,7 @@ def create_review(
     completion_id: IdPath, body: ReviewCreate, session: SessionDep, clock: ClockDep
 ) -> ReviewPublic:
     """Log the due review of a completion with a recall rating; the next one is scheduled."""
-    review = service.log_review(
+    review = study_plan.log_planned_review(
         session=session,
         completion_id=completion_id,
         rating=body.rating,

@@ -157,7 +157,12 @@ async def upload_form(
 @router.get("/roadmaps/{slug}", response_class=HTMLResponse)
 def roadmap_page(request: Request, slug: str, session: SessionDep, clock: ClockDep) -> Response:
     view = service.roadmap_view(session=session, slug=slug, today=clock.today)
-    ctx = {"view": view, "message": request.query_params.get("message"), "today": clock.today}
+    ctx: dict[str, Any] = {
+        "view": view,
+        "message": request.query_params.get("message"),
+        "today": clock.today,
+        "paths": service.roadmap_paths(session=session, slug=slug),
+    }
     return render(request, "roadmap.html", ctx)
 
 
@@ -177,7 +182,8 @@ def start_form(
 
         def context() -> dict[str, Any]:
             view = service.roadmap_view(session=session, slug=slug, today=clock.today)  # 404 if unknown
-            return {"view": view, "today": clock.today, "start_value": start_date}
+            paths = service.roadmap_paths(session=session, slug=slug)
+            return {"view": view, "today": clock.today, "start_value": start_date, "paths": paths}
 
         return errors.refused(request, exc, "roadmap.html", context, session=session)
     message = f"Start date set to {new}; every dated topic moved with it."

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from study_tracker.coach import study_plan
 from study_tracker.coach import what_next as guidance
 from study_tracker.content.curriculum import GROUPS, tracks_in_group
 from study_tracker.errors import StudyError
@@ -87,8 +88,14 @@ def _track_public(t: agenda.TrackToday) -> TrackTodayPublic:
     )
 
 
-def _today_context(request: Request, session: Session, clock: Clock, group: str) -> dict[str, Any]:
+def planned_view(session: Session, group: str, clock: Clock) -> agenda.TodayView:
+    """Today's view with the reviews the learner's plan (if any) places on today."""
     view = agenda.today_view(session, group=group, today=clock.today)
+    return study_plan.due_by_plan(session, view=view, now=clock.now, zone=clock.zone)
+
+
+def _today_context(request: Request, session: Session, clock: Clock, group: str) -> dict[str, Any]:
+    view = planned_view(session, group, clock)
     # The What-next panel reuses this view; its passages load later (htmx), never blocking Today.
     plan = guidance.what_next(session, now=clock.now, zone=clock.zone, groups=[group], views=[view])
     return {
@@ -158,7 +165,7 @@ def welcome_dismiss_form(
 @router.get("/api/today", tags=["today"], responses=errors.responses(404, 422))
 def api_today(session: SessionDep, clock: ClockDep, group: GroupQuery = "swe") -> TodayPublic:
     """Each shown track's day, status and topic, and the reviews due, for one group."""
-    view = agenda.today_view(session, group=group, today=clock.today)
+    view = planned_view(session, group, clock)
     return TodayPublic(
         group=view.group,
         today=view.today,

@@ -16,5 +16,29 @@ document.addEventListener("DOMContentLoaded", () => {
     yAxis: { type: "value", minInterval: 1 },
     series: [{ type: "bar", name: "reviews due", data: data.forecast.map((d) => d[1]) }],
   });
-  window.addEventListener("resize", () => { heat.resize(); fc.resize(); });
+  const load = echarts.init(document.getElementById("load-forecast"), null, { renderer: "svg" });
+  load.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 40, right: 40, top: 30, bottom: 40 },
+    xAxis: { type: "category", data: data.load.map((d) => d[0].slice(5)) },
+    yAxis: [{ type: "value", minInterval: 1, name: "reviews" }, { type: "value", name: "min" }],
+    series: [
+      { type: "bar", name: "reviews", data: data.load.map((d) => d[1]) },
+      { type: "line", name: "minutes", yAxisIndex: 1, data: data.load.map((d) => d[2]) },
+    ],
+  });
+  const curve = echarts.init(document.getElementById("retention-curve"), null, { renderer: "svg" });
+  curve.setOption({
+    tooltip: { trigger: "axis", valueFormatter: (v) => (v == null ? "-" : `${Math.round(v * 100)}%`) },
+    grid: { left: 40, right: 10, top: 20, bottom: 40 },
+    xAxis: { type: "category", data: data.curve.map((d) => d[0].slice(5)) },
+    yAxis: { type: "value", min: 0, max: 1, axisLabel: { formatter: (v) => `${v * 100}%` } },
+    series: [{
+      type: "line", name: "recall", showSymbol: false, connectNulls: false,
+      data: data.curve.map((d) => d[1]),
+      markLine: { symbol: "none", data: [{ xAxis: data.today.slice(5) }] },
+    }],
+  });
+  window.addEventListener("resize", () => { heat.resize(); fc.resize(); load.resize(); curve.resize(); });
 });

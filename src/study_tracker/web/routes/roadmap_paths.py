@@ -1,0 +1,51 @@
+"""A roadmap's alternative paths: the form on its page and ``GET/PUT /api/roadmaps/{slug}/path``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Body, Form
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from study_tracker.roadmaps import service
+from study_tracker.web import errors
+from study_tracker.web.deps import SessionDep
+from study_tracker.web.rendering import see_other
+
+router = APIRouter()
+
+
+class PathPublic(BaseModel):
+    key: str
+    title: str
+    topics: int
+    done: int
+    chosen: bool
+
+
+class PathChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str | None = Field(None, max_length=255, description="A path's key; null follows every path.")
+
+
+@router.post("/roadmaps/{slug}/path", response_class=HTMLResponse)
+def path_form(slug: str, session: SessionDep, path: Annotated[str, Form(max_length=255)] = "") -> Response:
+    options = service.choose_path(session=session, slug=slug, path=path or None)
+    chosen = next((o.title for o in options if o.chosen), None)
+    message = f"You follow {chosen}." if chosen else "Every path is offered again."
+    return see_other(f"/roadmaps/{slug}?message={quote(message)}")
+
+
+@router.get("/api/roadmaps/{slug}/path", tags=["roadmaps"], responses=errors.responses(404))
+def get_paths(slug: str, session: SessionDep) -> list[PathPublic]:
+    """A roadmap's alternative paths and which one the learner follows."""
+    return [PathPublic(**vars(o)) for o in service.roadmap_paths(session=session, slug=slug)]
+
+
+@router.put("/api/roadmaps/{slug}/path", tags=["roadmaps"], responses=errors.responses(404, 422))
+def put_path(slug: str, session: SessionDep, body: Annotated[PathChoice, Body()]) -> list[PathPublic]:
+    """Follow one alternative path (its key), or every path again (null)."""
+    return [PathPublic(**vars(o)) for o in service.choose_path(session=session, slug=slug, path=body.path)]
