@@ -26,7 +26,9 @@ Figures (median over seeds):
   done and the day's load is within 1.3x the median load of the two weeks before the break.
 
 The plan's daily target is 150 minutes (``--target``), about the mean review load of these
-learners over the 60 days.
+learners over the 60 days. As in the app, the plan keeps room for the reviews of topics to come at
+the learner's pace (new topics a day over the last 28 days) and the last two days before the
+interview hold half the load.
 
     python bench/plan_sim.py                 # 5 seeds, FSRS and the fixed ladder
     python bench/plan_sim.py --seeds 3 --scheduler fsrs
