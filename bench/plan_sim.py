@@ -26,7 +26,9 @@ Figures (median over seeds):
   done and the day's load is within 1.3x the median load of the two weeks before the break.
 
 The plan's daily target is 150 minutes (``--target``), about the mean review load of these
-learners over the 60 days.
+learners over the 60 days. As in the app, the plan keeps room for the reviews of topics to come at
+the learner's pace (new topics a day over the last 28 days) and the last two days before the
+interview hold half the load.
 
     python bench/plan_sim.py                 # 5 seeds, FSRS and the fixed ladder
     python bench/plan_sim.py --seeds 3 --scheduler fsrs
@@ -82,6 +84,7 @@ class Learner:
     daily_target: float
     spread_days: int = 7
     expect_new: bool = True
+    elapsed_cost: bool = False
     logs: dict[str, list[Event]] = field(default_factory=dict)
     load: dict[date, float] = field(default_factory=dict)
     studied: list[date] = field(default_factory=list)
@@ -135,8 +138,13 @@ class Learner:
         grade = Recall.again
         if recalled:
             grade = luck.choices([Recall.good, Recall.hard, Recall.easy], [0.8, 0.1, 0.1])[0]
+        # As the app: a review asks the questions of its scheduled interval (``agenda.DueReview``);
+        # ``--cost elapsed`` prices it by the days since the last review instead (an overdue one
+        # then costs more than the plan counted).
+        scheduled = self.scheduler.next_review(history, UTC)
+        days = (day - last).days if self.elapsed_cost or scheduled is None else scheduled.interval_days
         history.append(Event("review", at(day, 9), int(grade)))
-        minutes = review_type((day - last).days).questions * MINUTES_PER_QUESTION
+        minutes = review_type(days).questions * MINUTES_PER_QUESTION
         self.load[day] = self.load.get(day, 0.0) + minutes
 
     def study_new(self, day: date, studied_days: int, sizes: dict[str, int]) -> None:
@@ -215,7 +223,13 @@ def days_to_normal(learner: Learner) -> int | None:
 
 
 def simulate(
-    name: str, make: Callable[[], Scheduler], seeds: int, target: float, spread: int = 7
+    name: str,
+    make: Callable[[], Scheduler],
+    seeds: int,
+    target: float,
+    spread: int = 7,
+    *,
+    elapsed: bool = False,
 ) -> list[str]:
     sizes = {t: len(load_tracks()[t].days) for t in TRACKS}
     rows = []
@@ -223,7 +237,7 @@ def simulate(
         results = []
         started = clock.perf_counter()
         for seed in range(seeds):
-            learner = Learner(seed, make(), planned, target, spread)
+            learner = Learner(seed, make(), planned, target, spread, elapsed_cost=elapsed)
             learner.run(sizes)
             results.append(measure(learner))
         took = clock.perf_counter() - started
@@ -250,10 +264,17 @@ def main() -> None:
         "--target", type=float, default=150.0, help="the plan's daily review target in minutes"
     )
     parser.add_argument("--spread", type=int, default=7, help="the plan's spread_days setting")
+    parser.add_argument(
+        "--cost",
+        choices=["scheduled", "elapsed"],
+        default="scheduled",
+        help="a review's minutes: its scheduled interval's questions (as the app) or the days since the last one",
+    )
     args = parser.parse_args()
     print(
         f"{args.seeds} seeds; 3 tracks, {DAYS} days to the interview, {MISSED:.0%} of days missed, "
-        f"a {BREAK_DAYS}-day break from day {BREAK_FIRST}; daily target {args.target:.0f} min; medians"
+        f"a {BREAK_DAYS}-day break from day {BREAK_FIRST}; daily target {args.target:.0f} min; "
+        f"review cost by {args.cost} interval; medians"
     )
     print(
         "| scheduler | run | peak/mean | same, last 3 days left out | peak min | mean min "
@@ -261,9 +282,31 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     if args.scheduler in ("fsrs", "both"):
-        print("\n".join(simulate("fsrs", FsrsScheduler, args.seeds, args.target, args.spread)))
+        print(
+            "\n".join(
+                simulate(
+                    "fsrs",
+                    FsrsScheduler,
+                    args.seeds,
+                    args.target,
+                    args.spread,
+                    elapsed=args.cost == "elapsed",
+                )
+            )
+        )
     if args.scheduler in ("fixed", "both"):
-        print("\n".join(simulate("fixed 1-3-7-14", FixedIntervals, args.seeds, args.target, args.spread)))
+        print(
+            "\n".join(
+                simulate(
+                    "fixed 1-3-7-14",
+                    FixedIntervals,
+                    args.seeds,
+                    args.target,
+                    args.spread,
+                    elapsed=args.cost == "elapsed",
+                )
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Form
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from study_tracker.roadmaps import service
 from study_tracker.web import errors
@@ -25,6 +25,10 @@ class PathPublic(BaseModel):
     chosen: bool
 
 
+class PathList(RootModel[list[PathPublic]]):
+    pass
+
+
 class PathChoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -39,13 +43,14 @@ def path_form(slug: str, session: SessionDep, path: Annotated[str, Form(max_leng
     return see_other(f"/roadmaps/{slug}?message={quote(message)}")
 
 
-@router.get("/api/roadmaps/{slug}/path", tags=["roadmaps"], responses=errors.responses(404))
-def get_paths(slug: str, session: SessionDep) -> list[PathPublic]:
+@router.get("/api/roadmaps/{slug}/path", tags=["roadmaps"], responses=errors.responses(404, 422))
+def get_paths(slug: str, session: SessionDep) -> PathList:
     """A roadmap's alternative paths and which one the learner follows."""
-    return [PathPublic(**vars(o)) for o in service.roadmap_paths(session=session, slug=slug)]
+    return PathList([PathPublic(**vars(o)) for o in service.roadmap_paths(session=session, slug=slug)])
 
 
 @router.put("/api/roadmaps/{slug}/path", tags=["roadmaps"], responses=errors.responses(404, 422))
-def put_path(slug: str, session: SessionDep, body: Annotated[PathChoice, Body()]) -> list[PathPublic]:
+def put_path(slug: str, session: SessionDep, body: Annotated[PathChoice, Body()]) -> PathList:
     """Follow one alternative path (its key), or every path again (null)."""
-    return [PathPublic(**vars(o)) for o in service.choose_path(session=session, slug=slug, path=body.path)]
+    options = service.choose_path(session=session, slug=slug, path=body.path)
+    return PathList([PathPublic(**vars(o)) for o in options])
