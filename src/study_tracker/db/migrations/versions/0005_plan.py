@@ -8,7 +8,7 @@ Roadmap items record the alternative path they belong to (``path``, ``path_title
 next import of the roadmap) and a roadmap the path its learner chose (``chosen_path``; NULL: none
 chosen, every path is offered).
 
-Revision ID: 0008
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02 13:40:00
 """
@@ -16,7 +16,7 @@ Create Date: 2026-12-02 13:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
