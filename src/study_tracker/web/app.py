@@ -26,6 +26,7 @@ from study_tracker.web.routes import (
     drill,
     history,
     report,
+    review_cards,
     reviews,
     roadmaps,
     search,
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 ROUTERS = (
     today.router,
     topics.router,
+    review_cards.router,
     reviews.router,
     undo.router,
     history.router,
