@@ -25,38 +25,18 @@ from study_tracker.practice.cards import (
     Card,
     derive_rating,
     grade_card,
-    highlight,
     review_cards,
 )
 from study_tracker.practice.grading.base import Grader, GradeResult
 from study_tracker.practice.outcomes import OutcomeIn, dump_outcomes, parse_outcomes, record_review
-from study_tracker.tracker import agenda, service
-from study_tracker.tracker.srs import Recall
+from study_tracker.tracker import agenda
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GraderDep, IdPath, SessionDep
 from study_tracker.web.rendering import is_htmx, render, see_other
-from study_tracker.wording import interval_text, next_review_sentence, short_date
+from study_tracker.web.routes.card_views import grade_buttons, reveal_context
+from study_tracker.wording import next_review_sentence, short_date
 
 router = APIRouter()
-
-
-def grade_buttons(session: Session, review: agenda.DueReview, clock: Clock) -> list[dict[str, Any]]:
-    """Each grade with the interval it would give the topic (its group's scheduler)."""
-    preview = service.preview_review(
-        session, completion_id=review.completion_id, now=clock.now, zone=clock.zone
-    )
-    out = []
-    for rating in Recall:
-        due = preview[rating]
-        out.append(
-            {
-                "value": int(rating),
-                "label": GRADE_LABELS[int(rating)],
-                "interval": interval_text((due.due_date - clock.today).days) if due else "done",
-                "due_date": due.due_date if due else None,
-            }
-        )
-    return out
 
 
 def _base(
@@ -88,32 +68,6 @@ def _answer_ctx(base: dict[str, Any]) -> dict[str, Any]:
         grades = [o.grade for o in base["outcomes"]]
         return base | {"stage": "done", "derived": int(derive_rating(grades))}
     return base | {"stage": "answer", "card": base["cards"][position], "answer": ""}
-
-
-def _reveal_ctx(base: dict[str, Any], card: Card, answer: str, result: GradeResult | None) -> dict[str, Any]:
-    covered = set(result.covered) if result else set()
-    contradicted = set(result.contradicted) if result else set()
-    verdicts = {k.index: k for k in result.key_points} if result else {}
-    points = [
-        {
-            "n": i + 1,
-            "index": i,
-            "text": text,
-            "covered": i in covered,
-            "contradicted": i in contradicted,
-            "reason": verdicts[i].reason if i in verdicts else "",
-        }
-        for i, text in enumerate(card.key_points)
-    ]
-    return base | {
-        "stage": "reveal",
-        "card": card,
-        "answer": answer,
-        "result": result,
-        "segments": highlight(answer, result),
-        "points": points,
-        "suggested": int(result.recall) if result else None,
-    }
 
 
 def _show(request: Request, ctx: dict[str, Any], status_code: int = 200) -> Response:
@@ -166,7 +120,7 @@ def reveal_card(
     except StudyError as exc:
         return _refused(request, exc, session, lambda: _answer_ctx(base))
     result = _grade(grader, card, answer)
-    ctx = _reveal_ctx(base, card, answer, result)
+    ctx = reveal_context(base, card, answer, result)
     if answer.strip() and grader is None:
         ctx["notice"] = "The answer is not graded yet: the embedding model is still being prepared."
     return _show(request, ctx)

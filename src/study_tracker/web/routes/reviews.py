@@ -25,7 +25,7 @@ from study_tracker.web.routes.card_schemas import (
     ReviewOutcomesPublic,
     card_public,
 )
-from study_tracker.web.routes.review_cards import grade_buttons
+from study_tracker.web.routes.card_views import grade_buttons
 from study_tracker.web.routes.review_schemas import (
     DueReviewPublic,
     ReviewCreate,
