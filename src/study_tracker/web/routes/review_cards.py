@@ -57,6 +57,10 @@ def _base(
     }
 
 
+def _with_outcomes(base: dict[str, Any], outcomes: list[OutcomeIn]) -> dict[str, Any]:
+    return base | {"outcomes": outcomes, "outcomes_json": dump_outcomes(outcomes)}
+
+
 def _next_position(outcomes: list[OutcomeIn]) -> int:
     return max((o.position for o in outcomes), default=-1) + 1
 
@@ -167,7 +171,7 @@ def grade_card_form(
     except ValueError:  # pydantic's ValidationError: a key point index out of range
         wrong = InvalidInput.field("covered", "key points are numbered 0 to 19")
         return _refused(request, wrong, session, lambda: _answer_ctx(base))
-    return _show(request, _answer_ctx(_base(session, review, clock, [*done, outcome])))
+    return _show(request, _answer_ctx(_with_outcomes(base, [*done, outcome])))
 
 
 def _grade_value(grade: str) -> int:
