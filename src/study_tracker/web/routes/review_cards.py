@@ -49,7 +49,12 @@ def _base(
         "group": review.track.group,
         "outcomes": outcomes,
         "outcomes_json": dump_outcomes(outcomes),
-        "buttons": grade_buttons(session, review, clock) if review.due_date <= clock.today else [],
+        # What each grade would schedule: only the reveal and the summary show it (a few ms of
+        # scheduler replays, so the answer stage skips it).
+        "make_buttons": lambda: (
+            grade_buttons(session, review, clock) if review.due_date <= clock.today else []
+        ),
+        "buttons": [],
         "labels": GRADE_LABELS,
         "short_date": short_date,
         "reveal_url": f"/reviews/{review.completion_id}/reveal",
@@ -70,7 +75,11 @@ def _answer_ctx(base: dict[str, Any]) -> dict[str, Any]:
     position = _next_position(base["outcomes"])
     if position >= len(base["cards"]):
         grades = [o.grade for o in base["outcomes"]]
-        return base | {"stage": "done", "derived": int(derive_rating(grades))}
+        return base | {
+            "stage": "done",
+            "derived": int(derive_rating(grades)),
+            "buttons": base["make_buttons"](),
+        }
     return base | {"stage": "answer", "card": base["cards"][position], "answer": ""}
 
 
@@ -124,7 +133,7 @@ def reveal_card(
     except StudyError as exc:
         return _refused(request, exc, session, lambda: _answer_ctx(base))
     result = _grade(grader, card, answer)
-    ctx = reveal_context(base, card, answer, result)
+    ctx = reveal_context(base | {"buttons": base["make_buttons"]()}, card, answer, result)
     if answer.strip() and grader is None:
         ctx["notice"] = "The answer is not graded yet: the embedding model is still being prepared."
     return _show(request, ctx)
