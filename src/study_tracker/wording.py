@@ -35,3 +35,23 @@ def completion_feedback(*, title: str, day: int, next_review: date | None, today
     gap = (next_review - today).days
     when = {0: " (today)", 1: " (tomorrow)"}.get(gap, f" (in {plural(gap, 'day')})" if gap > 1 else "")
     return f"{done} Next review on {short_date(next_review, today)}{when}."
+
+
+def interval_text(days: int) -> str:
+    """A review interval in words: ``1 day``, ``12 days``, ``about 3 months`` (past 60 days)."""
+    if days < 60:
+        return plural(days, "day")
+    return (
+        f"about {plural(round(days / 30.4), 'month')}"
+        if days < 700
+        else f"about {plural(round(days / 365), 'year')}"
+    )
+
+
+def next_review_sentence(next_review: date | None, today: date) -> str:
+    """``Next review on 26 Nov (in 3 days).``, or that the topic has graduated."""
+    if next_review is None:
+        return "No more reviews: the topic has graduated."
+    gap = (next_review - today).days
+    when = {0: " (today)", 1: " (tomorrow)"}.get(gap, f" (in {plural(gap, 'day')})" if gap > 1 else "")
+    return f"Next review on {short_date(next_review, today)}{when}."

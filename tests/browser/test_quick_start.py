@@ -56,8 +56,14 @@ def test_quick_start_walkthrough(server, page) -> None:  # type: ignore[no-untyp
     review = page.locator("article.review")
     assert "Quick refresh (1-day review)" in review.inner_text()
     review.get_by_role("button", name="Start review").click()
-    assert page.locator("li.question").count() == 2
-    page.get_by_label("Good").check()
+    # The card loop: each of the two questions revealed and graded Good, then the review saved.
+    for n in (1, 2):
+        assert page.locator("#progress").inner_text().startswith(f"{n} of 2")
+        page.get_by_role("button", name="Reveal the key points").click()
+        page.locator('#card[data-stage="reveal"]').wait_for()
+        page.get_by_role("button", name="Good").click()
+    page.locator('#card[data-stage="done"]').wait_for()
+    assert page.get_by_label("Good").is_checked()  # derived from the grades
     page.get_by_role("button", name="Mark review done").click()
     assert "No reviews due today" in page.locator("#reviews").inner_text()
 

@@ -195,7 +195,7 @@ def test_drill_command_reads_answers_from_stdin(tmp_path) -> None:  # type: igno
         "--track",
         "ml_algorithms",
     ]
-    # Enter reveals, then a grade: "good", an invalid "zz" (asked again), "e", then "a".
+    # Enter (nothing typed) reveals, then a grade: "good", an invalid "zz" (asked again), "e", then "a".
     run = subprocess.run(
         [*cmd, "--count", "3", "--minutes", "5"],
         input="\ngood\n\nzz\ne\n\na\n",
@@ -205,8 +205,8 @@ def test_drill_command_reads_answers_from_stdin(tmp_path) -> None:  # type: igno
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.count("Question ") == 3 and run.stdout.count("press Enter to reveal") == 3
-    assert "grade: must be a, h, g, e or 1-4, got 'zz'" in run.stderr
+    assert run.stdout.count("Question ") == 3 and run.stdout.count("just Enter: answer aloud") == 3
+    assert "grade: must be 1-4 or a, h, g, e, got 'zz'" in run.stderr
     assert "Answered 3 of 3" in run.stdout and "average grade 2.7/4" in run.stdout
 
     from study_tracker.db.engine import session_scope

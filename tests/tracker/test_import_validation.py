@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 

@@ -14,6 +14,8 @@ from study_tracker.db.models import (
     DrillResult,
     DrillSession,
     ItemEvent,
+    QuestionOutcome,
+    ReviewLog,
     Roadmap,
     RoadmapItem,
     TrackSetting,
@@ -117,19 +119,44 @@ def populated(prepared):  # type: ignore[no-untyped-def]
         )
         s.add(drill)
         s.flush()
-        s.add(
-            DrillResult(
-                session_id=drill.id,
-                track="ml_algorithms",
-                day=1,
-                question_index=0,
-                skills=["neural-networks"],
-                grade=3,
-                seconds=95,
-                answered_at=moment(TODAY, 15),
-                local_date=TODAY,
-            )
+        result = DrillResult(
+            session_id=drill.id,
+            track="ml_algorithms",
+            day=1,
+            question_index=0,
+            skills=["neural-networks"],
+            grade=3,
+            seconds=95,
+            answered_at=moment(TODAY, 15),
+            local_date=TODAY,
         )
+        s.add(result)
+        s.flush()
+        # Card-loop outcomes (version 4): one of the review logged above, one of the drill answer.
+        review_id = s.scalar(select(func.min(ReviewLog.id)))
+        for link, answer, grader in (
+            ({"review_id": review_id}, "Gradients vanish <b>through</b> sigmoids ✓", "offline"),
+            ({"drill_result_id": result.id}, "", "none"),
+        ):
+            s.add(
+                QuestionOutcome(
+                    **link,
+                    position=0,
+                    track="ml_algorithms",
+                    day=1,
+                    question_index=0,
+                    skills=["neural-networks"],
+                    answer=answer,
+                    key_points=4,
+                    covered=[0, 2] if answer else [],
+                    contradicted=[1] if answer else [],
+                    suggested=2 if answer else None,
+                    grade=3,
+                    grader=grader,
+                    answered_at=moment(TODAY, 15),
+                    local_date=TODAY,
+                )
+            )
     return prepared
 
 
@@ -137,7 +164,12 @@ def test_round_trip_is_lossless(populated, tmp_path) -> None:  # type: ignore[no
     with session_scope(populated.db_url) as s:
         first = transfer.export_data(s, now=moment(TODAY))
     assert len(first["completions"]) == 3 and len(first["reviews"]) == 1 and len(first["undos"]) == 1
-    assert first["version"] == 3 and len(first["roadmaps"]) == 1 and len(first["item_events"]) == 2
+    assert first["version"] == 4 and len(first["question_outcomes"]) == 2
+    assert (
+        first["question_outcomes"][0]["covered"] == [0, 2]
+        and first["question_outcomes"][1]["grader"] == "none"
+    )
+    assert len(first["roadmaps"]) == 1 and len(first["item_events"]) == 2
     tracks = {t["track"]: t for t in first["tracks"]}
     assert tracks["system_design"] == {
         "track": "system_design",
@@ -180,7 +212,15 @@ def test_version_1_documents_still_import(populated, tmp_path) -> None:  # type:
     old = {
         k: v
         for k, v in doc.items()
-        if k not in ("roadmaps", "roadmap_items", "item_events", "drill_sessions", "drill_results")
+        if k
+        not in (
+            "roadmaps",
+            "roadmap_items",
+            "item_events",
+            "drill_sessions",
+            "drill_results",
+            "question_outcomes",
+        )
     }
     old["version"] = 1
     old["tracks"] = [
@@ -214,7 +254,17 @@ def test_version_1_documents_still_import(populated, tmp_path) -> None:  # type:
         (lambda d: d["drill_results"][0].update(grade=7), "drill_results[0].grade"),
         (lambda d: d.update(version=1), "version"),
         (lambda d: d["tracks"][0].update(paused_days=-1), "tracks[0].paused_days"),
-        (lambda d: d.update(version=4), "version"),
+        (lambda d: d.update(version=5), "version"),
+        (lambda d: d.update(version=3), "version"),  # outcomes need version 4
+        (lambda d: d["question_outcomes"][0].update(review_id=99), "question_outcomes[0].review_id"),
+        (
+            lambda d: d["question_outcomes"][1].update(drill_result_id=9),
+            "question_outcomes[1].drill_result_id",
+        ),
+        (lambda d: d["question_outcomes"][0].update(drill_result_id=1), "question_outcomes[0]"),
+        (lambda d: d["question_outcomes"][0].update(covered=[4]), "question_outcomes[0].covered"),
+        (lambda d: d["question_outcomes"][0].update(answer="x" * 8_001), "question_outcomes[0].answer"),
+        (lambda d: d["question_outcomes"][0].update(grader="oracle"), "question_outcomes[0].grader"),
         (
             lambda d: d["completions"][0].update(completed_at="2026-11-22T10:00:00"),
             "completions[0].completed_at",
@@ -249,6 +299,7 @@ def test_version_2_documents_import_with_unused_tracks_not_started(populated, tm
     with session_scope(populated.db_url) as s:
         doc = transfer.export_data(s, now=moment(TODAY + timedelta(days=9)))
     doc["version"] = 2
+    del doc["question_outcomes"]
     install_day = (TODAY - timedelta(days=7)).isoformat()
     future = (TODAY + timedelta(days=30)).isoformat()
     starts = {"ml_system_design": future}

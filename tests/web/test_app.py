@@ -106,8 +106,21 @@ ERRORS: list[tuple[str, str, dict[str, Any]]] = [
     ("post", "/api/drills", {"json": {"count": 0}}),
     ("get", "/api/drills/{drill_id}", {}),
     ("post", "/api/drills/{drill_id}/answers", {"json": {"position": 0, "grade": 3}}),
+    ("get", "/api/reviews/{completion_id}/cards", {}),
+    ("post", "/api/reviews/{completion_id}/cards/{position}/grade", {"json": {"answer": "x"}}),
+    ("post", "/api/reviews/{completion_id}/cards/{position}/grade", {"json": {"answer": 3}}),
+    ("post", "/api/reviews/{completion_id}/outcomes", {"json": {"outcomes": []}}),
+    ("post", "/api/drills/{drill_id}/cards/{position}/grade", {"json": {"answer": "x"}}),
 ]
-FILL = {"completion_id": "1", "group": "nope", "slug": "nope", "day": "99", "job_id": "nope", "drill_id": "9"}
+FILL = {
+    "completion_id": "1",
+    "group": "nope",
+    "slug": "nope",
+    "day": "99",
+    "job_id": "nope",
+    "drill_id": "9",
+    "position": "0",
+}
 
 
 def test_errors_the_api_answers_are_documented(client: TestClient) -> None:

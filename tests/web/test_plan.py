@@ -136,3 +136,15 @@ def test_history_forecasts_sixty_days_and_draws_the_retention_curve(client, sett
     assert planned["2026-11-24"] == 0 and sum(planned.values()) == 1
     page = client.get("/history?group=swe").text
     assert 'id="load-forecast"' in page and 'id="retention-curve"' in page
+
+
+def test_the_card_loop_saves_a_review_the_plan_pulls_in(client, settings) -> None:  # type: ignore[no-untyped-def]
+    cid = ladder_topic(settings)
+    body = {"outcomes": [{"position": 0, "grade": 3}]}
+    # Not due (24 Nov) and no plan: the card loop refuses it like the plain review route.
+    assert client.post(f"/api/reviews/{cid}/outcomes", json=body).status_code == 409
+    client.put("/api/plan/swe", json={"interview": "2026-11-23", "daily_target": 60})
+    logged = client.post(f"/api/reviews/{cid}/outcomes", json=body)
+    assert logged.status_code == 201, logged.text
+    assert logged.json()["review"]["rating"] == 3
+    assert client.get("/api/reviews", params={"group": "swe"}).json() == []

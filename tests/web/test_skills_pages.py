@@ -85,9 +85,9 @@ def test_drill_page_flow_feeds_skills(client) -> None:  # type: ignore[no-untype
     assert start.status_code == 303
     url = start.headers["location"]
     page = client.get(url)
-    assert "Question 1 of 2" in page.text and 'data-remaining="300"' in page.text
+    assert "<strong>1 of 2</strong>" in page.text and 'data-remaining="300"' in page.text
     assert client.post(url + "/answer", data={"position": "0", "grade": "4"}).status_code == 200
-    assert "Question 2 of 2" in client.get(url).text
+    assert "<strong>2 of 2</strong>" in client.get(url).text
     again = client.post(url + "/answer", data={"position": "0", "grade": "4"})
     assert again.status_code == 409 and "already graded" in again.text
     summary = client.post(url + "/answer", data={"position": "1", "grade": "3"})

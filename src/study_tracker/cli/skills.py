@@ -14,8 +14,9 @@ from rich.text import Text
 
 from study_tracker import clock
 from study_tracker.cli.app import app
+from study_tracker.cli.cards import GradeOption, LazyGrader, ask_card
 from study_tracker.cli.errors import fail
-from study_tracker.cli.output import bullet, clip, console, err
+from study_tracker.cli.output import bullet, clip, console
 from study_tracker.cli.tracker import chosen_groups, store
 from study_tracker.coach import drills
 from study_tracker.coach import report as reports
@@ -146,31 +147,6 @@ def _open_kb(settings: Settings) -> KnowledgeBase | None:
         return None
 
 
-GRADE_KEYS = {
-    "1": 1,
-    "2": 2,
-    "3": 3,
-    "4": 4,
-    "a": 1,
-    "again": 1,
-    "h": 2,
-    "hard": 2,
-    "g": 3,
-    "good": 3,
-    "e": 4,
-    "easy": 4,
-}
-
-
-def _read(prompt: str) -> str | None:
-    """One line from stdin (None at end of input), so a test can drive the drill through a pipe."""
-    console.print(prompt, end="")
-    line = sys.stdin.readline()
-    if not line:
-        return None
-    return line.strip()
-
-
 def _mmss(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
@@ -186,13 +162,16 @@ def drill(
     count: Annotated[int, typer.Option(help="Questions to ask (1-30).")] = 5,
     minutes: Annotated[int, typer.Option(help="Time limit for the whole drill (1-180).")] = 10,
 ) -> None:
-    """An interview drill: a question, Enter to reveal key points, grade yourself, a summary at the end.
+    """An interview drill card by card: type an answer (or just Enter to answer aloud), see the key
+    points with the grader's ticks, grade yourself; a summary at the end.
 
-    Grades: a/1 Again, h/2 Hard, g/3 Good, e/4 Easy; q ends the drill early.
+    Grades: a/1 Again, h/2 Hard, g/3 Good, e/4 Easy (Enter: the suggested one); t N ticks or
+    unticks key point N; q ends the drill early.
     """
 
     with store() as (session, settings):
         zone = clock.local_zone(settings)
+        grader = LazyGrader(settings)
         filters = drills.parse_filters(
             {"track": track, "type": type_, "skill": skill, "count": count, "minutes": minutes}
         )
@@ -207,28 +186,20 @@ def drill(
                 break
             pick = view.current
             assert pick is not None
-            console.print(
+            header = (
                 f"\n[bold]Question {position + 1}/{total}[/] · {pick.track.title} day {pick.topic.day}: "
                 f"{escape(pick.topic.title)} · {pick.question.type} · ⏱ {_mmss(view.remaining_s)} left"
             )
-            console.print(pick.question.prompt, markup=False)
-            if (
-                _read("[dim]Answer out loud or on paper, then press Enter to reveal the key points…[/] ")
-                is None
-            ):
+            outcome = ask_card(
+                pick.card(position),
+                total=total,
+                grader=grader,
+                options=[GradeOption(n, label, "") for n, label in drills.GRADES.items()],
+                header=header,
+            )
+            if outcome is None:
                 break
-            for point in pick.question.key_points:
-                console.print(bullet(point))
-            grade = None
-            while grade is None:
-                raw = _read("Grade: \\[a]gain, \\[h]ard, \\[g]ood, \\[e]asy (q to stop): ")
-                if raw is None or raw.lower() == "q":
-                    break
-                grade = GRADE_KEYS.get(raw.lower())
-                if grade is None:
-                    err.print(f"grade: must be a, h, g, e or 1-4, got {raw!r}")
-            if grade is None:
-                break
+            grade = outcome.grade
             result = drills.answer(
                 session=session,
                 drill_id=drill_id,
@@ -236,6 +207,7 @@ def drill(
                 grade=grade,
                 now=clock.now(settings),
                 zone=zone,
+                outcome=outcome,
             )
             session.commit()
             if result is None:

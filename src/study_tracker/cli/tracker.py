@@ -21,6 +21,7 @@ from study_tracker.cli import exports
 from study_tracker.cli.app import app
 from study_tracker.cli.errors import naming
 from study_tracker.cli.output import bullet, clip, console
+from study_tracker.cli.review_loop import review_loop
 from study_tracker.coach import study_plan
 from study_tracker.config import Settings, get_settings
 from study_tracker.content.curriculum import GROUPS, load_tracks
@@ -223,7 +224,8 @@ def review(
     group: GroupOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Print the review's practice questions.")] = False,
 ) -> None:
-    """List due reviews, show one's questions, or record one with a recall rating."""
+    """List due reviews; do one card by card (type an answer or answer aloud, reveal the key points
+    with the grader's ticks, grade 1-4); show its questions (--show); or record it at once (--rating)."""
     with store() as (session, settings):
         day = clock.today(settings)
         if completion_id is None:
@@ -256,6 +258,9 @@ def review(
                 console.print(table)
             return
         due = agenda.get_due_review(session, completion_id=completion_id, today=day)
+        if rating is None and not show and (due.due_date <= day or _planned_today(session, settings, due)):
+            review_loop(session, settings, due)
+            return
         if show or rating is None:
             console.print(f"[bold]{due.rtype.label}[/]: {due.track.title} - Day {due.day}: {due.topic.title}")
             for i, q in enumerate(agenda.review_questions(due), 1):
@@ -263,6 +268,8 @@ def review(
                 for p in q.key_points:
                     console.print(bullet(p, indent=5, marker="-", style="dim"))
         if rating is None:
+            if due.due_date > day:
+                console.print(f"This review is due on {due.due_date}.")
             return
         if rating.lower() not in RATINGS:
             raise InvalidInput(f"--rating must be one of {', '.join(RATINGS)}, got {rating!r}")
@@ -277,6 +284,19 @@ def review(
         nxt = agenda.next_review_date(session, completion_id=completion_id)
         console.print(f"[green]✓[/] review recorded ({rating.lower()}, step {log.step + 1}).")
         console.print(f"  Next review on {nxt}." if nxt else "  No more reviews: topic graduated.")
+
+
+def _planned_today(session: Session, settings: Settings, due: agenda.DueReview) -> bool:
+    """A review the scheduler has not made due yet, but the group's plan placed on today."""
+    try:
+        return study_plan.planned_early(
+            session=session,
+            completion_id=due.completion_id,
+            now=clock.now(settings),
+            zone=clock.local_zone(settings),
+        )
+    except Conflict:
+        return False
 
 
 @app.command()

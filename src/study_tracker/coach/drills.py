@@ -24,6 +24,8 @@ from study_tracker.clock import local_date
 from study_tracker.content.curriculum import Question, QuestionType, Topic, Track, load_skills, load_tracks
 from study_tracker.db.models import DrillResult, DrillSession
 from study_tracker.errors import Conflict, InvalidInput, NotFound, invalid
+from study_tracker.practice.cards import Card, topic_card
+from study_tracker.practice.outcomes import OutcomeIn, check_key_points, outcome_row
 
 GRADES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
@@ -89,6 +91,9 @@ class Pick:
 
     def ref(self) -> dict[str, Any]:
         return {"track": self.track.slug, "day": self.topic.day, "index": self.index}
+
+    def card(self, position: int) -> Card:
+        return topic_card(self.track, self.topic, self.index, position)
 
 
 def candidates(filters: DrillFilters) -> list[Pick]:
@@ -199,12 +204,21 @@ def get_drill(session: Session, *, drill_id: int, now: datetime) -> DrillView:
 
 
 def answer(
-    *, session: Session, drill_id: int, position: int, grade: int, now: datetime, zone: tzinfo
+    *,
+    session: Session,
+    drill_id: int,
+    position: int,
+    grade: int,
+    now: datetime,
+    zone: tzinfo,
+    outcome: OutcomeIn | None = None,
 ) -> DrillResult | None:
     """Record the self-grade of the drill's next question.
 
     ``position`` must be the next unanswered question, so a double submit cannot grade one
     question twice. Returns None when the time limit had passed: the drill is ended instead.
+    ``outcome`` (the card loop's typed answer and covered key points) is stored beside the
+    result; its grade is ``grade``.
 
     Raises:
         NotFound: no such drill. InvalidInput: grade outside 1-4 or a bad position.
@@ -226,6 +240,9 @@ def answer(
         session.flush()
         return None
     pick = view.picks[position]
+    if outcome is not None and pick is not None:
+        outcome = outcome.model_copy(update={"position": position, "grade": grade})
+        check_key_points(outcome, pick.card(position))
     since = view.results[-1].answered_at if view.results else view.drill.started_at
     result = DrillResult(
         session_id=drill_id,
@@ -239,6 +256,11 @@ def answer(
         local_date=local_date(now, zone),
     )
     session.add(result)
+    if outcome is not None and pick is not None:
+        session.flush()  # the result's id
+        row = outcome_row(pick.card(position), outcome, now=now, zone=zone)
+        row.drill_result_id = result.id
+        session.add(row)
     if position == len(view.picks) - 1:
         view.drill.ended_at = now
     session.flush()

@@ -284,6 +284,26 @@ def planned_review(
     return plan.next_for(str(completion_id))
 
 
+def planned_early(*, session: Session, completion_id: int, now: datetime, zone: tzinfo) -> bool:
+    """Whether a review is logged early: False when the scheduler has it due, True when only the
+    group's plan placed it on today (or earlier).
+
+    Raises:
+        Conflict: neither the scheduler nor the plan has it due today.
+    """
+    pending = agenda.next_review_date(session, completion_id=completion_id)
+    today = local_date(now, zone)
+    if pending is None or pending <= today:
+        return False
+    completion = session.get(Completion, completion_id)
+    group = completion.group if completion is not None else ""
+    planned = planned_review(session, group=group, completion_id=completion_id, now=now, zone=zone)
+    if planned is None or planned.day > today:
+        when = planned.day if planned is not None else pending
+        raise Conflict(f"this review is not due until {when}")
+    return True
+
+
 def log_planned_review(
     *, session: Session, completion_id: int, rating: Recall | int, notes: str, now: datetime, zone: tzinfo
 ) -> ReviewLog:
@@ -293,17 +313,7 @@ def log_planned_review(
         NotFound, InvalidInput, Conflict: as ``service.log_review``; Conflict also when neither
             the scheduler nor the plan has it due today.
     """
-    pending = agenda.next_review_date(session, completion_id=completion_id)
-    today = local_date(now, zone)
-    early = False
-    if pending is not None and pending > today:
-        completion = session.get(Completion, completion_id)
-        group = completion.group if completion is not None else ""
-        planned = planned_review(session, group=group, completion_id=completion_id, now=now, zone=zone)
-        if planned is None or planned.day > today:
-            when = planned.day if planned is not None else pending
-            raise Conflict(f"this review is not due until {when}")
-        early = True
+    early = planned_early(session=session, completion_id=completion_id, now=now, zone=zone)
     return service.log_review(
         session=session,
         completion_id=completion_id,

@@ -254,3 +254,34 @@ class DrillResult(Base):
     seconds: Mapped[int] = mapped_column(Integer)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)
+
+
+# --- Per-question outcomes of the card loop (issue 13) ---------------------------------------
+# One row per question answered in a review or a drill: what the learner typed, which key points
+# counted as covered, the grader's suggestion and the learner's own grade. Append-only like the
+# rest of the log: a review's outcomes are live while the review is (an undo of the review
+# leaves them in place and every reader skips them), a drill's hang off its drill result.
+
+
+class QuestionOutcome(Base):
+    __tablename__ = "question_outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("review_logs.id"), nullable=True, index=True)
+    drill_result_id: Mapped[int | None] = mapped_column(
+        ForeignKey("drill_results.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)  # order of the question in its review or drill
+    track: Mapped[str] = mapped_column(String(64))
+    day: Mapped[int] = mapped_column(Integer)
+    question_index: Mapped[int] = mapped_column(Integer)  # position of the question in its topic
+    skills: Mapped[list[str]] = mapped_column(JSON)
+    answer: Mapped[str] = mapped_column(Text, default="")  # the typed answer (blank: answered aloud)
+    key_points: Mapped[int] = mapped_column(Integer)  # how many the question had when answered
+    covered: Mapped[list[int]] = mapped_column(JSON)  # indices the learner kept ticked
+    contradicted: Mapped[list[int]] = mapped_column(JSON)
+    suggested: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the grader's grade 1-4
+    grade: Mapped[int] = mapped_column(Integer)  # the learner's grade 1 Again .. 4 Easy
+    grader: Mapped[str] = mapped_column(String(16))  # offline | llm | none (a blank answer)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_date: Mapped[date] = mapped_column(Date)

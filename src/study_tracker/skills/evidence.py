@@ -1,7 +1,7 @@
 """Skill mastery from the study log, kept current as the log grows.
 
-``skill_mastery`` scores every skill from the whole log (completions, reviews, drill answers;
-FSRS cards for groups on FSRS) with the formula in ``mastery``. The log is append-only, so after
+``skill_mastery`` scores every skill from the whole log (completions, reviews, drill answers,
+review questions answered one card at a time; FSRS cards for groups on FSRS) with the formula in ``mastery``. The log is append-only, so after
 the first computation only the rows appended since are read and only the topics they touch are
 rescored; anything else (an undo, a settings change, a new day, another database) reads it all.
 """
@@ -26,10 +26,12 @@ from study_tracker.db.models import (
     DrillResult,
     GroupSetting,
     Meta,
+    QuestionOutcome,
     ReviewLog,
     ScheduledReview,
     Undo,
 )
+from study_tracker.skills.answers import outcome_evidence, outcome_rows
 from study_tracker.skills.mastery import (
     HALF_LIFE_DAYS,
     PRIOR_WEIGHT,
@@ -65,6 +67,7 @@ class _Fingerprint(NamedTuple):
     reviews: tuple[int, int]
     undos: tuple[int, int]
     drills: tuple[int, int]
+    outcomes: tuple[int, int]
     groups: tuple[tuple[Any, ...], ...]
     epoch: str | None  # changes when an import replaces the log wholesale
 
@@ -72,7 +75,7 @@ class _Fingerprint(NamedTuple):
 def _fingerprint(session: Session) -> _Fingerprint:
     """Changes whenever anything mastery reads changes (the log only grows; settings are few)."""
     columns = []
-    for model in (Completion, ReviewLog, Undo, DrillResult):
+    for model in (Completion, ReviewLog, Undo, DrillResult, QuestionOutcome):
         columns += [
             select(func.coalesce(func.max(model.id), 0)).scalar_subquery(),
             select(func.count(model.id)).scalar_subquery(),
@@ -88,7 +91,13 @@ def _fingerprint(session: Session) -> _Fingerprint:
         )
     )
     return _Fingerprint(
-        (row[0], row[1]), (row[2], row[3]), (row[4], row[5]), (row[6], row[7]), groups, row[8]
+        (row[0], row[1]),
+        (row[2], row[3]),
+        (row[4], row[5]),
+        (row[6], row[7]),
+        (row[8], row[9]),
+        groups,
+        row[10],
     )
 
 
@@ -290,13 +299,17 @@ def _read_all(session: Session, fp: _Fingerprint, *, url: str, today: date, now:
         ]
     for ev in _drill_evidence(reader, _drill_rows(session, after=0, upto=fp.drills[0])):
         grouped[ev.skills].append(ev)
+    answers = outcome_rows(session, after=0, upto=fp.outcomes[0], undone_upto=undos)
+    for ev in outcome_evidence(answers, reader.day):
+        grouped[ev.skills].append(ev)
     decays = decays_for([*reader.days.values(), today], today, HALF_LIFE_DAYS)  # memory is dated today
     topics = {skills: sum_topic(tuple(items), decays) for skills, items in grouped.items()}
     return _Log(url, today, now, fp, fsrs_groups, completions, cards, topics, {}, "full")
 
 
 def collect_evidence(session: Session, *, now: datetime, zone: tzinfo) -> list[Evidence]:
-    """Every live completion, review and drill answer as evidence (FSRS groups as memory)."""
+    """Every live completion, review, drill answer and review question as evidence (FSRS groups
+    as memory)."""
     log = _read_all(session, _fingerprint(session), url="", today=local_date(now, zone), now=now)
     return [ev for topic in log.topics.values() for ev in topic.items]
 
@@ -313,6 +326,7 @@ def _appended(before: _Fingerprint, after: _Fingerprint) -> bool:
                 (before.completions, after.completions),
                 (before.reviews, after.reviews),
                 (before.drills, after.drills),
+                (before.outcomes, after.outcomes),
             )
         )
     )
@@ -324,11 +338,15 @@ def _extend(session: Session, prev: _Log, fp: _Fingerprint, *, now: datetime) ->
     new_c = _completion_rows(session, after=old.completions[0], upto=fp.completions[0], undone_upto=undos)
     new_r = _review_rows(session, after=old.reviews[0], upto=fp.reviews[0], undone_upto=undos)
     new_d = _drill_rows(session, after=old.drills[0], upto=fp.drills[0])
-    # Fewer new rows than the counts grew by means rows were deleted or replaced (an import).
+    new_o = outcome_rows(session, after=old.outcomes[0], upto=fp.outcomes[0], undone_upto=undos)
+    # Fewer new rows than the counts grew by means rows were deleted or replaced (an import). Only
+    # a review's outcomes are read, so theirs is checked by id growth alone (the import's epoch
+    # and the undo count catch the rest).
     if (
         len(new_c) != fp.completions[1] - old.completions[1]
         or len(new_r) != fp.reviews[1] - old.reviews[1]
         or len(new_d) != fp.drills[1] - old.drills[1]
+        or len(new_o) > fp.outcomes[1] - old.outcomes[1]
     ):
         return None
     reader = _Reader(prev.today, now)
@@ -377,6 +395,8 @@ def _extend(session: Session, prev: _Log, fp: _Fingerprint, *, now: datetime) ->
             for rid, rating, r_on in reviews
         ]
     for ev in _drill_evidence(reader, new_d):
+        added[ev.skills].append(ev)
+    for ev in outcome_evidence(new_o, reader.day):
         added[ev.skills].append(ev)
     if now != prev.now:
         # Recall is read at ``now`` and changes with whole days since a card's last review.

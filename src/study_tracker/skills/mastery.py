@@ -9,10 +9,14 @@ evidence           signal                                         weight
 completion         difficulty 1..5 -> 1.0, 0.8, 0.6, 0.4, 0.2     0.5
 review (fixed)     recall Again/Hard/Good/Easy -> 0, 0.5, 0.8, 1   1.0
 drill answer       self-grade Again..Easy -> 0, 0.5, 0.8, 1        1.0
+answer (review)    a review question's grade, as a drill answer    0.25
 memory (FSRS)      the card's retrievability at today              0.5 + 1.0 a review
 =================  =============================================  ======
 
 A topic's evidence counts for every skill it is tagged with (a question's for its own tags).
+A review done one card at a time also leaves one *answer* per question (``question_outcomes``)
+with the question's own skills; each weighs a quarter, so a review's answers together count
+about as much as its rating. (A drill's outcomes add nothing: its drill answers already count.)
 When a group uses the FSRS scheduler its completions and reviews are not counted one by one:
 the FSRS card replayed from them already summarises them, so its probability of recall
 *today* is the signal (weighted like the grades it summarises, and not decayed again since
@@ -51,12 +55,13 @@ RECALL_SIGNAL = {1: 0.0, 2: 0.5, 3: 0.8, 4: 1.0}
 COMPLETION_WEIGHT = 0.5
 REVIEW_WEIGHT = 1.0
 DRILL_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.25
 
 
 class Evidence(NamedTuple):
     # A named tuple, not a dataclass: three years of history is ~15,000 of these per computation.
-    kind: str  # completion | review | drill | memory
-    ref: int  # id of the completion, review log or drill result it comes from
+    kind: str  # completion | review | drill | memory | answer
+    ref: int  # id of the completion, review log, drill result or question outcome it comes from
     track: str
     day: int
     skills: tuple[str, ...]
@@ -73,12 +78,13 @@ class Evidence(NamedTuple):
             "review": f"review {_GRADE_NAMES.get(self.grade or 0, '?')}",
             "drill": f"drill {_GRADE_NAMES.get(self.grade or 0, '?')}",
             "memory": f"FSRS memory {self.detail}",
+            "answer": f"review question {_GRADE_NAMES.get(self.grade or 0, '?')}",
         }[self.kind]
         return f"{track} day {self.day}: {what}"
 
 
 _GRADE_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
-_KIND_ORDER = {"completion": 0, "review": 1, "drill": 2, "memory": 3}
+_KIND_ORDER = {"completion": 0, "review": 1, "drill": 2, "memory": 3, "answer": 4}
 
 
 class Contribution(NamedTuple):
@@ -161,6 +167,13 @@ def drill_evidence(
     *, ref: int, track: str, day: int, skills: Sequence[str], on: date, grade: int
 ) -> Evidence:
     return Evidence("drill", ref, track, day, tuple(skills), on, RECALL_SIGNAL[grade], DRILL_WEIGHT, grade)
+
+
+def answer_evidence(
+    *, ref: int, track: str, day: int, skills: Sequence[str], on: date, grade: int
+) -> Evidence:
+    """One question of a review, graded in the card loop (``ref``: its question outcome)."""
+    return Evidence("answer", ref, track, day, tuple(skills), on, RECALL_SIGNAL[grade], ANSWER_WEIGHT, grade)
 
 
 def retrievability(state: dict[str, Any], now: datetime) -> tuple[float, float]:

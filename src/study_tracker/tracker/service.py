@@ -37,7 +37,7 @@ from study_tracker.db.models import (
 )
 from study_tracker.errors import Conflict, InvalidInput, NotFound
 from study_tracker.tracker.days import current_day, setting_day  # noqa: F401  (re-exported)
-from study_tracker.tracker.srs import Event, Recall, Scheduler, make_scheduler
+from study_tracker.tracker.srs import Due, Event, Recall, Scheduler, make_scheduler
 
 # The API's bound on notes (``max_length`` of its schemas); the CLI and imports apply it too.
 MAX_NOTES = 20_000
@@ -189,6 +189,24 @@ def reschedule(
             count += 1
     session.flush()
     return count
+
+
+def preview_review(
+    session: Session, *, completion_id: int, now: datetime, zone: tzinfo
+) -> dict[Recall, Due | None]:
+    """What logging the completion's review now with each rating would schedule next (None: the
+    topic graduates), from its group's scheduler, fixed ladder or FSRS: the card loop's buttons.
+
+    Raises:
+        NotFound: no live completion with that id.
+    """
+    completion = session.get(Completion, completion_id) if 1 <= completion_id <= MAX_ID else None
+    if completion is None:
+        raise NotFound(f"no completion with id {completion_id}")
+    reviews = session.scalars(live_reviews().where(ReviewLog.completion_id == completion_id)).all()
+    history = _history(completion, reviews)
+    scheduler = scheduler_for(session, completion.group)
+    return {r: scheduler.next_review([*history, Event("review", now, int(r))], zone) for r in Recall}
 
 
 # --- writes --------------------------------------------------------------------------------

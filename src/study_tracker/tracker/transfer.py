@@ -40,6 +40,7 @@ from study_tracker.db.models import (
     GroupSetting,
     ItemEvent,
     Meta,
+    QuestionOutcome,
     ReviewLog,
     Roadmap,
     RoadmapItem,
@@ -61,8 +62,11 @@ from study_tracker.tracker.settings_store import (
 
 FORMAT = "study-tracker-export"
 # 2 adds roadmaps, roadmap_items, item_events, drill_sessions, drill_results; 3 lets a track's
-# start_date be null (not started) and adds its paused_since, paused_days and hidden.
-VERSION = 3
+# start_date be null (not started) and adds its paused_since, paused_days and hidden; 4 adds
+# question_outcomes (the card loop's per-question answers).
+VERSION = 4
+MAX_ANSWER = 8_000  # a typed answer (grading's MAX_ANSWER_CHARS)
+MAX_KEY_POINTS = 20
 # A real export nests 4 levels (document, table, row, a drill's filters); far deeper is not one.
 MAX_DEPTH = 32
 MAX_ERRORS = 20  # field errors listed at most (the rest are summed up)
@@ -212,9 +216,29 @@ class DrillResultRow(_Row):
     local_date: Day
 
 
+class OutcomeRow(_Row):
+    id: Id
+    review_id: Id | None = None
+    drill_result_id: Id | None = None
+    position: int = Field(ge=0, le=1000)
+    track: Slug
+    day: int = Field(ge=1, le=MAX_DAY)
+    question_index: int = Field(ge=0, le=10_000)
+    skills: list[Slug] = Field(max_length=200)
+    answer: str = Field(max_length=MAX_ANSWER)
+    key_points: int = Field(ge=1, le=MAX_KEY_POINTS)
+    covered: list[Annotated[int, Field(ge=0, lt=MAX_KEY_POINTS)]] = Field(max_length=MAX_KEY_POINTS)
+    contradicted: list[Annotated[int, Field(ge=0, lt=MAX_KEY_POINTS)]] = Field(max_length=MAX_KEY_POINTS)
+    suggested: int | None = Field(None, ge=1, le=4)
+    grade: int = Field(ge=1, le=4)
+    grader: Literal["offline", "llm", "none"]
+    answered_at: Instant
+    local_date: Day
+
+
 class Export(_Row):
     format: Literal["study-tracker-export"]
-    version: Literal[1, 2, 3]
+    version: Literal[1, 2, 3, 4]
     exported_at: AwareDatetime
     groups: list[GroupRow]
     tracks: list[TrackRow]
@@ -227,6 +251,8 @@ class Export(_Row):
     item_events: list[ItemEventRow] = Field(default_factory=list)
     drill_sessions: list[DrillSessionRow] = Field(default_factory=list)
     drill_results: list[DrillResultRow] = Field(default_factory=list)
+    # Version 4; older documents have none.
+    question_outcomes: list[OutcomeRow] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _older_versions(self) -> Export:
@@ -281,6 +307,8 @@ def check_document(doc: Export) -> list[FieldError]:
         doc.roadmaps or doc.roadmap_items or doc.item_events or doc.drill_sessions or doc.drill_results
     ):
         p.add("version", "roadmaps and drills need a version-2 document")
+    if doc.version < 4 and doc.question_outcomes:
+        p.add("version", "question outcomes need a version-4 document")
     tracks = load_tracks()
     for i, g in enumerate(doc.groups):
         if g.group not in GROUPS:
@@ -301,6 +329,7 @@ def check_document(doc: Export) -> list[FieldError]:
         ("item_events", doc.item_events),
         ("drill_sessions", doc.drill_sessions),
         ("drill_results", doc.drill_results),
+        ("question_outcomes", doc.question_outcomes),
     ):
         p.unique(table, "id", [r.id for r in rows])
     p.unique("roadmaps", "id", [r.id for r in doc.roadmaps])
@@ -323,9 +352,29 @@ def check_document(doc: Export) -> list[FieldError]:
     p.refers(
         "drill_results", "session_id", [r.session_id for r in doc.drill_results], session_ids, "drill session"
     )
+    _check_outcomes(doc, p, review_ids)
     if not p.errors:
         _check_slots(doc, p)
     return p.errors
+
+
+def _check_outcomes(doc: Export, p: _Problems, review_ids: set[int]) -> None:
+    """Each outcome belongs to exactly one review or drill result that exists, and ticks only key
+    points its question had."""
+    rows = doc.question_outcomes
+    for i, o in enumerate(rows):
+        if (o.review_id is None) == (o.drill_result_id is None):
+            p.add(f"question_outcomes[{i}]", "needs exactly one of review_id or drill_result_id")
+        if any(k >= o.key_points for k in (*o.covered, *o.contradicted)):
+            p.add(f"question_outcomes[{i}].covered", f"key points are numbered 0 to {o.key_points - 1}")
+    p.refers("question_outcomes", "review_id", [o.review_id for o in rows], review_ids, "review")
+    p.refers(
+        "question_outcomes",
+        "drill_result_id",
+        [o.drill_result_id for o in rows],
+        {d.id for d in doc.drill_results},
+        "drill result",
+    )
 
 
 def _check_slots(doc: Export, p: _Problems) -> None:
@@ -397,6 +446,10 @@ def export_data(session: Session, *, now: datetime) -> dict:
         ],
         "drill_results": [
             _dump(d, DrillResultRow) for d in session.scalars(select(DrillResult).order_by(DrillResult.id))
+        ],
+        "question_outcomes": [
+            _dump(o, OutcomeRow)
+            for o in session.scalars(select(QuestionOutcome).order_by(QuestionOutcome.id))
         ],
     }
 
@@ -474,6 +527,7 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
     """
     begin_write(session)
     for model in (
+        QuestionOutcome,
         DrillResult,
         DrillSession,
         ItemEvent,
@@ -502,6 +556,8 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
     session.add_all(RoadmapItem(**i.model_dump()) for i in document.roadmap_items)
     session.add_all(ItemEvent(**e.model_dump()) for e in document.item_events)
     session.add_all(DrillResult(**d.model_dump()) for d in document.drill_results)
+    session.flush()
+    session.add_all(QuestionOutcome(**o.model_dump()) for o in document.question_outcomes)
     session.merge(Meta(key=LOG_EPOCH_KEY, value=uuid.uuid4().hex))
     session.flush()
     return {
@@ -515,6 +571,7 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
         "item events": len(document.item_events),
         "drill sessions": len(document.drill_sessions),
         "drill results": len(document.drill_results),
+        "question outcomes": len(document.question_outcomes),
     }
 
 

@@ -28,6 +28,7 @@ from study_tracker.web.routes import (
     plan,
     plan_exports,
     report,
+    review_cards,
     reviews,
     roadmap_paths,
     roadmaps,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 ROUTERS = (
     today.router,
     topics.router,
+    review_cards.router,
     reviews.router,
     undo.router,
     history.router,

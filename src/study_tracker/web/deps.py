@@ -22,8 +22,10 @@ from study_tracker.config import Settings
 from study_tracker.content.curriculum import GROUPS
 from study_tracker.db.engine import session_scope
 from study_tracker.db.models import MAX_ID
-from study_tracker.errors import PayloadTooLarge, StudyError
+from study_tracker.errors import EncoderNotReady, ModelNotFound, PayloadTooLarge, StudyError
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.practice.grading.base import Grader
+from study_tracker.practice.grading.factory import make_grader
 from study_tracker.tracker.startup import prepare
 
 
@@ -181,3 +183,30 @@ def get_knowledge_base(request: Request) -> KnowledgeBase:
 
 
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge_base)]
+
+
+_GRADER = threading.Lock()
+
+
+def get_grader(request: Request) -> Grader | None:
+    """The app's grader (the LLM's when one is configured, else offline), made on first use and
+    kept on ``app.state``; None while the embedding model is not ready (the learner grades alone).
+
+    A sync dependency, so FastAPI runs it in the thread pool: the first call loads the ONNX model.
+    """
+    state = request.app.state
+    grader = getattr(state, "grader", None)
+    if grader is not None:
+        return grader
+    with _GRADER:
+        if getattr(state, "grader", None) is None:
+            try:
+                state.grader = make_grader(
+                    get_settings(request), kb=get_knowledge_base(request), export=False
+                )
+            except (EncoderNotReady, ModelNotFound):
+                return None  # asked again next time: the background prepare may finish
+        return state.grader
+
+
+GraderDep = Annotated[Grader | None, Depends(get_grader)]
