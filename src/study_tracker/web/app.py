@@ -25,6 +25,7 @@ from study_tracker.web.routes import (
     config,
     drill,
     history,
+    questions,
     report,
     reviews,
     roadmaps,
@@ -57,6 +58,7 @@ ROUTERS = (
     skills.router,
     what_next.router,
     drill.router,
+    questions.router,
     report.router,
 )
 

@@ -176,3 +176,8 @@ def accepted_for_roadmap(session: Session, roadmap_id: int) -> list[PracticeQues
             .order_by(PracticeQuestion.id)
         )
     )
+
+
+def roadmap_slugs(session: Session) -> dict[int, str]:
+    """Every imported roadmap's slug by id (questions name their roadmap by slug)."""
+    return {i: s for i, s in session.execute(select(Roadmap.id, Roadmap.slug).order_by(Roadmap.slug))}

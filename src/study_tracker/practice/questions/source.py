@@ -9,15 +9,20 @@ attached to the roadmap topic whose heading it sits under.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from study_tracker.config import Settings
 from study_tracker.db.models import Roadmap, RoadmapItem
 from study_tracker.errors import FieldError, InvalidInput, NotFound
 from study_tracker.knowledge.documents import Document
+from study_tracker.knowledge.index import catalog
+from study_tracker.knowledge.index.catalog import connect_catalog
+from study_tracker.knowledge.index.store import KnowledgeStore
 from study_tracker.knowledge.ingest.loaders import LoaderOptions, Skip, load_file
 from study_tracker.practice.questions.candidate import Candidate
 from study_tracker.practice.questions.sections import clean_title, plain
@@ -101,3 +106,20 @@ def attach_topics(candidates: list[Candidate], topics: dict[str, str]) -> None:
             if key is not None:
                 c.topic_key = key
                 break
+
+
+def indexed_source(settings: Settings, path: str) -> Path:
+    """``path`` when it is a file of the knowledge index (what the web may generate from: a
+    request may name only the user's ingested material, never any file of the machine).
+
+    Raises:
+        NotFound: nothing is indexed, or ``path`` is not an indexed file (field ``source``).
+    """
+    gen = KnowledgeStore(settings.knowledge_path).current()
+    if gen is None:
+        raise _missing("source", "nothing is indexed yet: add your material on the Sources page first")
+    with contextlib.closing(connect_catalog(gen.catalog_path, readonly=True)) as db:
+        row = catalog.file_by_path(db, path)
+    if row is None:
+        raise _missing("source", "is not a file in the knowledge index (see the Sources page)")
+    return Path(row["path"])

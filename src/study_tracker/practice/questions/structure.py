@@ -70,6 +70,7 @@ def _good(s: Sentence) -> bool:
         MIN_SENTENCE <= len(s.text) <= MAX_KEY_POINT
         and not s.text.endswith((":", "?"))
         and not s.text.startswith(("|", "#", ">"))
+        and len(set(content_stems(s.text))) >= 3  # a formula alone is not a key point
     )
 
 
