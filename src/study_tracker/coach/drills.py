@@ -202,6 +202,11 @@ def _resolve_roadmap(ref: dict[str, Any], session: Session | None) -> Pick | Non
     return _roadmap_pick(roadmap, q, topic)
 
 
+def _unset_roadmap(filters: DrillFilters) -> set[str]:
+    # A track drill stores and seeds its filters as before roadmaps could be drilled.
+    return {"roadmap"} if filters.roadmap is None else set()
+
+
 def start_drill(
     *, session: Session, filters: DrillFilters, now: datetime, seed: str | None = None
 ) -> DrillSession:
@@ -228,12 +233,12 @@ def start_drill(
         raise InvalidInput.field(field, f"no practice question matches {asked}; widen the filters")
     if seed is None:
         previous = session.scalar(select(func.count()).select_from(DrillSession)) or 0
-        seed = f"{filters.model_dump_json()}:{previous}"
+        seed = f"{filters.model_dump_json(exclude=_unset_roadmap(filters))}:{previous}"
     rng = random.Random(hashlib.sha256(seed.encode()).hexdigest())
     picks = rng.sample(pool, min(filters.count, len(pool)))
     drill = DrillSession(
         group=picks[0].track.group,
-        filters=json.loads(filters.model_dump_json(exclude={"count", "minutes"})),
+        filters=json.loads(filters.model_dump_json(exclude={"count", "minutes", *_unset_roadmap(filters)})),
         time_limit_s=filters.minutes * 60,
         questions=[p.ref() for p in picks],
         started_at=now,

@@ -22,6 +22,7 @@ router = APIRouter()
 class DrillIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     track: str | None = None
+    roadmap: str | None = None  # an imported roadmap: its accepted practice questions
     type: str | None = None
     skill: str | None = None
     count: int = 5
@@ -38,6 +39,8 @@ class DrillQuestion(BaseModel):
     track: str
     day: int
     index: int
+    roadmap: str | None = None  # a roadmap's question: ``question`` is its id in /api/questions
+    question: int | None = None
     prompt: str | None = None
     type: QuestionType | None = None
     skills: list[str]
