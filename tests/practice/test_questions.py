@@ -245,9 +245,10 @@ def test_embeddings_catch_what_words_miss() -> None:
 def test_accept_edit_reject(session: Session, prepared: Settings) -> None:
     slug = _import(session, prepared)
     report = generate_questions(session=session, settings=prepared, request=Request(roadmap=slug), now=NOW)
-    a, b, c = report.queued[:3]
     assert {q.status for q in report.queued} == {"queued"}
-    assert a.topic_key and a.topic_key.startswith("phase-1")  # attached to the roadmap's topic
+    # attached to the roadmap topic whose heading the passage sits under
+    a, b, c = [q for q in report.queued if q.topic_key][:3]
+    assert a.topic_key == "phase-1-python-and-maths-foundations" and "Python and Maths" in a.prompt
     queue.accept(session=session, question_id=a.id, now=NOW)
     queue.accept(session=session, question_id=a.id, now=NOW)  # twice: no change
     queue.reject(session=session, question_id=b.id, now=NOW)

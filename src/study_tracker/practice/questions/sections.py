@@ -44,11 +44,11 @@ def plain(markdown: str) -> str:
 
 def clean_title(title: str) -> str:
     """A heading as a topic name: without its ordinal prefix, timing suffix and Markdown."""
-    text = plain(title)
+    text = plain(title).strip(" *_")
     text = _TIMING_INNER.sub("", text)
     text = _TIMING.sub("", text)
     stripped = _ORDINAL.sub("", text, count=1)
-    return (stripped or text).strip(" :-–—")
+    return (stripped or text).strip(" :-–—*_")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ Four kinds, each citing the span of text its key points are cut from:
 * **definition**: a sentence "X is a ..." becomes "What is X?", the sentence the key point;
 * **compare**: a heading "A versus B", or two sibling sections naming the same kind of thing
   ("Linear regression", "Logistic regression"), becomes "Compare A and B";
-* **list**: a list of 3-8 items becomes "Name the N ... under <heading>", the items the key points.
+* **list**: a list of 3-8 items becomes "Name the N ... under <heading>", the items the key points;
+  an item "Linear algebra: vectors, matrices, eigenvalues" asks for the parts it names.
 
 Key points are the document's own sentences (Markdown marks removed), so they are supported by
 the cited span by construction; ``support.py`` checks it anyway, as it does for the LLM.
@@ -59,8 +60,9 @@ _CLAUSE_WORDS = {"when", "if", "because", "while", "which", "that", "whose", "so
 # Section names that say nothing on their own; the question names the parent instead.
 _GENERIC = {"overview", "summary", "introduction", "basics", "notes", "key ideas", "core ideas", "recap"}
 _SKIP_SECTIONS = re.compile(
-    r"^(resources?|references?|further reading|links|reading list|projects?|deliverables?|"
-    r"table of contents|contents|prerequisites|milestones?|capstone|(?:\w+ )?project)\b",
+    r"^(references?|further reading|links|reading list|projects?|deliverables?|table of contents|"
+    r"contents|prerequisites|milestones?|capstone|(?:\w+ )?project|(?:online )?courses|books|tools)\b"
+    r"|\bresources?\b",
     re.I,
 )
 
@@ -196,7 +198,8 @@ def _definitions(doc: Document, section: Section, prose: list[Sentence]) -> Iter
 
 def _list(doc: Document, section: Section, block: Block, noun: str) -> Candidate | None:
     items = list_items(doc.text, block, tasks=False)
-    if not LIST_MIN <= len(items) <= LIST_MAX or len(items) < len(block.parts or []) / 2:
+    least = 2 if noun == "topics" else LIST_MIN  # a roadmap's phase may name two topics
+    if not least <= len(items) <= LIST_MAX or len(items) < len(block.parts or []) / 2:
         return None
     if sum("](" in doc.text[i.start : i.end] for i in items) * 2 >= len(items):
         return None  # a list of links is reading, not knowledge
@@ -211,6 +214,65 @@ def _list(doc: Document, section: Section, block: Block, noun: str) -> Candidate
     where = f" in {_lower_first(parent.name, doc.text)}" if parent is not None and parent.level >= 2 else ""
     prompt = f"Name the {len(points)} {noun} listed under “{name}”{where}."
     return _candidate(doc, section, prompt, points, "list")
+
+
+_ENUMERATION = re.compile(r"^(?P<head>[^:]{2,60}):\s*(?P<rest>[^:]+)$")
+_PARTS = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|;\s*)")
+
+
+def _enumerations(doc: Document, section: Section, block: Block) -> Iterator[Candidate]:
+    """A list item "Linear algebra: vectors, matrices, eigenvalues" asks what its head covers."""
+    items = list_items(doc.text, block, tasks=False)
+    if re.search(r"trap|pitfall|mistake", section.name, re.I) or any(len(i.text) > 100 for i in items):
+        return  # a list of sentences: its colons introduce explanations, not parts
+    for item in items:
+        m = _ENUMERATION.match(item.text)
+        # Topic lists only ("Python: typing, async"): not a sentence with a colon in prose.
+        if m is None or len(item.text) > 100 or len(m.group("head").split()) > 4:
+            continue
+        if clean_title(m.group("head") + ":") != m.group("head").strip():
+            continue  # "Week 1: Arrays and hashing" is a heading, not a topic and its parts
+        if "](" in doc.text[item.start : item.end] or re.search(r"\d|\.\s|[()]", m.group("rest")):
+            continue
+        parts = [p.strip(" .") for p in _PARTS.split(m.group("rest")) if p.strip(" .")]
+        if not 2 <= len(parts) <= LIST_MAX or any(len(p.split()) > 5 for p in parts):
+            continue
+        head = _lower_first(m.group("head").strip(), doc.text)
+        name = _topic(section)
+        c = Candidate(
+            prompt=f"Name the {len(parts)} parts of {head} listed under “{name}”.",
+            key_points=parts,
+            source=doc.source,
+            start=item.start,
+            end=item.end,
+            kind="list",
+            heading_path=[plain(h) for h in section.path],
+            doc_id=doc.doc_id,
+        )
+        yield c
+
+
+_SUB_ITEM = re.compile(r"^(?P<indent>[ \t]{2,})(?:[-*+]|\d+[.)])\s+(?!\[[ xX]\])(?P<text>\S.*)$", re.M)
+
+
+def _nested(doc: Document, section: Section, block: Block, noun: str) -> Iterator[Candidate]:
+    """An item with its own sub-list ("Week 1: Arrays and hashing" over "Two pointers", ...)
+    asks for the sub-items, citing the item."""
+    for s, e in block.parts or []:
+        found = list(_SUB_ITEM.finditer(doc.text, s, e))
+        if not found:
+            continue
+        indent = min(len(m.group("indent")) for m in found)
+        subs = [m for m in found if len(m.group("indent")) == indent]
+        head = clean_title(doc.text[s:e].split("\n", 1)[0].lstrip(" -*+0123456789.)"))
+        if not 2 <= len(subs) <= LIST_MAX or not head or len(head) > 80:
+            continue
+        points = [Sentence(m.start("text"), m.end("text"), plain(m.group("text"))) for m in subs]
+        if any(not 3 <= len(p.text) <= MAX_KEY_POINT or "](" in p.text for p in points):
+            continue
+        yield _candidate(
+            doc, section, f"Name the {len(points)} {noun} listed under “{head}”.", points, "list"
+        )
 
 
 def _compare_siblings(doc: Document, a: Section, b: Section) -> Candidate | None:
@@ -241,18 +303,21 @@ def generate_structural(doc: Document, *, noun: str = "points") -> list[Candidat
     """
     out: list[Candidate] = []
     root = sections(doc)
-    for section in walk(root):
-        if any(_SKIP_SECTIONS.match(clean_title(h)) for h in section.path):
+    for section in [root, *walk(root)]:  # the root: what comes before the first heading
+        if any(_SKIP_SECTIONS.search(clean_title(h)) for h in section.path):
             continue
         prose = _prose(doc, section)
         out.extend(_explain(doc, section, prose))
         out.extend(_definitions(doc, section, prose))
+        listed = False
         for block in section.blocks:
             if block.kind == "list":
-                c = _list(doc, section, block, noun)
+                c = _list(doc, section, block, noun) if not listed else None
                 if c is not None:
                     out.append(c)
-                    break
+                    listed = True
+                out.extend(_enumerations(doc, section, block))
+                out.extend(_nested(doc, section, block, noun))
         for a, b in zip(section.children, section.children[1:], strict=False):
             c = _compare_siblings(doc, a, b)
             if c is not None:
