@@ -75,13 +75,13 @@ def bundled_questions() -> Iterator[Known]:
     for track in load_tracks().values():
         for topic in track.days:
             for q in topic.questions:
-                yield Known(question_text(q.prompt, q.key_points), f"{track.slug} day {topic.day}")
+                yield Known(question_text(q.prompt, q.key_points), f"{track.slug} day {topic.day}", q.prompt)
 
 
 def known_questions(session: Session) -> list[Known]:
     """The duplicate pool: bundled questions and every question already in the queue."""
     out = list(bundled_questions())
-    out.extend(Known(f"{p} {kps}", f"question {i}") for i, p, kps in queue.existing_texts(session))
+    out.extend(Known(f"{p} {kps}", f"question {i}", p) for i, p, kps in queue.existing_texts(session))
     return out
 
 
@@ -174,7 +174,7 @@ def generate_questions(
     dupes = DuplicateFilter(known_questions(session), encoder=encoder)
     fresh = []
     for c in candidates:
-        of = dupes.duplicate_of(question_text(c.prompt, c.key_points), label=f"“{c.prompt}”")
+        of = dupes.duplicate_of(question_text(c.prompt, c.key_points), label=f"“{c.prompt}”", prompt=c.prompt)
         if of is None:
             fresh.append(c)
         else:
