@@ -112,8 +112,10 @@ def explain_prompt(section: Section, text: str = "") -> str | None:
     also writes it in lower case (so "Caching" reads "caching" but "Redis" stays "Redis").
     """
     name = _topic(section)
-    if not name or name.lower().startswith(("worked example", "example", "exercise")):
-        return None
+    if section.level <= 1 or not name or name.lower().startswith(("worked example", "example", "exercise")):
+        return None  # a document's title section introduces the document, not a topic
+    if re.search(r"\b(it|this|that|them|these|those)\b", name, re.I) and section.parent is not None:
+        name = f"{name} ({_lower_first(section.parent.name, text)})"  # "where to put it" needs its subject
     if name.endswith("?"):
         return name
     first = name.split()[0].lower()
@@ -306,6 +308,8 @@ def generate_structural(doc: Document, *, noun: str = "points") -> list[Candidat
     for section in [root, *walk(root)]:  # the root: what comes before the first heading
         if any(_SKIP_SECTIONS.search(clean_title(h)) for h in section.path):
             continue
+        if section.name.lower() in _GENERIC and (section.parent is None or section.parent.level <= 1):
+            continue  # a document's overview says what it is about, not what to know
         prose = _prose(doc, section)
         out.extend(_explain(doc, section, prose))
         out.extend(_definitions(doc, section, prose))
