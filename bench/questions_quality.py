@@ -80,7 +80,6 @@ def main() -> None:
         prepare(settings)
         encoder = KnowledgeBase.open(settings).encoder() if args.embeddings else None
         lines: list[str] = []
-        rows: list[PracticeQuestion] = []
         with session_scope(settings.db_url) as session:
             text = Path(args.roadmap).read_text(encoding="utf-8")
             imported = import_roadmap(
@@ -88,7 +87,7 @@ def main() -> None:
                 slug=None, now=NOW, zone=UTC,
             )  # fmt: skip
             library.save_copy(data_dir=settings.data_dir, slug=imported.slug, text=text)
-            share = max(1, args.sample // 2)
+            reports = []
             for name, request in (
                 (f"Bundled guide: {args.guide}", Request(source=GUIDES_DIR / args.guide)),
                 (f"Imported roadmap: {Path(args.roadmap).name}", Request(roadmap=imported.slug)),
@@ -98,7 +97,10 @@ def main() -> None:
                     session=session, settings=settings, request=request, now=NOW, encoder=encoder
                 )
                 lines += _figures(name, report, time.perf_counter() - t0) + [""]
-                rows += _sample(report.queued, share if not rows else args.sample - len(rows))
+                reports.append(report)
+            # half from the roadmap (or all it has), the rest from the guide
+            from_roadmap = _sample(reports[1].queued, min(len(reports[1].queued), args.sample // 2))
+            rows = _sample(reports[0].queued, args.sample - len(from_roadmap)) + from_roadmap
         print("\n".join(lines))
         print(f"## {len(rows)} generated questions\n")
         print("| # | kind | prompt | key points |\n|---|---|---|---|")
