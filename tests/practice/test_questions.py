@@ -17,6 +17,7 @@ from study_tracker.coach import drills
 from study_tracker.config import Settings
 from study_tracker.content import GUIDES_DIR
 from study_tracker.content.curriculum import load_tracks
+from study_tracker.db.engine import session_scope
 from study_tracker.errors import Conflict, InvalidInput, NotFound
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.viewer import load_passage
@@ -29,6 +30,9 @@ from study_tracker.practice.questions.structure import definition_term, generate
 from study_tracker.practice.questions.support import check_support
 from study_tracker.roadmaps import library
 from study_tracker.roadmaps.service import import_roadmap
+from study_tracker.tracker import transfer
+from study_tracker.tracker.startup import prepare
+from tests.conftest import make_settings
 from tests.fake_llm import FakeLLM
 from tests.knowledge.kb_helpers import WordHashEncoder
 
@@ -339,3 +343,26 @@ def test_an_accepted_question_appears_in_a_drill_on_the_roadmap(session: Session
     assert result is not None and result.track == slug and result.question_index == accepted.id
     with pytest.raises(InvalidInput):
         drills.parse_filters({"roadmap": slug, "track": "system_design"})
+
+
+def test_questions_and_roadmap_drills_survive_export_and_import(
+    session: Session, prepared: Settings, tmp_path: Path
+) -> None:
+    slug = _import(session, prepared)
+    report = generate_questions(session=session, settings=prepared, request=Request(roadmap=slug), now=NOW)
+    queue.accept(session=session, question_id=report.queued[0].id, now=NOW)
+    queue.reject(session=session, question_id=report.queued[1].id, now=NOW)
+    drill = drills.start_drill(session=session, filters=drills.parse_filters({"roadmap": slug}), now=NOW)
+    drills.answer(session=session, drill_id=drill.id, position=0, grade=4, now=NOW, zone=UTC)
+    session.flush()
+    first = transfer.export_data(session, now=NOW)
+    assert len(first["practice_questions"]) == len(report.queued) and first["drill_results"][0]["day"] == 0
+    fresh = make_settings(tmp_path / "fresh")
+    prepare(fresh)
+    with session_scope(fresh.db_url) as s:
+        counts = transfer.import_data(s, transfer.parse_export(json.dumps(first)))
+        assert counts["practice questions"] == len(report.queued)
+    with session_scope(fresh.db_url) as s:
+        assert transfer.export_data(s, now=NOW) == first
+        view = drills.get_drill(s, drill_id=drill.id, now=NOW)
+        assert view.picks[0] is not None and view.picks[0].question.prompt == report.queued[0].prompt
