@@ -366,3 +366,30 @@ def test_questions_and_roadmap_drills_survive_export_and_import(
         assert transfer.export_data(s, now=NOW) == first
         view = drills.get_drill(s, drill_id=drill.id, now=NOW)
         assert view.picks[0] is not None and view.picks[0].question.prompt == report.queued[0].prompt
+
+
+class _Fixed:
+    """An encoder whose vectors make every pair of texts the same (1.0) or unrelated (0.0)."""
+
+    dim = 2
+
+    def __init__(self, same: bool) -> None:
+        self.same = same
+
+    def encode(self, texts: list[str]) -> Any:
+        import numpy as np
+
+        if self.same:
+            return np.array([[1.0, 0.0]] * len(texts), dtype=np.float32)
+        return np.array([[1.0, 0.0] if i % 2 else [0.0, 1.0] for i in range(len(texts))], dtype=np.float32)
+
+
+def test_a_paraphrase_passes_only_when_the_embedding_model_agrees() -> None:
+    passage = "Leader election uses randomised timeouts so that split votes are rare."
+    point = "Randomised timeouts stop split votes in elections quickly."
+    alone = check_support([point], passage)[0]
+    assert 0.5 <= alone.share < 0.75 and not alone.supported  # too few shared words alone
+    assert check_support([point], passage, encoder=_Fixed(True))[0].supported  # type: ignore[arg-type]
+    assert not check_support([point], passage, encoder=_Fixed(False))[0].supported  # type: ignore[arg-type]
+    # however close the meaning, a key point sharing few words is not supported
+    assert not check_support(["Raft needs a global clock."], passage, encoder=_Fixed(True))[0].supported  # type: ignore[arg-type]
