@@ -42,7 +42,9 @@ def test_generate_accept_edit_reject_over_json(client, roadmap) -> None:  # type
     assert (
         r.status_code == 200 and r.json()["key_points"] == ["Neural networks", "CNNs"] and r.json()["edited"]
     )
-    listed = client.get("/api/questions", params={"status": "accepted", "roadmap": roadmap}).json()
+    listed = client.get("/api/questions", params={"status": "accepted", "roadmap": roadmap}).json()[
+        "questions"
+    ]
     assert [q["id"] for q in listed] == [ids[0]]
 
     drill = client.post("/api/drills", json={"roadmap": roadmap, "count": 3})

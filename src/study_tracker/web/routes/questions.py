@@ -48,6 +48,10 @@ class QuestionPublic(BaseModel):
     edited: bool
 
 
+class QuestionList(BaseModel):
+    questions: list[QuestionPublic]
+
+
 class GenerateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -207,10 +211,11 @@ def api_list(
     session: SessionDep,
     status: Status | None = None,
     roadmap: Annotated[str | None, Query(max_length=64)] = None,
-) -> list[QuestionPublic]:
+) -> QuestionList:
     """Generated questions, newest first, by status and roadmap."""
     slugs = _slugs(session)
-    return [public(q, slugs) for q in queue.list_questions(session=session, status=status, roadmap=roadmap)]
+    rows = queue.list_questions(session=session, status=status, roadmap=roadmap)
+    return QuestionList(questions=[public(q, slugs) for q in rows])
 
 
 @router.post(
