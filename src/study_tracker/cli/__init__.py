@@ -14,6 +14,7 @@ from study_tracker.cli import knowledge as _knowledge  # noqa: F401
 from study_tracker.cli import mcp as _mcp  # noqa: F401
 from study_tracker.cli import plan as _plan  # noqa: F401
 from study_tracker.cli import practice as _practice  # noqa: F401
+from study_tracker.cli import questions as _questions  # noqa: F401
 from study_tracker.cli import roadmap as _roadmap  # noqa: F401
 from study_tracker.cli import skills as _skills  # noqa: F401
 from study_tracker.cli import tracker as _tracker  # noqa: F401

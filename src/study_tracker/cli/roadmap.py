@@ -97,8 +97,9 @@ def import_cmd(
     _print_topics(view)
     for w in result.warnings:
         err.print(f"[yellow]Warning:[/] {w}")
+    # The copy is kept even without --kb: practice questions are generated from it.
+    path = library.save_copy(data_dir=settings.data_dir, slug=result.slug, text=text)
     if kb:
-        path = library.save_copy(data_dir=settings.data_dir, slug=result.slug, text=text)
         try:
             report = library.ingest_now(path, settings=settings)
         except Exception as exc:  # noqa: BLE001 - the roadmap is imported; the KB is a bonus

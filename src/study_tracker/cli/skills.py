@@ -154,6 +154,9 @@ def _mmss(seconds: int) -> str:
 @app.command()
 def drill(
     track: Annotated[str | None, typer.Option(help="Only this track (slug).")] = None,
+    roadmap: Annotated[
+        str | None, typer.Option(help="An imported roadmap's accepted practice questions (slug).")
+    ] = None,
     type_: Annotated[
         str | None,
         typer.Option("--type", help="concept, tradeoff, derivation, estimation, scenario or coding."),
@@ -173,7 +176,14 @@ def drill(
         zone = clock.local_zone(settings)
         grader = LazyGrader(settings)
         filters = drills.parse_filters(
-            {"track": track, "type": type_, "skill": skill, "count": count, "minutes": minutes}
+            {
+                "track": track,
+                "roadmap": roadmap,
+                "type": type_,
+                "skill": skill,
+                "count": count,
+                "minutes": minutes,
+            }
         )
         started = drills.start_drill(session=session, filters=filters, now=clock.now(settings))
         session.commit()  # answers are saved one by one: an interrupted drill keeps them
@@ -187,7 +197,8 @@ def drill(
             pick = view.current
             assert pick is not None
             header = (
-                f"\n[bold]Question {position + 1}/{total}[/] · {pick.track.title} day {pick.topic.day}: "
+                f"\n[bold]Question {position + 1}/{total}[/] · {pick.track.title}"
+                f"{'' if pick.track.group == drills.ROADMAP_GROUP else f' day {pick.topic.day}'}: "
                 f"{escape(pick.topic.title)} · {pick.question.type} · ⏱ {_mmss(view.remaining_s)} left"
             )
             outcome = ask_card(

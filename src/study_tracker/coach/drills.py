@@ -1,7 +1,7 @@
 """Interview drills: a timed run through practice questions, self-graded like reviews.
 
 A drill samples questions from the bundled tracks (filtered by track, question type and
-skill), stores the sample in ``drill_sessions`` so a reload shows the same questions, and
+skill), or from the accepted practice questions of an imported roadmap (``roadmap``), stores the sample in ``drill_sessions`` so a reload shows the same questions, and
 records one ``drill_results`` row per self-graded answer; those rows feed skill mastery.
 The server keeps the time: seconds per answer are measured from the previous answer (or the
 start), and an answer that arrives after the time limit ends the drill instead of counting.
@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from study_tracker.clock import local_date
 from study_tracker.content.curriculum import Question, QuestionType, Topic, Track, load_skills, load_tracks
-from study_tracker.db.models import DrillResult, DrillSession
+from study_tracker.db.models import DrillResult, DrillSession, PracticeQuestion, Roadmap, RoadmapItem
 from study_tracker.errors import Conflict, InvalidInput, NotFound, invalid
-from study_tracker.practice.cards import Card, topic_card
+from study_tracker.practice.cards import Card, question_card
 from study_tracker.practice.outcomes import OutcomeIn, check_key_points, outcome_row
+from study_tracker.practice.questions.queue import accepted_for_roadmap
 
 GRADES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
@@ -36,12 +37,13 @@ class DrillFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     track: str | None = None
+    roadmap: str | None = Field(None, max_length=64)  # an imported roadmap's slug
     type: QuestionType | None = None
     skill: str | None = None
     count: int = Field(5, ge=1, le=30)
     minutes: int = Field(10, ge=1, le=180)
 
-    @field_validator("track", "skill", mode="before")
+    @field_validator("track", "skill", "roadmap", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
@@ -73,9 +75,12 @@ class DrillFilters(BaseModel):
 def parse_filters(payload: dict[str, Any]) -> DrillFilters:
     """Validate raw filters; every problem names its field."""
     try:
-        return DrillFilters.model_validate(payload)
+        filters = DrillFilters.model_validate(payload)
     except ValidationError as exc:
         raise invalid(exc) from None
+    if filters.roadmap is not None and filters.track is not None:
+        raise InvalidInput.field("roadmap", "drill a track or a roadmap, not both")
+    return filters
 
 
 @dataclass(frozen=True)
@@ -90,10 +95,18 @@ class Pick:
         return self.topic.question_skills(self.question)
 
     def ref(self) -> dict[str, Any]:
+        if self.track.group == ROADMAP_GROUP:  # index is the practice question's id
+            return {
+                "track": self.track.slug,
+                "day": 0,
+                "index": self.index,
+                "roadmap": self.track.slug,
+                "question": self.index,
+            }
         return {"track": self.track.slug, "day": self.topic.day, "index": self.index}
 
     def card(self, position: int) -> Card:
-        return topic_card(self.track, self.topic, self.index, position)
+        return question_card(self.track, self.topic, self.question, index=self.index, position=position)
 
 
 def candidates(filters: DrillFilters) -> list[Pick]:
@@ -111,14 +124,92 @@ def candidates(filters: DrillFilters) -> list[Pick]:
     return out
 
 
-def resolve(ref: dict[str, Any]) -> Pick | None:
-    """A stored question reference back to the question (None if the bundle lost it)."""
+# A roadmap question is drilled like a bundled one: it is dressed as a one-topic track (built
+# without validation: a roadmap topic has no summary or estimate), so every drill view and the
+# skill evidence read it unchanged. Its reference keeps the roadmap and the question's id.
+ROADMAP_GROUP = "roadmap"
+
+
+def _roadmap_pick(roadmap: Roadmap, q: PracticeQuestion, topic: RoadmapItem | None) -> Pick:
+    question = Question.model_construct(
+        type=QuestionType(q.type), prompt=q.prompt, level=2, key_points=list(q.key_points), skills=None
+    )
+    title = topic.title if topic is not None else (q.heading_path[-1] if q.heading_path else roadmap.title)
+    day = Topic.model_construct(
+        day=0,
+        title=title,
+        summary="",
+        subtopics=[],
+        estimated_minutes=0,
+        skills=list(topic.skills) if topic is not None else [],
+        resources=[],
+        questions=[question],
+    )
+    track = Track.model_construct(
+        slug=roadmap.slug,
+        group=ROADMAP_GROUP,
+        title=roadmap.title,
+        icon="",
+        description="",
+        guide=None,
+        days=[day],
+    )
+    return Pick(track, day, q.id, question)
+
+
+def roadmap_candidates(session: Session, filters: DrillFilters) -> list[Pick]:
+    """A roadmap's accepted practice questions the filters allow, oldest first.
+
+    Raises:
+        InvalidInput: no roadmap with that slug (field ``roadmap``).
+    """
+    roadmap = session.scalar(select(Roadmap).where(Roadmap.slug == filters.roadmap))
+    if roadmap is None:
+        raise InvalidInput.field("roadmap", f"no roadmap {filters.roadmap!r}; see `study roadmap list`")
+    topics = {
+        i.key: i for i in session.scalars(select(RoadmapItem).where(RoadmapItem.roadmap_id == roadmap.id))
+    }
+    out = []
+    for q in accepted_for_roadmap(session, roadmap.id):
+        pick = _roadmap_pick(roadmap, q, topics.get(q.topic_key or ""))
+        if filters.type is not None and pick.question.type != filters.type:
+            continue
+        if filters.skill is not None and filters.skill not in pick.skills:
+            continue
+        out.append(pick)
+    return out
+
+
+def resolve(ref: dict[str, Any], session: Session | None = None) -> Pick | None:
+    """A stored question reference back to the question (None if the bundle lost it, or the
+    roadmap question is gone)."""
+    if "question" in ref:
+        return _resolve_roadmap(ref, session)
     track = load_tracks().get(ref.get("track", ""))
     topic = track.topic(int(ref.get("day", 0))) if track else None
     index = int(ref.get("index", -1))
     if track is None or topic is None or not 0 <= index < len(topic.questions):
         return None
     return Pick(track, topic, index, topic.questions[index])
+
+
+def _resolve_roadmap(ref: dict[str, Any], session: Session | None) -> Pick | None:
+    q = session.get(PracticeQuestion, int(ref["question"])) if session is not None else None
+    roadmap = session.get(Roadmap, q.roadmap_id) if session is not None and q and q.roadmap_id else None
+    if q is None or roadmap is None:
+        return None
+    assert session is not None
+    topic = session.scalar(
+        select(RoadmapItem).where(
+            RoadmapItem.roadmap_id == roadmap.id, RoadmapItem.key == (q.topic_key or "")
+        )
+    )
+    return _roadmap_pick(roadmap, q, topic)
+
+
+def _unset_roadmap(filters: DrillFilters) -> set[str]:
+    # A track drill stores and seeds its filters as before roadmaps could be drilled.
+    return {"roadmap"} if filters.roadmap is None else set()
 
 
 def start_drill(
@@ -132,7 +223,13 @@ def start_drill(
     Raises:
         InvalidInput: no bundled question matches the filters.
     """
-    pool = candidates(filters)
+    pool = roadmap_candidates(session, filters) if filters.roadmap else candidates(filters)
+    if not pool and filters.roadmap:
+        raise InvalidInput.field(
+            "roadmap",
+            f"no accepted practice question for {filters.roadmap} matches; generate some with "
+            f"`study questions generate --roadmap {filters.roadmap}` and accept them",
+        )
     if not pool:
         asked = ", ".join(
             f"{k}={v}" for k, v in filters.model_dump(include={"track", "type", "skill"}).items() if v
@@ -141,12 +238,12 @@ def start_drill(
         raise InvalidInput.field(field, f"no practice question matches {asked}; widen the filters")
     if seed is None:
         previous = session.scalar(select(func.count()).select_from(DrillSession)) or 0
-        seed = f"{filters.model_dump_json()}:{previous}"
+        seed = f"{filters.model_dump_json(exclude=_unset_roadmap(filters))}:{previous}"
     rng = random.Random(hashlib.sha256(seed.encode()).hexdigest())
     picks = rng.sample(pool, min(filters.count, len(pool)))
     drill = DrillSession(
         group=picks[0].track.group,
-        filters=json.loads(filters.model_dump_json(exclude={"count", "minutes"})),
+        filters=json.loads(filters.model_dump_json(exclude={"count", "minutes", *_unset_roadmap(filters)})),
         time_limit_s=filters.minutes * 60,
         questions=[p.ref() for p in picks],
         started_at=now,
@@ -200,7 +297,7 @@ def get_drill(session: Session, *, drill_id: int, now: datetime) -> DrillView:
             select(DrillResult).where(DrillResult.session_id == drill_id).order_by(DrillResult.id)
         )
     )
-    return DrillView(drill, [resolve(q) for q in drill.questions], results, now)
+    return DrillView(drill, [resolve(q, session) for q in drill.questions], results, now)
 
 
 def answer(

@@ -285,3 +285,34 @@ class QuestionOutcome(Base):
     grader: Mapped[str] = mapped_column(String(16))  # offline | llm | none (a blank answer)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date)
+
+
+# --- Generated practice questions (issue 13) --------------------------------------------------
+# Candidates made from a roadmap's document or the user's own file wait here for the learner:
+# queued -> accepted (an accepted roadmap question joins its roadmap's drills) or rejected.
+# Rows are kept when rejected, so the same question is not proposed again.
+
+
+class PracticeQuestion(Base):
+    __tablename__ = "practice_questions"
+    __table_args__ = (Index("ix_practice_questions_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | accepted | rejected
+    roadmap_id: Mapped[int | None] = mapped_column(
+        ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    topic_key: Mapped[str | None] = mapped_column(String(255), nullable=True)  # the roadmap item
+    source: Mapped[str] = mapped_column(Text)  # the file path, as the knowledge catalog names it
+    doc_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start: Mapped[int] = mapped_column(Integer)  # character offsets into the document's text
+    end: Mapped[int] = mapped_column(Integer)
+    heading_path: Mapped[list[str]] = mapped_column(JSON, default=list)
+    kind: Mapped[str] = mapped_column(String(16))  # explain | definition | compare | list | llm
+    type: Mapped[str] = mapped_column(String(16))  # a QuestionType
+    generator: Mapped[str] = mapped_column(String(16))  # structure | llm
+    prompt: Mapped[str] = mapped_column(Text)
+    key_points: Mapped[list[str]] = mapped_column(JSON)
+    edited: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from study_tracker.content.curriculum import Topic, Track
+from study_tracker.content.curriculum import Question, Topic, Track
 from study_tracker.practice.grading.base import AnswerToGrade, Grader, GradeResult, Status
 from study_tracker.tracker.agenda import DueReview, review_questions
 from study_tracker.tracker.srs import Recall
@@ -39,7 +39,12 @@ class Card:
 
 def topic_card(track: Track, topic: Topic, index: int, position: int) -> Card:
     """The card of question ``index`` of ``topic``."""
-    q = topic.questions[index]
+    return question_card(track, topic, topic.questions[index], index=index, position=position)
+
+
+def question_card(track: Track, topic: Topic, q: Question, *, index: int, position: int) -> Card:
+    """The card of question ``q`` of ``topic`` (``index``: its reference: a position in the
+    topic for a bundled question, a practice question's id for a roadmap's)."""
     return Card(
         position=position,
         track=track.slug,

@@ -40,6 +40,7 @@ from study_tracker.db.models import (
     GroupSetting,
     ItemEvent,
     Meta,
+    PracticeQuestion,
     QuestionOutcome,
     ReviewLog,
     Roadmap,
@@ -207,8 +208,8 @@ class DrillResultRow(_Row):
     id: Id
     session_id: Id
     track: Slug
-    day: int = Field(ge=1, le=MAX_DAY)
-    question_index: int = Field(ge=0, le=10_000)
+    day: int = Field(ge=0, le=MAX_DAY)  # 0: a roadmap's practice question (its id in question_index)
+    question_index: int = Field(ge=0, le=MAX_ID)
     skills: list[Slug] = Field(max_length=200)
     grade: int = Field(ge=1, le=4)
     seconds: int = Field(ge=0, le=86_400 * 7)
@@ -222,7 +223,7 @@ class OutcomeRow(_Row):
     drill_result_id: Id | None = None
     position: int = Field(ge=0, le=1000)
     track: Slug
-    day: int = Field(ge=1, le=MAX_DAY)
+    day: int = Field(ge=0, le=MAX_DAY)  # 0: a roadmap's practice question in a drill
     question_index: int = Field(ge=0, le=10_000)
     skills: list[Slug] = Field(max_length=200)
     answer: str = Field(max_length=MAX_ANSWER)
@@ -234,6 +235,26 @@ class OutcomeRow(_Row):
     grader: Literal["offline", "llm", "none"]
     answered_at: Instant
     local_date: Day
+
+
+class PracticeQuestionRow(_Row):
+    id: Id
+    status: Literal["queued", "accepted", "rejected"]
+    roadmap_id: Id | None = None
+    topic_key: str | None = Field(default=None, max_length=255)
+    source: str = Field(max_length=4096)
+    doc_id: str | None = Field(default=None, max_length=4096)
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    heading_path: list[Name] = Field(max_length=50)
+    kind: str = Field(max_length=16)
+    type: str = Field(max_length=16)
+    generator: str = Field(max_length=16)
+    prompt: str = Field(min_length=1, max_length=2000)
+    key_points: list[Name] = Field(min_length=1, max_length=50)
+    edited: bool
+    created_at: Instant
+    decided_at: Instant | None = None
 
 
 class Export(_Row):
@@ -253,6 +274,8 @@ class Export(_Row):
     drill_results: list[DrillResultRow] = Field(default_factory=list)
     # Version 4; older documents have none.
     question_outcomes: list[OutcomeRow] = Field(default_factory=list)
+    # Generated practice questions (issue 13); absent from older documents.
+    practice_questions: list[PracticeQuestionRow] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _older_versions(self) -> Export:
@@ -348,6 +371,14 @@ def check_document(doc: Export) -> list[FieldError]:
     p.refers("roadmap_items", "roadmap_id", [r.roadmap_id for r in doc.roadmap_items], roadmap_ids, "roadmap")
     p.unique("roadmap_items", "key", [(r.roadmap_id, r.key) for r in doc.roadmap_items])
     p.refers("item_events", "roadmap_id", [e.roadmap_id for e in doc.item_events], roadmap_ids, "roadmap")
+    p.unique("practice_questions", "id", [q.id for q in doc.practice_questions])
+    p.refers(
+        "practice_questions",
+        "roadmap_id",
+        [q.roadmap_id for q in doc.practice_questions],
+        roadmap_ids,
+        "roadmap",
+    )
     session_ids = {d.id for d in doc.drill_sessions}
     p.refers(
         "drill_results", "session_id", [r.session_id for r in doc.drill_results], session_ids, "drill session"
@@ -451,6 +482,10 @@ def export_data(session: Session, *, now: datetime) -> dict:
             _dump(o, OutcomeRow)
             for o in session.scalars(select(QuestionOutcome).order_by(QuestionOutcome.id))
         ],
+        "practice_questions": [
+            _dump(q, PracticeQuestionRow)
+            for q in session.scalars(select(PracticeQuestion).order_by(PracticeQuestion.id))
+        ],
     }
 
 
@@ -528,6 +563,7 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
     begin_write(session)
     for model in (
         QuestionOutcome,
+        PracticeQuestion,
         DrillResult,
         DrillSession,
         ItemEvent,
@@ -558,6 +594,7 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
     session.add_all(DrillResult(**d.model_dump()) for d in document.drill_results)
     session.flush()
     session.add_all(QuestionOutcome(**o.model_dump()) for o in document.question_outcomes)
+    session.add_all(PracticeQuestion(**q.model_dump()) for q in document.practice_questions)
     session.merge(Meta(key=LOG_EPOCH_KEY, value=uuid.uuid4().hex))
     session.flush()
     return {
@@ -572,6 +609,7 @@ def import_data(session: Session, document: Export) -> dict[str, int]:
         "drill sessions": len(document.drill_sessions),
         "drill results": len(document.drill_results),
         "question outcomes": len(document.question_outcomes),
+        "practice questions": len(document.practice_questions),
     }
 
 

@@ -27,6 +27,7 @@ router = APIRouter()
 class DrillIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     track: str | None = None
+    roadmap: str | None = None  # an imported roadmap: its accepted practice questions
     type: str | None = None
     skill: str | None = None
     count: int = 5
@@ -60,6 +61,8 @@ class DrillQuestion(BaseModel):
     track: str
     day: int
     index: int
+    roadmap: str | None = None  # a roadmap's question: ``question`` is its id in /api/questions
+    question: int | None = None
     prompt: str | None = None
     type: QuestionType | None = None
     skills: list[str]

@@ -103,6 +103,8 @@ def _import(
     )
     if getattr(request.app.state, "roadmap_kb", True):
         _ingest(request, settings, result.slug, repair(text))
+    else:  # practice questions are generated from the copy, in the knowledge base or not
+        library.save_copy(data_dir=settings.data_dir, slug=result.slug, text=repair(text))
     return result
 
 
