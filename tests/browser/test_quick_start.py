@@ -62,7 +62,7 @@ def test_quick_start_walkthrough(server, page) -> None:  # type: ignore[no-untyp
     assert "No reviews due today" in page.locator("#reviews").inner_text()
 
     # Config: start ML Algorithms today with acceleration_days 5, and see day 6.
-    page.get_by_role("link", name="⚙️ Config").click()
+    page.get_by_role("link", name="Config", exact=True).click()
     page.get_by_label("ML Algorithms start date").fill("2026-11-23")
     page.get_by_label("ML Algorithms acceleration_days").fill("5")
     page.get_by_role("button", name="Save changes").click()

@@ -22,6 +22,7 @@ from study_tracker.web import errors
 from study_tracker.web.knowledge import close_knowledge, open_knowledge
 from study_tracker.web.routes import (
     ask,
+    assets,
     config,
     drill,
     history,
@@ -58,6 +59,7 @@ ROUTERS = (
     what_next.router,
     drill.router,
     report.router,
+    assets.router,
 )
 
 

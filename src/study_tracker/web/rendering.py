@@ -14,7 +14,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from study_tracker.content.curriculum import GROUPS, guide_anchor
+from study_tracker.web import navigation
 from study_tracker.web.deps import GROUP_COOKIE, current_group
+from study_tracker.web.icons import icon
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -36,6 +38,8 @@ def _slug(text: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML with anything unsafe (scripts, event handlers, javascript: links) removed."""
     html = _markdown().render(text or "")
+    # A table whose corner cell is blank: a header cell with no text names nothing (axe flags it).
+    html = html.replace("<th></th>", "<td></td>")
     clean = nh3.clean(
         html, attributes={"*": {"id", "class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
     )
@@ -64,11 +68,17 @@ TEMPLATES.env.globals["GROUPS"] = GROUPS
 TEMPLATES.env.globals["RATING_LABELS"] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 TEMPLATES.env.globals["DIFFICULTY_LABELS"] = {1: "Easy", 2: "Fair", 3: "Moderate", 4: "Hard", 5: "Very hard"}
 TEMPLATES.env.globals["guide_anchor"] = guide_anchor
+TEMPLATES.env.globals["icon"] = icon
+TEMPLATES.env.globals["NAV_MAIN"] = navigation.MAIN
+TEMPLATES.env.globals["NAV_MORE"] = navigation.MORE
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """The template ``name`` with ``context`` (plus the group the nav bar shows)."""
     context.setdefault("group", current_group(request))
+    path = request.url.path
+    context.setdefault("nav_current", navigation.current_link(path))
+    context.setdefault("group_switch", path if path in navigation.GROUP_PAGES else None)
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
 
 
