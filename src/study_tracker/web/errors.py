@@ -158,6 +158,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> Response:
+        response: Response
         if _wants_json(request) or exc.status_code not in _PAGE_MESSAGES:
             response = _json(exc.status_code, str(exc.detail), [])
         else:
