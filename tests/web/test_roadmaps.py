@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from study_tracker.web.forms import field_id
+
 SAMPLES = Path(__file__).parents[1] / "roadmaps" / "samples"
 ML = "machine-learning-engineer-roadmap"
 HOUSE = "phase-2-ml-fundamentals/project-house-price-predictor"
@@ -129,13 +131,13 @@ def test_bad_uploads_name_the_field_and_store_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     r = upload(client, name=name, data=data, **form)
     assert r.status_code == status
-    assert f"<code>{field}</code>" in r.text
+    assert f'href="#{field_id(field)}"' in r.text  # the summary names the field and links to it
     assert client.get("/api/roadmaps").json() == [] and handed == []
 
 
 def test_upload_without_a_file(client, handed) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/roadmaps", data={"start_date": "2026-11-02"})
-    assert r.status_code == 422 and "<code>file</code>" in r.text
+    assert r.status_code == 422 and 'href="#error-file"' in r.text
 
 
 @pytest.mark.parametrize(
@@ -197,7 +199,7 @@ def test_start_date_form_bad_input(client, handed, slug, value, status, field) -
     r = client.post(f"/roadmaps/{slug}/start", data={"start_date": value}, follow_redirects=False)
     assert r.status_code == status
     if field:
-        assert f"<code>{field}</code>" in r.text and 'aria-invalid="true"' in r.text
+        assert f'href="#{field_id(field)}"' in r.text and 'aria-invalid="true"' in r.text
         assert "Phase 2: ML Fundamentals" in r.text  # the roadmap page again, with the error
     assert client.get(f"/api/roadmaps/{ML}").json()["start_date"] == "2026-11-02"  # unchanged
 

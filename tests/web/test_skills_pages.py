@@ -37,7 +37,7 @@ def test_goal_form_bad_input(client, form: dict[str, str], field: str) -> None: 
     client.post("/skills/goal", data={"path": "machine-learning-engineer", "level": "12-24"})
     page = client.post("/skills/goal", data=form)
     assert page.status_code == 422
-    assert f"<code>{field}</code>" in page.text and 'aria-invalid="true"' in page.text
+    assert f'href="#error-{field}"' in page.text and 'aria-invalid="true"' in page.text
     assert client.get("/api/skills").json()["goal"]["level"] == "12-24"  # the stored goal is kept
 
 
@@ -115,7 +115,7 @@ def test_drill_page_flow_feeds_skills(client) -> None:  # type: ignore[no-untype
 )
 def test_drill_form_bad_input(client, form: dict[str, str], field: str) -> None:  # type: ignore[no-untyped-def]
     page = client.post("/drill", data=form)
-    assert page.status_code == 422 and f"<code>{field}</code>" in page.text
+    assert page.status_code == 422 and f'href="#error-{field}"' in page.text
     assert client.get("/api/drills/1").status_code == 404  # nothing stored
 
 

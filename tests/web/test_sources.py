@@ -101,7 +101,7 @@ def test_bad_folder_paths_are_refused_naming_path(
 def test_htmx_gets_the_message_as_a_fragment(client: TestClient) -> None:
     r = client.post("/sources/folder", data={"path": "/no/such/folder"}, headers={"HX-Request": "true"})
     assert r.status_code == 200 and "<html" not in r.text  # swapped into the page's job area
-    assert "<code>path</code>: /no/such/folder does not exist" in r.text
+    assert "Path</a>: /no/such/folder does not exist" in r.text
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from study_tracker.content.curriculum import GROUPS, guide_anchor
-from study_tracker.web import navigation
+from study_tracker.web import forms, navigation
 from study_tracker.web.deps import GROUP_COOKIE, current_group
 from study_tracker.web.icons import icon
 
@@ -69,6 +69,9 @@ TEMPLATES.env.globals["RATING_LABELS"] = {1: "Again", 2: "Hard", 3: "Good", 4: "
 TEMPLATES.env.globals["DIFFICULTY_LABELS"] = {1: "Easy", 2: "Fair", 3: "Moderate", 4: "Hard", 5: "Very hard"}
 TEMPLATES.env.globals["guide_anchor"] = guide_anchor
 TEMPLATES.env.globals["icon"] = icon
+TEMPLATES.env.filters["field_label"] = forms.field_label
+TEMPLATES.env.filters["field_id"] = forms.field_id
+TEMPLATES.env.globals["errors_for"] = forms.errors_for
 TEMPLATES.env.globals["NAV_MAIN"] = navigation.MAIN
 TEMPLATES.env.globals["NAV_MORE"] = navigation.MORE
 
