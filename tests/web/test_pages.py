@@ -256,3 +256,19 @@ def test_a_refused_field_is_marked_with_its_message_beside_it(client, path, form
     assert f'aria-invalid="true" aria-describedby="{field}"' in html
     assert re.search(f'<small class="field-error" id="{field}">.*?{message}', html)
     assert f'href="#{field}"' in html
+
+
+def test_undo_asks_first_and_says_what_it_undoes(client) -> None:  # type: ignore[no-untyped-def]
+    assert 'action="/undo"' not in client.get("/?group=swe").text  # nothing to undo: no button
+    client.post("/tracks/system_design/days/1/complete", data={"difficulty": "2"})
+    today = client.get("/?group=swe").text
+    assert '<form method="get" action="/undo"' in today
+    confirm = client.get("/undo?group=swe").text
+    assert "Undo your last completion?" in confirm
+    assert "System Design day 1: The System Design Interview Framework</strong>, logged 22 Nov" in confirm
+    assert client.get("/api/history?group=swe").json()["totals"]["completions"] == 1  # asking changed nothing
+    entry = re.search(r'name="entry" value="(completion:\d+)"', confirm)
+    assert entry
+    done = client.post("/undo", data={"group": "swe", "entry": entry[1]})
+    assert "Undid completion of System Design day 1" in done.text
+    assert "Nothing to undo" in client.get("/undo?group=swe").text
