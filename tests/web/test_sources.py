@@ -217,3 +217,16 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     uploaded = str(job_status.uploads_dir(settings).resolve() / "cache.md")
     assert client.post("/sources/remove", data={"path": uploaded}, follow_redirects=False).status_code == 303
     assert uploads(settings) == [] and {s.path: s.files for s in list_sources(settings)}[str(folder)] == 1
+
+
+def test_remove_asks_first_and_says_what_leaves(
+    client: TestClient, settings: Settings, indexed: Path
+) -> None:
+    page = client.get("/sources").text
+    assert '<form action="/sources/remove" method="get"' in page  # Remove opens the confirm step
+    confirm = client.get("/sources/remove", params={"path": str(indexed)})
+    assert confirm.status_code == 200
+    assert "Its 2 files and" in confirm.text and "leave search, Ask" in confirm.text
+    assert "files on your disk are not touched" in confirm.text
+    assert [s.files for s in list_sources(settings)] == [2]  # asking removed nothing
+    assert f'<input type="hidden" name="path" value="{indexed}">' in confirm.text

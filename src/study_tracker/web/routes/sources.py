@@ -105,6 +105,16 @@ def folder_form(request: Request, settings: SettingsDep, path: Annotated[str, Fo
     return _started(request, job)
 
 
+@router.get("/sources/remove", response_class=HTMLResponse)
+def remove_confirm(
+    request: Request, settings: SettingsDep, path: Annotated[str, Query(max_length=4096)] = ""
+) -> Response:
+    """The confirm step before removing a source: what leaves search and Ask, what stays on disk."""
+    source = next((s for s in list_sources(settings) if s.path == path), None)
+    upload = next((u for u in list_uploads(settings) if u.path == path), None)
+    return render(request, "source_remove.html", {"path": path, "source": source, "upload": upload})
+
+
 @router.post("/sources/remove", response_class=HTMLResponse)
 def remove_form(request: Request, settings: SettingsDep, path: Annotated[str, Form()] = "") -> Response:
     """Remove a source from every index."""
