@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,23 @@ _INLINE = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
 def render_inline_markdown(text: str) -> Markup:
     """One line of Markdown (emphasis, code, links) to sanitized HTML, without a paragraph around it."""
     html = _INLINE.renderInline(text or "")
+    clean = nh3.clean(
+        html, attributes={"*": {"class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
+    )
+    return Markup(clean)  # noqa: S704  (sanitized above)
+
+
+# Passages from the user's files: block Markdown, raw HTML shown as text (never passed through).
+_PASSAGE = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+_HEADING_OPEN = re.compile(r"<h[1-6]>")
+_HEADING_CLOSE = re.compile(r"</h[1-6]>")
+
+
+def render_passage(text: str) -> Markup:
+    """A passage of Markdown as sanitized HTML (headings become bold lines: a passage is a quote)."""
+    html = _PASSAGE.render(text or "")
+    html = _HEADING_OPEN.sub("<p><strong>", html)
+    html = _HEADING_CLOSE.sub("</strong></p>", html)
     clean = nh3.clean(
         html, attributes={"*": {"class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
     )
