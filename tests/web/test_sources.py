@@ -215,6 +215,8 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert hit["source"].endswith("cache.md")
 
     uploaded = str(job_status.uploads_dir(settings).resolve() / "cache.md")
+    confirm = client.get("/sources/remove", params={"path": uploaded}).text
+    assert "The uploaded copy (1 KB) is deleted too." in confirm
     assert client.post("/sources/remove", data={"path": uploaded}, follow_redirects=False).status_code == 303
     assert uploads(settings) == [] and {s.path: s.files for s in list_sources(settings)}[str(folder)] == 1
 

@@ -153,6 +153,7 @@ def search_page(
         try:
             filters = Filters(source=source or None, kind=kind or None, pain_point=pain)
             t = time.perf_counter()
+            cosines: dict[str, float]
             if mode == "bm25":  # keyword hits share a word with the query: relevant by construction
                 hits, cosines = kb.search(q, mode=mode, k=max(1, min(k, 100)), filters=filters), {}
             else:

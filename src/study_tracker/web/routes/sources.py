@@ -111,7 +111,7 @@ def remove_confirm(
 ) -> Response:
     """The confirm step before removing a source: what leaves search and Ask, what stays on disk."""
     source = next((s for s in list_sources(settings) if s.path == path), None)
-    upload = next((u for u in list_uploads(settings) if u.path == path), None)
+    upload = next((u for u in list_uploads(settings) if u["path"] == path), None)
     return render(request, "source_remove.html", {"path": path, "source": source, "upload": upload})
 
 
