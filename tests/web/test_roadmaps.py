@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,25 @@ def test_remove_from_the_page_and_the_api(client, handed, settings) -> None:  # 
     assert not (settings.data_dir / "roadmaps" / "portfolio.md").exists()
     r = client.delete("/api/roadmaps/portfolio")
     assert r.status_code == 404 and "portfolio" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("back", [f"/roadmaps/{ML}", "/milestones"])
+def test_an_htmx_tick_updates_the_progress_it_changed(client, handed, back: str) -> None:  # type: ignore[no-untyped-def]
+    upload(client, start_date="2026-11-02")
+    milestone = next(
+        m for m in client.get(f"/api/roadmaps/{ML}").json()["milestones"] if m["item"]["key"] == HOUSE
+    )
+    task = milestone["tasks"][0]["key"]
+    r = client.post(
+        f"/roadmaps/{ML}/items/tick", data={"key": task, "done": "true", "back": back}, headers=HTMX
+    )
+    assert r.text.lstrip().startswith("<li")  # the item first (the swap target), then out of band:
+    head = re.search(rf'<header id="milestone-head-{HOUSE}" hx-swap-oob="true">.*?</header>', r.text, re.S)
+    assert head and "in progress" in head[0]
+    if back == "/milestones":
+        assert f'id="rm-milestones-{ML}" hx-swap-oob="true"' in r.text and "0/2 milestones done" in r.text
+    else:
+        progress = re.search(
+            rf'<span class="rm-progress" id="rm-progress-{ML}" hx-swap-oob="true">(.*?)</span>', r.text
+        )
+        assert progress and "2/14 done" in progress[1]
