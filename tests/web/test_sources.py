@@ -201,6 +201,17 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert uploads(settings) == ["cache.md"]  # refused files are not kept
     fragment = client.get(f"/sources/jobs/{job_id}").text
     assert "every 1s" not in fragment and "tool.exe" in fragment and "unsupported file type" in fragment
+    # The last poll (htmx) says what the job added and refreshes the lists below it out of band.
+    polled = client.get(f"/sources/jobs/{job_id}", headers={"HX-Request": "true"}).text
+    added = status["report"]["chunks_added"]
+    assert (
+        added >= 1
+        and f"Done: added {added} passage" in polled
+        and "from\n      1 new and 0 changed file." in polled
+    )
+    assert '<section class="sources" id="sources-list" hx-swap-oob="true">' in polled
+    assert '<section class="uploads" id="uploads-list" hx-swap-oob="true">' in polled and "cache.md" in polled
+    assert "hx-swap-oob" not in fragment  # a plain GET (no htmx) is the report alone
     assert heavy & set(sys.modules) <= loaded_before  # the ingest did not load them in this process
 
     folder = tmp_path / "queues"
