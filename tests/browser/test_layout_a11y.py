@@ -45,6 +45,8 @@ PAGES = {
     "/tracks/{slug}/days/{day}": "/tracks/ml_algorithms/days/2",
     "/reviews/{completion_id}": "/reviews/1",
     "/guides/{name}": "/guides/ml-algorithms.md",
+    "/undo": "/undo?group=ml_specialist",
+    "/sources/remove": "/sources/remove?path=/no/such/source",
     "(not found)": "/no-such-page",
 }
 # Pages that need an indexed knowledge base (the real model): the search and ask browser tests
