@@ -57,20 +57,23 @@ def weekly_columns(title: str, activity: dict[date, int], today: date, weeks: in
     starts = [monday - timedelta(weeks=w) for w in range(weeks - 1, -1, -1)]
     counts = [sum(activity.get(s + timedelta(days=d), 0) for d in range(7)) for s in starts]
     top = max(counts) or 1
-    col, gap, chart_h = 34, 8, 120
-    width, height = weeks * (col + gap), chart_h + 40
+    col, gap, chart_h, pad = 34, 8, 120, 14
+    width, height = pad * 2 + weeks * (col + gap), chart_h + 40
     parts = [
         f'<svg class="chart-svg" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}"'
         f' preserveAspectRatio="xMinYMin meet"><title>{escape(title)}</title>'
     ]
     for i, (start, n) in enumerate(zip(starts, counts, strict=True)):
-        x = i * (col + gap)
+        x = pad + i * (col + gap)
         h = chart_h * n / top
         parts.append(
             f'<rect class="chart-bar" x="{x}" y="{chart_h - h + 14:.1f}" width="{col}" height="{h:.1f}" rx="2"/>'
             f'<text class="chart-value" x="{x + col / 2}" y="{chart_h - h + 10:.1f}" text-anchor="middle">{n}</text>'
-            f'<text class="chart-label" x="{x + col / 2}" y="{height - 6}" text-anchor="middle">{start.day} {start:%b}</text>'
         )
+        if (weeks - 1 - i) % 2 == 0:  # every other week's date: room for the words on a phone
+            parts.append(
+                f'<text class="chart-label" x="{x + col / 2}" y="{height - 6}" text-anchor="middle">{start.day} {start:%b}</text>'
+            )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (numbers and dates only)
 

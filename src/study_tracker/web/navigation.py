@@ -33,7 +33,7 @@ MORE = (
 )
 
 # The pages that show one group's tracks; the switcher appears there only, and stays on the page.
-GROUP_PAGES = frozenset({"/", "/history", "/report", "/config"})
+GROUP_PAGES = frozenset({"/", "/history", "/config"})
 
 
 def current_link(path: str) -> str | None:
