@@ -168,3 +168,36 @@ def test_theme_toggle_is_remembered(site: Server, browser) -> None:  # type: ign
     page.locator("#theme-toggle").click()
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
     context.close()
+
+
+def _tab_to(page, predicate: str, limit: int = 120) -> None:  # type: ignore[no-untyped-def]
+    """Press Tab until ``predicate`` (JS, about ``el``) holds for the focused element; each stop
+    must show a focus ring."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        ring = page.evaluate(
+            "(() => { const el = document.activeElement; const s = getComputedStyle(el);"
+            " return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 || s.boxShadow !== 'none'; })()"
+        )
+        assert ring, page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        if page.evaluate(f"(el => {predicate})(document.activeElement)"):
+            return
+    raise AssertionError(f"no focusable element matching {predicate} within {limit} Tabs")
+
+
+def test_complete_a_topic_with_the_keyboard_only(site: Server, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site.url + "/?group=ml_specialist")
+    _tab_to(
+        page, "el.textContent.includes('Study this topic') && el.closest('[data-track=ml_system_design]')"
+    )
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/tracks/ml_system_design/days/1$"))
+    _tab_to(page, "el.name === 'difficulty'")
+    page.keyboard.press("ArrowRight")  # radios: the arrows move and check
+    assert page.evaluate("document.activeElement.checked")
+    _tab_to(page, "el.name === 'notes'")
+    page.keyboard.type("Feature stores: offline and online.")
+    _tab_to(page, "el.textContent.trim() === 'Mark as Complete'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/\?group=ml_specialist"))
+    assert page.locator("#flash").inner_text().startswith("Completed ML System Design day 1.")
