@@ -84,7 +84,7 @@ def test_roadmap_drill_and_skills(server, page, tmp_path: Path) -> None:  # type
     assert set(before["target"]) == {0.65}
 
     # A 3-question drill on attention: the countdown runs, reveal, grade, summary.
-    page.get_by_role("link", name="Drill", exact=True).click()
+    page.get_by_role("link", name="Practice", exact=True).click()
     page.get_by_label("Skill").select_option("attention")
     page.get_by_label("Questions").fill("3")
     page.get_by_label("Minutes").fill("5")

@@ -27,7 +27,7 @@ def client(make_client: ClientFactory) -> TestClient:  # noqa: F811
 def test_ask_page_shows_the_form(client: TestClient) -> None:
     html = client.get("/ask").text
     assert 'id="ask-form"' in html and 'name="q"' in html and "ask-answer" not in html
-    assert '<a href="/ask">Ask</a>' in html and '<a href="/sources">Sources</a>' in html  # in the nav
+    assert '<a href="/ask" aria-current="page">' in html and '<a href="/sources">' in html  # in the nav
 
 
 def test_answer_links_each_marker_to_its_highlighted_source(client: TestClient) -> None:

@@ -93,7 +93,7 @@ def test_history_page_has_charts_streak_and_log(client) -> None:  # type: ignore
     )
     assert data["activity"] == [["2026-11-22", 1]]
     assert data["forecast"][1] == ["2026-11-23", 1] and len(data["forecast"]) == 30
-    assert "🔥 1 day" in page and "System Design - Day 1" in page
+    assert "1 day</p>" in page and "lucide-flame" in page and "System Design - Day 1" in page
     assert "/static/vendor/echarts/echarts.min.js" in page
 
 
@@ -125,14 +125,14 @@ def test_every_topic_links_to_its_guide_sections(client) -> None:  # type: ignor
 
 BAD_FORMS = [
     # (path, form, status, message)
-    ("/tracks/ml_algorithms/days/1/complete", {"notes": "x"}, 422, "difficulty</code>: is required"),
+    ("/tracks/ml_algorithms/days/1/complete", {"notes": "x"}, 422, "Difficulty</a>: is required"),
     (
         "/tracks/ml_algorithms/days/1/complete",
         {"difficulty": "9"},
         422,
-        "difficulty</code>: must be a whole number from 1",
+        "Difficulty</a>: must be a whole number from 1",
     ),
-    ("/tracks/ml_algorithms/days/1/complete", {"difficulty": "abc"}, 422, "difficulty</code>: is required"),
+    ("/tracks/ml_algorithms/days/1/complete", {"difficulty": "abc"}, 422, "Difficulty</a>: is required"),
     ("/tracks/ml_algorithms/days/99/complete", {"difficulty": "3"}, 404, "No topic for day 99"),
     ("/tracks/nope/days/1/complete", {"difficulty": "3"}, 404, "unknown track"),
     (
@@ -143,25 +143,25 @@ BAD_FORMS = [
             "tracks.ml_algorithms.acceleration_days": "-1",
         },
         422,
-        "tracks.ml_algorithms.acceleration_days</code>: must be greater than or equal to 0",
+        "ML Algorithms: days ahead (acceleration)</a>: must be greater than or equal to 0",
     ),
     (
         "/config",
         {"group": "ml_specialist", "settings.review_intervals": "1, three, 7"},
         422,
-        "settings.review_intervals.1</code>: must be a whole number",
+        "Review intervals, value 2</a>: must be a whole number",
     ),
     (
         "/config",
         {"group": "ml_specialist", "tracks.unknown_track.start_date": "2026-11-22"},
         422,
-        "tracks.unknown_track</code>: unknown track",
+        "Tracks unknown track</a>: unknown track",
     ),
     (
         "/config",
         {"group": "ml_specialist", "tracks.ml_algorithms.start_date": "someday"},
         422,
-        "tracks.ml_algorithms.start_date</code>: must be a date",
+        "ML Algorithms: start date</a>: must be a date",
     ),
     ("/reviews/12345", {"rating": "3"}, 404, "no review is scheduled"),
 ]
@@ -231,3 +231,44 @@ def test_a_form_post_is_committed_before_its_redirect_is_sent(settings) -> None:
     with TestClient(spy) as c:
         r = c.post("/tracks/ml_algorithms/days/1/complete", data={"difficulty": "3"}, follow_redirects=False)
     assert r.status_code == 303 and rows_when_sent == [1]
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field", "message"),
+    [
+        (
+            "/tracks/ml_algorithms/days/1/complete",
+            {"notes": "x"},
+            "error-difficulty",
+            "Difficulty is required",
+        ),
+        (
+            "/config",
+            {"group": "ml_specialist", "settings.review_intervals": "1, three, 7"},
+            "error-settings-review-intervals-1",
+            "Review intervals, value 2 must be a whole number",
+        ),
+    ],
+)
+def test_a_refused_field_is_marked_with_its_message_beside_it(client, path, form, field, message) -> None:  # type: ignore[no-untyped-def]
+    html = client.post(path, data=form).text
+    # The input points at the message next to it; the summary at the top links to that message.
+    assert f'aria-invalid="true" aria-describedby="{field}"' in html
+    assert re.search(f'<small class="field-error" id="{field}">.*?{message}', html)
+    assert f'href="#{field}"' in html
+
+
+def test_undo_asks_first_and_says_what_it_undoes(client) -> None:  # type: ignore[no-untyped-def]
+    assert 'action="/undo"' not in client.get("/?group=swe").text  # nothing to undo: no button
+    client.post("/tracks/system_design/days/1/complete", data={"difficulty": "2"})
+    today = client.get("/?group=swe").text
+    assert '<form method="get" action="/undo"' in today
+    confirm = client.get("/undo?group=swe").text
+    assert "Undo your last completion?" in confirm
+    assert "System Design day 1: The System Design Interview Framework</strong>, logged 22 Nov" in confirm
+    assert client.get("/api/history?group=swe").json()["totals"]["completions"] == 1  # asking changed nothing
+    entry = re.search(r'name="entry" value="(completion:\d+)"', confirm)
+    assert entry
+    done = client.post("/undo", data={"group": "swe", "entry": entry[1]})
+    assert "Undid completion of System Design day 1" in done.text
+    assert "Nothing to undo" in client.get("/undo?group=swe").text

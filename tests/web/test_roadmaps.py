@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+
+from study_tracker.web.forms import field_id
 
 SAMPLES = Path(__file__).parents[1] / "roadmaps" / "samples"
 ML = "machine-learning-engineer-roadmap"
@@ -129,13 +132,13 @@ def test_bad_uploads_name_the_field_and_store_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     r = upload(client, name=name, data=data, **form)
     assert r.status_code == status
-    assert f"<code>{field}</code>" in r.text
+    assert f'href="#{field_id(field)}"' in r.text  # the summary names the field and links to it
     assert client.get("/api/roadmaps").json() == [] and handed == []
 
 
 def test_upload_without_a_file(client, handed) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/roadmaps", data={"start_date": "2026-11-02"})
-    assert r.status_code == 422 and "<code>file</code>" in r.text
+    assert r.status_code == 422 and 'href="#error-file"' in r.text
 
 
 @pytest.mark.parametrize(
@@ -197,7 +200,7 @@ def test_start_date_form_bad_input(client, handed, slug, value, status, field) -
     r = client.post(f"/roadmaps/{slug}/start", data={"start_date": value}, follow_redirects=False)
     assert r.status_code == status
     if field:
-        assert f"<code>{field}</code>" in r.text and 'aria-invalid="true"' in r.text
+        assert f'href="#{field_id(field)}"' in r.text and 'aria-invalid="true"' in r.text
         assert "Phase 2: ML Fundamentals" in r.text  # the roadmap page again, with the error
     assert client.get(f"/api/roadmaps/{ML}").json()["start_date"] == "2026-11-02"  # unchanged
 
@@ -246,3 +249,25 @@ def test_remove_from_the_page_and_the_api(client, handed, settings) -> None:  # 
     assert not (settings.data_dir / "roadmaps" / "portfolio.md").exists()
     r = client.delete("/api/roadmaps/portfolio")
     assert r.status_code == 404 and "portfolio" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("back", [f"/roadmaps/{ML}", "/milestones"])
+def test_an_htmx_tick_updates_the_progress_it_changed(client, handed, back: str) -> None:  # type: ignore[no-untyped-def]
+    upload(client, start_date="2026-11-02")
+    milestone = next(
+        m for m in client.get(f"/api/roadmaps/{ML}").json()["milestones"] if m["item"]["key"] == HOUSE
+    )
+    task = milestone["tasks"][0]["key"]
+    r = client.post(
+        f"/roadmaps/{ML}/items/tick", data={"key": task, "done": "true", "back": back}, headers=HTMX
+    )
+    assert r.text.lstrip().startswith("<li")  # the item first (the swap target), then out of band:
+    head = re.search(rf'<header id="milestone-head-{HOUSE}" hx-swap-oob="true">.*?</header>', r.text, re.S)
+    assert head and "in progress" in head[0]
+    if back == "/milestones":
+        assert f'id="rm-milestones-{ML}" hx-swap-oob="true"' in r.text and "0/2 milestones done" in r.text
+    else:
+        progress = re.search(
+            rf'<span class="rm-progress" id="rm-progress-{ML}" hx-swap-oob="true">(.*?)</span>', r.text
+        )
+        assert progress and "2/14 done" in progress[1]

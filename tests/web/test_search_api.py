@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,7 +97,13 @@ def test_search_page_and_htmx_fragment(client: TestClient) -> None:
     assert "<form" in html and 'name="mode"' in html and "Search your knowledge" in html
     # The passage is shown escaped and marked, with the query words in bold.
     assert "A <b>lease</b> &lt;expires&gt; after a <b>timeout</b> &amp; must be <b>renewed</b>." in html
-    assert "Distributed systems › Leases" in html
+    # The document's title and section, not its path; the path, offsets and score behind Details.
+    assert re.search(
+        r'Distributed systems</a></strong>\s*<span class="muted hit-section">› Leases</span>', html
+    )
+    details = html[html.index('<details class="hit-details">') :]
+    assert "dist.md" in details[: details.index("</details>")] and "score" in details
+    assert ">hybrid<" not in html and ">bm25<" not in html and ">Exact words</option>" in html
     fragment = client.get(
         "/search", params={"q": "lease timeout renewed", "mode": "bm25"}, headers={"HX-Request": "true"}
     )
@@ -155,3 +162,11 @@ def test_permalinks_become_links_only_when_they_are_web_addresses() -> None:
     )
     assert knowledge_views.web_link("javascript:alert(1)") is None
     assert knowledge_views.web_link(None) is None
+
+
+def test_search_page_says_nothing_relevant(client: TestClient) -> None:
+    html = client.get("/search", params={"q": "zqxj vbnm plokij"}).text
+    assert "Nothing relevant to <strong>zqxj vbnm plokij</strong>" in html
+    assert "Show the closest passages anyway" in html  # still there, folded away
+    sure = client.get("/search", params={"q": "consistent hashing moves keys when a node joins"}).text
+    assert "Nothing relevant" not in sure and 'class="search-hit"' in sure

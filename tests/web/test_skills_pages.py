@@ -37,7 +37,7 @@ def test_goal_form_bad_input(client, form: dict[str, str], field: str) -> None: 
     client.post("/skills/goal", data={"path": "machine-learning-engineer", "level": "12-24"})
     page = client.post("/skills/goal", data=form)
     assert page.status_code == 422
-    assert f"<code>{field}</code>" in page.text and 'aria-invalid="true"' in page.text
+    assert f'href="#error-{field}"' in page.text and 'aria-invalid="true"' in page.text
     assert client.get("/api/skills").json()["goal"]["level"] == "12-24"  # the stored goal is kept
 
 
@@ -115,7 +115,7 @@ def test_drill_page_flow_feeds_skills(client) -> None:  # type: ignore[no-untype
 )
 def test_drill_form_bad_input(client, form: dict[str, str], field: str) -> None:  # type: ignore[no-untyped-def]
     page = client.post("/drill", data=form)
-    assert page.status_code == 422 and f"<code>{field}</code>" in page.text
+    assert page.status_code == 422 and f'href="#error-{field}"' in page.text
     assert client.get("/api/drills/1").status_code == 404  # nothing stored
 
 
@@ -179,3 +179,15 @@ def test_what_next_repeats_no_due_review_and_no_topic_card(client, settings) -> 
     assert "/tracks/ml_algorithms/days/2" not in panel  # today's ML Algorithms card
     # The undo form comes before the panel, near the top of the page.
     assert page.index('action="/undo"') < page.index('id="reviews"')
+
+
+def test_report_charts_and_their_empty_state(client) -> None:  # type: ignore[no-untyped-def]
+    empty = client.get("/report").text
+    assert "Nothing to chart yet" in empty and '<svg class="chart-svg"' not in empty
+    assert empty.count("<h1>") == 1  # the page's h1; the report body starts at its h2s
+    client.post("/tracks/system_design/days/1/complete", data={"difficulty": "2"})
+    page = client.get("/report").text
+    charts = re.findall(r'<svg class="chart-svg"[^>]*aria-label="([^"]+)"', page)
+    assert charts[:2] == ["Topics and reviews per week, last 12 weeks", "Days done per track"]
+    assert ">System Design</text>" in page and ">1/" in page and " days</text>" in page
+    assert "Nothing to chart yet" not in page

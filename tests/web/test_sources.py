@@ -101,7 +101,7 @@ def test_bad_folder_paths_are_refused_naming_path(
 def test_htmx_gets_the_message_as_a_fragment(client: TestClient) -> None:
     r = client.post("/sources/folder", data={"path": "/no/such/folder"}, headers={"HX-Request": "true"})
     assert r.status_code == 200 and "<html" not in r.text  # swapped into the page's job area
-    assert "<code>path</code>: /no/such/folder does not exist" in r.text
+    assert "Path</a>: /no/such/folder does not exist" in r.text
 
 
 @pytest.mark.parametrize(
@@ -201,6 +201,17 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert uploads(settings) == ["cache.md"]  # refused files are not kept
     fragment = client.get(f"/sources/jobs/{job_id}").text
     assert "every 1s" not in fragment and "tool.exe" in fragment and "unsupported file type" in fragment
+    # The last poll (htmx) says what the job added and refreshes the lists below it out of band.
+    polled = client.get(f"/sources/jobs/{job_id}", headers={"HX-Request": "true"}).text
+    added = status["report"]["chunks_added"]
+    assert (
+        added >= 1
+        and f"Done: added {added} passage" in polled
+        and "from\n      1 new and 0 changed file." in polled
+    )
+    assert '<section class="sources" id="sources-list" hx-swap-oob="true">' in polled
+    assert '<section class="uploads" id="uploads-list" hx-swap-oob="true">' in polled and "cache.md" in polled
+    assert "hx-swap-oob" not in fragment  # a plain GET (no htmx) is the report alone
     assert heavy & set(sys.modules) <= loaded_before  # the ingest did not load them in this process
 
     folder = tmp_path / "queues"
@@ -215,5 +226,20 @@ def test_upload_and_folder_are_ingested_in_a_child_process(
     assert hit["source"].endswith("cache.md")
 
     uploaded = str(job_status.uploads_dir(settings).resolve() / "cache.md")
+    confirm = client.get("/sources/remove", params={"path": uploaded}).text
+    assert "The uploaded copy (1 KB) is deleted too." in confirm
     assert client.post("/sources/remove", data={"path": uploaded}, follow_redirects=False).status_code == 303
     assert uploads(settings) == [] and {s.path: s.files for s in list_sources(settings)}[str(folder)] == 1
+
+
+def test_remove_asks_first_and_says_what_leaves(
+    client: TestClient, settings: Settings, indexed: Path
+) -> None:
+    page = client.get("/sources").text
+    assert '<form action="/sources/remove" method="get"' in page  # Remove opens the confirm step
+    confirm = client.get("/sources/remove", params={"path": str(indexed)})
+    assert confirm.status_code == 200
+    assert "Its 2 files and" in confirm.text and "leave search, Ask" in confirm.text
+    assert "files on your disk are not touched" in confirm.text
+    assert [s.files for s in list_sources(settings)] == [2]  # asking removed nothing
+    assert f'<input type="hidden" name="path" value="{indexed}">' in confirm.text

@@ -75,7 +75,7 @@ def test_the_welcome_starts_the_chosen_tracks_and_hides_the_others(client) -> No
 @pytest.mark.parametrize(
     ("form", "status", "message"),
     [
-        ({"group": "ml_specialist"}, 422, "tracks</code>: pick at least one track"),
+        ({"group": "ml_specialist"}, 422, "Tracks</a>: pick at least one track"),
         (
             {"group": "ml_specialist", "tracks": ["coding_patterns"]},
             422,

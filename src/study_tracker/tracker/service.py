@@ -341,6 +341,15 @@ def last_entry(session: Session, *, group: str) -> Completion | ReviewLog | None
     return last_completion
 
 
+def entry_completion(session: Session, entry: Completion | ReviewLog) -> Completion:
+    """The completion an entry is about: the entry itself, or the completion a review reviewed."""
+    if isinstance(entry, Completion):
+        return entry
+    completion = session.get(Completion, entry.completion_id)
+    assert completion is not None  # a foreign key: a review always has its completion
+    return completion
+
+
 def entry_key(entry: Completion | ReviewLog) -> str:
     """How an undo names the entry it expects to undo: ``completion:<id>`` or ``review:<id>``."""
     return f"{'review' if isinstance(entry, ReviewLog) else 'completion'}:{entry.id}"

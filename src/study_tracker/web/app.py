@@ -22,6 +22,7 @@ from study_tracker.web import errors
 from study_tracker.web.knowledge import close_knowledge, open_knowledge
 from study_tracker.web.routes import (
     ask,
+    assets,
     config,
     drill,
     history,
@@ -68,6 +69,7 @@ ROUTERS = (
     plan.router,
     plan_exports.router,
     roadmap_paths.router,
+    assets.router,
 )
 
 

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from study_tracker.errors import (
     EncoderNotReady,
@@ -122,7 +123,28 @@ def _json(status: int, message: str, errors: list[FieldError]) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=status)
 
 
-_TITLES = {404: "Not found", 503: "Not available right now", 507: "Nothing could be saved"}
+_TITLES = {
+    404: "Not found",
+    422: "Invalid input",
+    405: "Not a page",
+    500: "Something went wrong",
+    503: "Not available right now",
+    507: "Nothing could be saved",
+}
+# What a person reads for the errors the framework raises (an unknown address, a form's
+# address opened directly); the JSON API keeps the framework's short detail.
+_PAGE_MESSAGES = {
+    404: "There is no page at this address. It may have been moved, or the link is mistyped.",
+    405: "This address receives a form, it is not a page to open. Go back to the page with the "
+    "form and send it again.",
+    500: "The server met an unexpected error; nothing was saved by this request. The details are "
+    "in the server's log.",
+}
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    ctx = {"status": status, "title": _TITLES.get(status, "Cannot do that"), "message": message}
+    return render(request, "error.html", ctx, status_code=status)
 
 
 def install(app: FastAPI) -> None:
@@ -132,12 +154,24 @@ def install(app: FastAPI) -> None:
         problem = explain(request, exc)
         if _wants_json(request):
             return _json(problem.status, problem.message, problem.errors)
-        ctx = {
-            "status": problem.status,
-            "title": _TITLES.get(problem.status, "Cannot do that"),
-            "message": problem.message,
-        }
-        return render(request, "error.html", ctx, status_code=problem.status)
+        return _page(request, problem.status, problem.message)
+
+    @app.exception_handler(HTTPException)
+    def http_error(request: Request, exc: HTTPException) -> Response:
+        response: Response
+        if _wants_json(request) or exc.status_code not in _PAGE_MESSAGES:
+            response = _json(exc.status_code, str(exc.detail), [])
+        else:
+            response = _page(request, exc.status_code, _PAGE_MESSAGES[exc.status_code])
+        response.headers.update(exc.headers or {})  # a 405 says which methods are allowed
+        return response
+
+    @app.exception_handler(Exception)
+    def server_error(request: Request, exc: Exception) -> Response:
+        # Starlette logs the exception after this answer; the page never shows internals.
+        if _wants_json(request):
+            return _json(500, "Internal server error", [])
+        return _page(request, 500, _PAGE_MESSAGES[500])
 
     @app.exception_handler(RequestValidationError)
     def request_invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -150,6 +184,4 @@ def install(app: FastAPI) -> None:
         text = "; ".join(str(e) for e in errors)
         if _wants_json(request):
             return _json(422, text, errors)
-        return render(
-            request, "error.html", {"status": 422, "title": "Invalid input", "message": text}, status_code=422
-        )
+        return _page(request, 422, text)

@@ -10,6 +10,8 @@ both at shutdown.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import threading
 from collections.abc import Callable
@@ -65,6 +67,27 @@ class BackgroundPrepare:
         except Exception:  # noqa: BLE001 - search must not take the tracker down
             log.exception("could not prepare the knowledge base")
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop a prepare child still running (the server is stopping): SIGTERM to its process
+        group, then SIGKILL after ``timeout`` seconds. Safe at any point: an index generation
+        becomes live only by an atomic pointer switch, the ingest lock is an flock (released with
+        the process), and the next start prepares again what is missing."""
+        with self._lock:
+            child = self._child
+        if child is None or child.poll() is not None:
+            return
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(child.pid, sig)  # its own session: the group is the child and its workers
+            except ProcessLookupError:
+                return
+            try:
+                child.wait(timeout=timeout)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        log.info("stopped the background indexing of the study guides; it resumes at the next start")
+
 
 def indexing_message(settings: Settings) -> str | None:
     """The "still being indexed (N%)" message while the first-start prepare runs, else None."""
@@ -94,7 +117,10 @@ def open_knowledge(app: FastAPI, settings: Settings, knowledge_base: KnowledgeBa
 def close_knowledge(app: FastAPI) -> None:
     """Drop the knowledge base at shutdown: its catalog connections close with the last reader.
 
-    A prepare child still running is left to finish (it runs in its own session so that stopping
-    the server never leaves an index half-built); its thread no longer warms anything up.
+    A prepare child still running is stopped with the server (Ctrl-C): nothing keeps indexing
+    in the background after the app has gone, and the next start finishes the job.
     """
+    preparer = getattr(app.state, "knowledge_prepare", None)
+    if preparer is not None:
+        preparer.stop()
     app.state.knowledge_base = None

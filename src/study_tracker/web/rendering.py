@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from study_tracker.content.curriculum import GROUPS, guide_anchor
+from study_tracker.web import forms, navigation
 from study_tracker.web.deps import GROUP_COOKIE, current_group
+from study_tracker.web.icons import icon
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -36,6 +39,8 @@ def _slug(text: str) -> str:
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML with anything unsafe (scripts, event handlers, javascript: links) removed."""
     html = _markdown().render(text or "")
+    # A table whose corner cell is blank: a header cell with no text names nothing (axe flags it).
+    html = html.replace("<th></th>", "<td></td>")
     clean = nh3.clean(
         html, attributes={"*": {"id", "class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
     )
@@ -55,6 +60,23 @@ def render_inline_markdown(text: str) -> Markup:
     return Markup(clean)  # noqa: S704  (sanitized above)
 
 
+# Passages from the user's files: block Markdown, raw HTML shown as text (never passed through).
+_PASSAGE = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
+_HEADING_OPEN = re.compile(r"<h[1-6]>")
+_HEADING_CLOSE = re.compile(r"</h[1-6]>")
+
+
+def render_passage(text: str) -> Markup:
+    """A passage of Markdown as sanitized HTML (headings become bold lines: a passage is a quote)."""
+    html = _PASSAGE.render(text or "")
+    html = _HEADING_OPEN.sub("<p><strong>", html)
+    html = _HEADING_CLOSE.sub("</strong></p>", html)
+    clean = nh3.clean(
+        html, attributes={"*": {"class"}, "a": {"href", "title"}}, link_rel="noopener noreferrer"
+    )
+    return Markup(clean)  # noqa: S704  (sanitized above)
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -64,11 +86,20 @@ TEMPLATES.env.globals["GROUPS"] = GROUPS
 TEMPLATES.env.globals["RATING_LABELS"] = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 TEMPLATES.env.globals["DIFFICULTY_LABELS"] = {1: "Easy", 2: "Fair", 3: "Moderate", 4: "Hard", 5: "Very hard"}
 TEMPLATES.env.globals["guide_anchor"] = guide_anchor
+TEMPLATES.env.globals["icon"] = icon
+TEMPLATES.env.filters["field_label"] = forms.field_label
+TEMPLATES.env.filters["field_id"] = forms.field_id
+TEMPLATES.env.globals["errors_for"] = forms.errors_for
+TEMPLATES.env.globals["NAV_MAIN"] = navigation.MAIN
+TEMPLATES.env.globals["NAV_MORE"] = navigation.MORE
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     """The template ``name`` with ``context`` (plus the group the nav bar shows)."""
     context.setdefault("group", current_group(request))
+    path = request.url.path
+    context.setdefault("nav_current", navigation.current_link(path))
+    context.setdefault("group_switch", path if path in navigation.GROUP_PAGES else None)
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -51,7 +51,7 @@ def start(settings: Settings) -> subprocess.Popen | None:
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl-C to the server does not kill an index build half-way
+        start_new_session=True,  # its own group: the server stops it and its workers together
     )
     # Say "indexing" from now on, not only once the child has imported its modules and started.
     write_status(

@@ -218,11 +218,33 @@ def _set_item(
     )
 
 
-def _item_response(request: Request, form: RoadmapItemForm, item: ItemView) -> Response:
-    """The item again for htmx, else back to the page the form was on."""
-    if is_htmx(request):
-        return render(request, "_roadmap_item.html", {"slug": form.slug, "it": item, "back": form.back})
-    return see_other(form.back)
+def _item_response(
+    request: Request, form: RoadmapItemForm, item: ItemView, *, session: Session, clock: Clock
+) -> Response:
+    """The item again for htmx, with the progress it changed out of band (the roadmap's or the
+    Milestones page's count, and its milestone's state); else back to the page the form was on."""
+    if not is_htmx(request):
+        return see_other(form.back)
+    ctx: dict[str, Any] = {
+        "slug": form.slug,
+        "it": item,
+        "back": form.back,
+        "view": None,
+        "m": None,
+        "r": None,
+    }
+    if form.back.startswith("/milestones"):
+        ctx["show_topic"] = True
+        board = next((r for r in service.milestone_progress(session=session) if r.slug == form.slug), None)
+        ctx["r"] = board
+        milestones = board.milestones if board else []
+    else:
+        ctx["view"] = service.roadmap_view(session=session, slug=form.slug, today=clock.today)
+        milestones = ctx["view"].milestones
+    ctx["m"] = next(
+        (m for m in milestones if m.key == item.key or any(t.key == item.key for t in m.tasks)), None
+    )
+    return render(request, "_roadmap_tick.html", ctx)
 
 
 @router.post("/roadmaps/{slug}/items/tick", response_class=HTMLResponse)
@@ -235,7 +257,8 @@ def tick_form(
 ) -> Response:
     if done not in ("true", "false"):
         raise RoadmapError.field("done", "must be true or false")
-    return _item_response(request, form, _set_item(form, session, clock, done=done == "true", link=None))
+    item = _set_item(form, session, clock, done=done == "true", link=None)
+    return _item_response(request, form, item, session=session, clock=clock)
 
 
 @router.post("/roadmaps/{slug}/items/link", response_class=HTMLResponse)
@@ -263,7 +286,7 @@ def link_form(
             },
             session=session,
         )
-    return _item_response(request, form, item)
+    return _item_response(request, form, item, session=session, clock=clock)
 
 
 # --- JSON API ----------------------------------------------------------------------------------

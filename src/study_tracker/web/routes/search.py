@@ -13,21 +13,27 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pydantic import BaseModel
 
 from study_tracker.errors import KnowledgeError
 from study_tracker.knowledge.ingest.sources import list_sources
-from study_tracker.knowledge.search.knowledge_base import CONTEXT_CHARS, Filters, KnowledgeBase, SearchHit
+from study_tracker.knowledge.search.knowledge_base import Filters, KnowledgeBase, SearchHit
 from study_tracker.web import errors
 from study_tracker.web.deps import KnowledgeDep, SettingsDep
 from study_tracker.web.knowledge_views import passage_link
-from study_tracker.web.rendering import is_htmx, render
+from study_tracker.web.rendering import is_htmx, render, render_passage
 
 router = APIRouter()
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Kind = Literal["markdown", "text", "html", "pdf", "json", "reddit"]
+# The Search page's words for the modes (the API keeps the technical names).
+MODE_LABELS = {
+    "hybrid": "Best match (meaning and words)",
+    "dense": "Similar meaning",
+    "bm25": "Exact words",
+}
 
 
 class SearchResults(BaseModel):
@@ -80,35 +86,37 @@ def api_search(
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
 
 
-def _highlight(text: str, query: str) -> Markup:
-    """``text`` escaped, with words that share a 4-letter stem with a query word in <b>."""
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def _highlight(html: Markup, query: str) -> Markup:
+    """Sanitized passage HTML with the words that share a 4-letter stem with a query word in <b>
+    (only in text between tags; an entity such as ``&amp;`` is never split)."""
     stems = {w.lower()[:4] for w in _WORD.findall(query)}
     if not stems:
-        return escape(text)
-    out, last = [], 0
-    for m in _WORD.finditer(text):
-        if m.group(0).lower()[:4] in stems:
-            out.append(escape(text[last : m.start()]))
-            out.append(Markup("<b>") + escape(m.group(0)) + Markup("</b>"))
-            last = m.end()
-    out.append(escape(text[last:]))
-    return Markup("").join(out)
+        return html
+
+    def words(m: re.Match[str]) -> str:
+        w = m.group(0)
+        before = m.string[: m.start()]
+        if before.endswith("&") or w.lower()[:4] not in stems:
+            return w
+        return f"<b>{w}</b>"
+
+    def segment(m: re.Match[str]) -> str:
+        return ">" + _WORD.sub(words, m.group(1)) + "<"
+
+    return Markup(_TEXT.sub(segment, str(html)))  # noqa: S704  (tags only added around words)
 
 
 def _view(hit: SearchHit, query: str) -> dict[str, Any]:
-    before = hit.context_before
-    if hit.start > CONTEXT_CHARS and " " in before:
-        before = "…" + before[before.index(" ") :]
-    after = hit.context_after
-    if len(after) >= CONTEXT_CHARS and " " in after:
-        after = after[: after.rindex(" ")] + " …"
     return {
         "hit": hit,
-        "before": escape(before),
-        "passage": _highlight(hit.text, query),
-        "after": escape(after),
+        "passage": _highlight(render_passage(hit.text), query),
         "link": passage_link(hit),
         "path": " › ".join(hit.heading_path) or hit.title,
+        "title": hit.title or hit.source.rsplit("/", 1)[-1],
+        "section": " › ".join(hit.heading_path[1:]),
     }
 
 
@@ -134,7 +142,8 @@ def search_page(
         "source": source,
         "kind": kind,
         "pain_point": pain_point,
-        "modes": ["hybrid", "dense", "bm25"],
+        "modes": MODE_LABELS,
+        "nothing_relevant": False,
         "kinds": ["markdown", "text", "html", "pdf", "json", "reddit"],
         "results": [],
         "error": None,
@@ -142,11 +151,20 @@ def search_page(
     }
     if q.strip():
         try:
-            hits, took = _run(
-                kb, q, mode=mode, k=max(1, min(k, 100)), source=source, kind=kind or None, pain_point=pain
-            )
+            filters = Filters(source=source or None, kind=kind or None, pain_point=pain)
+            t = time.perf_counter()
+            cosines: dict[str, float]
+            if mode == "bm25":  # keyword hits share a word with the query: relevant by construction
+                hits, cosines = kb.search(q, mode=mode, k=max(1, min(k, 100)), filters=filters), {}
+            else:
+                hits, cosines = kb.search_with_dense(q, mode=mode, k=max(1, min(k, 100)), filters=filters)
+            ctx["took_ms"] = round((time.perf_counter() - t) * 1000, 1)
             ctx["results"] = [_view(h, q) for h in hits]
-            ctx["took_ms"] = round(took, 1)
+            # The same floor as Ask: fused scores are normalised per query, so only the best
+            # cosine tells "relevant" from "closest of nothing".
+            ctx["nothing_relevant"] = (
+                bool(hits) and mode != "bm25" and max(cosines.values(), default=0.0) < settings.ask_min_score
+            )
         except KnowledgeError as exc:
             # Shown above the (empty) results with a 200: htmx swaps only 2xx answers.
             ctx["error"] = errors.explain(request, exc).message

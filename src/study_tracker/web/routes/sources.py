@@ -105,6 +105,16 @@ def folder_form(request: Request, settings: SettingsDep, path: Annotated[str, Fo
     return _started(request, job)
 
 
+@router.get("/sources/remove", response_class=HTMLResponse)
+def remove_confirm(
+    request: Request, settings: SettingsDep, path: Annotated[str, Query(max_length=4096)] = ""
+) -> Response:
+    """The confirm step before removing a source: what leaves search and Ask, what stays on disk."""
+    source = next((s for s in list_sources(settings) if s.path == path), None)
+    upload = next((u for u in list_uploads(settings) if u["path"] == path), None)
+    return render(request, "source_remove.html", {"path": path, "source": source, "upload": upload})
+
+
 @router.post("/sources/remove", response_class=HTMLResponse)
 def remove_form(request: Request, settings: SettingsDep, path: Annotated[str, Form()] = "") -> Response:
     """Remove a source from every index."""
@@ -124,8 +134,12 @@ def _job(settings: Settings, job_id: str) -> JobStatus:
 
 @router.get("/sources/jobs/{job_id}", response_class=HTMLResponse)
 def job_fragment(request: Request, settings: SettingsDep, job_id: str) -> Response:
-    """One job's progress (htmx polls it while it runs), then its report."""
-    return render(request, "_source_job.html", {"job": _job(settings, job_id)})
+    """One job's progress (htmx polls it while it runs), then its report; when it has ended, the
+    polling request also gets the sources and uploads again (out of band), so the page is current."""
+    job = _job(settings, job_id)
+    if job.running or not is_htmx(request):
+        return render(request, "_source_job.html", {"job": job})
+    return render(request, "_source_job.html", _context(settings, job=job, refresh=True))
 
 
 # --- the viewer: search results and Ask sources link here when there is no better place ---

@@ -9,11 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from study_tracker.content.curriculum import load_tracks
+from study_tracker.db.models import ReviewLog
 from study_tracker.errors import StudyError
 from study_tracker.tracker import service
 from study_tracker.web import errors
 from study_tracker.web.deps import ClockDep, GroupQuery, SessionDep, current_group
-from study_tracker.web.rendering import see_other
+from study_tracker.web.rendering import render, see_other
+from study_tracker.wording import short_date
 
 router = APIRouter()
 
@@ -23,6 +25,25 @@ class UndonePublic(BaseModel):
     track: str
     day: int
     entry: str = Field(description="The entry undone: completion:<id> or review:<id>.")
+
+
+@router.get("/undo", response_class=HTMLResponse)
+def undo_confirm(request: Request, session: SessionDep, clock: ClockDep, group: GroupQuery = "") -> Response:
+    """The confirm step before an undo: what exactly will be undone, and what that changes."""
+    group = service.require_group(group or current_group(request))
+    last = service.last_entry(session, group=group)
+    ctx: dict[str, object] = {"group": group, "entry": None}
+    if last is not None:
+        completion = service.entry_completion(session, last)
+        track = load_tracks()[completion.track]
+        ctx |= {
+            "entry": service.entry_key(last),
+            "is_review": isinstance(last, ReviewLog),
+            "track": track,
+            "topic": service.get_topic(completion.track, completion.day),
+            "logged": short_date(last.local_date, clock.today),
+        }
+    return render(request, "undo_confirm.html", ctx)
 
 
 @router.post("/undo", response_class=HTMLResponse)

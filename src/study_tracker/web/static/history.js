@@ -1,10 +1,16 @@
 // Draws the History page charts with ECharts from the JSON the server embeds in the page.
 document.addEventListener("DOMContentLoaded", () => {
   const data = JSON.parse(document.getElementById("history-data").textContent);
+  // The page's theme (static/theme.js): an explicit pick, else the system's.
+  const theme = document.documentElement.dataset.theme;
+  const dark = theme ? theme === "dark" : window.matchMedia("(prefers-color-scheme: dark)").matches;
+  const scale = dark
+    ? ["#262c38", "#0e4429", "#006d32", "#26a641", "#39d353"]
+    : ["#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39"];
   const heat = echarts.init(document.getElementById("heatmap"), null, { renderer: "svg" });
   heat.setOption({
     tooltip: { formatter: (p) => `${p.value[0]}: ${p.value[1]} (topics + reviews)` },
-    visualMap: { min: 0, max: Math.max(4, data.max), show: false, inRange: { color: ["#ebedf0", "#9be9a8", "#40c463", "#30a14e", "#216e39"] } },
+    visualMap: { min: 0, max: Math.max(4, data.max), show: false, inRange: { color: scale } },
     calendar: { range: [data.from, data.to], cellSize: ["auto", 13], top: 30, left: 40, right: 10, yearLabel: { show: false }, dayLabel: { firstDay: 1, nameMap: "en" }, splitLine: { show: false } },
     series: [{ type: "heatmap", coordinateSystem: "calendar", data: data.activity }],
   });
