@@ -18,7 +18,7 @@ from study_tracker.config import Settings, get_settings
 from study_tracker.errors import StudyError
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.tracker.startup import prepare
-from study_tracker.web import errors
+from study_tracker.web import errors, security
 from study_tracker.web.knowledge import close_knowledge, open_knowledge
 from study_tracker.web.routes import (
     ask,
@@ -99,4 +99,5 @@ def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBas
     for router in ROUTERS:
         app.include_router(router)
     errors.install(app)
+    security.install(app, settings)
     return app
