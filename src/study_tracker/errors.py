@@ -70,6 +70,10 @@ class Forbidden(StudyError):
     status = 403
 
 
+class UnknownHost(StudyError):
+    """The request's ``Host`` header names a host this server does not answer to (400)."""
+
+
 class CrossSiteRequest(Forbidden):
     """A change sent by a page of another site (a forged form or fetch), not by the app's own pages."""
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from study_tracker.config import Settings
+from study_tracker.web.security.hosts import HostGuard, allowed_names
 from study_tracker.web.security.origin import CrossSiteGuard
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Wrap ``app`` in the security middleware (the last added runs first)."""
     app.add_middleware(CrossSiteGuard)
+    app.add_middleware(HostGuard, names=allowed_names(settings))  # before anything else looks
