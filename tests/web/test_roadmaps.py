@@ -229,7 +229,7 @@ def test_remove_from_the_page_and_the_api(client, handed, settings) -> None:  # 
     copy = settings.data_dir / "roadmaps" / f"{ML}.md"
     assert copy.exists()
     page = client.get(f"/roadmaps/{ML}").text
-    assert f'action="/roadmaps/{ML}/delete"' in page and "confirm(this.dataset.confirm)" in page
+    assert f'action="/roadmaps/{ML}/delete"' in page and "/static/app.js" in page  # asks first (data-confirm)
     assert 'data-confirm="Remove Machine Learning Engineer Roadmap and all its progress?' in page
 
     r = client.post(f"/roadmaps/{ML}/delete", follow_redirects=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from study_tracker.config import Settings
+from study_tracker.web.security.headers import SecurityHeaders
 from study_tracker.web.security.hosts import HostGuard, allowed_names
 from study_tracker.web.security.origin import CrossSiteGuard
 
@@ -14,3 +15,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Wrap ``app`` in the security middleware (the last added runs first)."""
     app.add_middleware(CrossSiteGuard)
     app.add_middleware(HostGuard, names=allowed_names(settings))  # before anything else looks
+    app.add_middleware(SecurityHeaders)  # outermost: refusals get the headers too
