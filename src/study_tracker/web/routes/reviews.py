@@ -13,13 +13,14 @@ from study_tracker.errors import InvalidInput, StudyError
 from study_tracker.tracker import agenda, service
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GroupQuery, IdPath, SessionDep
-from study_tracker.web.rendering import render, see_other
+from study_tracker.web.rendering import render
 from study_tracker.web.routes.review_schemas import (
     DueReviewPublic,
     ReviewCreate,
     ReviewPublic,
     due_review_public,
 )
+from study_tracker.web.security.flash import see_other_with
 
 router = APIRouter()
 
@@ -69,7 +70,7 @@ def review_form(
         return errors.refused(
             request, exc, "review.html", lambda: _review_context(review, clock), session=session
         )
-    return see_other(f"/?group={review.track.group}&message=Review+saved")
+    return see_other_with(request, f"/?group={review.track.group}", "Review saved")
 
 
 @router.get("/api/reviews", tags=["reviews"], responses=errors.responses(404, 422))
