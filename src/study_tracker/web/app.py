@@ -25,6 +25,7 @@ from study_tracker.web.routes import (
     config,
     drill,
     history,
+    login,
     report,
     reviews,
     roadmaps,
@@ -58,6 +59,7 @@ ROUTERS = (
     what_next.router,
     drill.router,
     report.router,
+    login.router,
 )
 
 

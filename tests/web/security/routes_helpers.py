@@ -126,6 +126,10 @@ def samples(folder: Path) -> dict[tuple[str, str], Sample]:
         ("POST", "/api/roadmaps/{slug}/items"): Sample(
             f"/api/roadmaps/{ROADMAP}/items", {"json": {"key": ITEM, "done": True}}
         ),
+        ("POST", "/login"): Sample(
+            "/login", {"data": {"name": "admin", "password": "correct horse battery"}}
+        ),
+        ("POST", "/logout"): Sample("/logout"),
         ("POST", "/skills/goal"): Sample("/skills/goal", {"data": {"path": "ml-engineer", "level": "6"}}),
         ("PUT", "/api/goal"): Sample("/api/goal", {"json": {"path": "ml-engineer", "level": "6"}}),
         ("POST", "/drill"): Sample("/drill", {"data": {"count": "3"}}),
