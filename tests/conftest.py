@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# FastAPI's TestClient sends ``Host: testserver``; the app answers only to allowed host names.
+os.environ.setdefault("STUDY_ALLOWED_HOSTS", "testserver")
 
 from study_tracker.config import Settings  # noqa: E402
 from study_tracker.db.engine import get_engine, migrate, session_scope  # noqa: E402

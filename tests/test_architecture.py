@@ -29,6 +29,7 @@ LAYERS = {
     "knowledge": {"knowledge", "config", "errors", "content", "clock"},
     "tracker": {"tracker", "db", "config", "errors", "content", "clock"},
     "skills": {"skills", "tracker", "db", "config", "errors", "content", "clock"},
+    "accounts": {"accounts", "db", "config", "errors"},
 }
 
 

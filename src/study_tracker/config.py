@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         True,
         description="Index the bundled study guides in the background when the server starts (if not yet done).",
     )
+    # --- web security ---
+    allowed_hosts: str = Field(
+        "",
+        max_length=2000,
+        description="Host names the web server answers to besides localhost, 127.0.0.1, [::1] and the "
+        "address it listens on, comma-separated (e.g. study.lan,192.168.1.20); a request for any other "
+        "Host is refused (400), so a web page cannot reach the server through a name of its own (DNS rebinding).",
+    )
     # --- data safety (concurrency, backups, imports) ---
     db_busy_timeout_s: float = Field(
         30.0,
@@ -276,6 +284,12 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'study.db'}"
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        """The configured ``allowed_hosts``, lower-cased, brackets of IPv6 addresses removed."""
+        names = (n.strip().lower().strip("[]") for n in self.allowed_hosts.split(","))
+        return frozenset(n for n in names if n)
 
     @property
     def knowledge_path(self) -> Path:

@@ -58,6 +58,26 @@ class PayloadTooLarge(InvalidInput):
     status = 413
 
 
+class NotSignedIn(StudyError):
+    """The server is reachable off this computer and the request carries no valid session or token."""
+
+    status = 401
+
+
+class Forbidden(StudyError):
+    """Refused whatever the input: the request is not allowed from where it came."""
+
+    status = 403
+
+
+class UnknownHost(StudyError):
+    """The request's ``Host`` header names a host this server does not answer to (400)."""
+
+
+class CrossSiteRequest(Forbidden):
+    """A change sent by a page of another site (a forged form or fetch), not by the app's own pages."""
+
+
 class Unavailable(StudyError):
     """The request is fine but the app cannot serve it now (an index being built, a busy database)."""
 

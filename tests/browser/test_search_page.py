@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -41,7 +42,7 @@ def test_search_page_finds_highlights_and_filters(server, page, tmp_path: Path) 
     viewer = first.locator("header a").get_attribute("href")  # opened at the end (the source viewer)
 
     page.get_by_label("Pain points").select_option("true")
-    page.wait_for_function("document.querySelectorAll('.search-hit').length === 1")
+    expect(page.locator(".search-hit")).to_have_count(1)  # wait_for_function would need eval (CSP)
     assert "no idea what I am doing wrong" in page.locator(".search-hit").inner_text()
 
     assert viewer and viewer.startswith("/sources/view?") and viewer.endswith("#passage")

@@ -7,6 +7,7 @@ command body only, so ``study today`` starts fast.
 from __future__ import annotations
 
 from study_tracker.cli import ask as _ask  # noqa: F401  (registers commands)
+from study_tracker.cli import auth as _auth  # noqa: F401
 from study_tracker.cli import backup as _backup  # noqa: F401
 from study_tracker.cli import collect as _collect  # noqa: F401
 from study_tracker.cli import evaluate as _evaluate  # noqa: F401

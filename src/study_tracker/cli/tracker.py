@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +18,10 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from study_tracker import clock
+from study_tracker.accounts import service as accounts
 from study_tracker.cli import exports
 from study_tracker.cli.app import app
-from study_tracker.cli.errors import naming
+from study_tracker.cli.errors import fail, naming
 from study_tracker.cli.output import bullet, clip, console
 from study_tracker.cli.review_loop import review_loop
 from study_tracker.coach import study_plan
@@ -85,13 +87,25 @@ def serve(
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # one line per plugin otherwise
     prepare(settings)  # fail here, with a clear message, before the server starts
+    listen = host or settings.host
+    if not accounts.is_loopback(listen):
+        with session_scope(settings.db_url) as session:
+            if not accounts.has_password(session):
+                raise fail(
+                    f"refusing to serve on {listen}: other computers could reach the app there, "
+                    "and no password is set. Run `study auth set-password` first (or serve on 127.0.0.1)."
+                )
     console.print(
         f"study-tracker on [bold]http://{host or settings.host}:{port or settings.port}[/] (data: {settings.data_dir})"
     )
+    # uvicorn's factory reads the settings from the environment: it must see the address it serves
+    # on (the login and the Host allow-list depend on it).
+    os.environ["STUDY_HOST"] = listen
+    get_settings.cache_clear()
     uvicorn.run(
         "study_tracker.web.app:create_app",
         factory=True,
-        host=host or settings.host,
+        host=listen,
         port=port or settings.port,
         reload=reload,
         log_level=settings.log_level.lower(),

@@ -35,7 +35,7 @@ from study_tracker.errors import DatabaseBusy, DatabaseUnavailable, storage_erro
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; tests check it matches Alembic's own head, and it
 # lets a start-up on an up-to-date database skip importing Alembic (about half a second).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 # How long a process waits for another one to finish migrating and seeding the data folder.
 SETUP_LOCK_TIMEOUT_S = 120.0
 # pg_advisory_lock key of the set-up lock on PostgreSQL (any constant shared by every process).

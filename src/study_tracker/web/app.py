@@ -18,7 +18,7 @@ from study_tracker.config import Settings, get_settings
 from study_tracker.errors import StudyError
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.tracker.startup import prepare
-from study_tracker.web import errors
+from study_tracker.web import apidocs, errors, security
 from study_tracker.web.knowledge import close_knowledge, open_knowledge
 from study_tracker.web.routes import (
     ask,
@@ -26,6 +26,7 @@ from study_tracker.web.routes import (
     config,
     drill,
     history,
+    login,
     plan,
     plan_exports,
     questions,
@@ -70,6 +71,7 @@ ROUTERS = (
     plan_exports.router,
     roadmap_paths.router,
     assets.router,
+    login.router,
 )
 
 
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBas
         description="Curricula, spaced-repetition reviews, history and your own knowledge base.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by web/apidocs.py from vendored files
+        redoc_url=None,
         # Any operation may meet a busy or damaged database (503) or a full or read-only disk (507).
         responses=errors.responses(503, 507),
     )
@@ -110,5 +114,7 @@ def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBas
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
+    apidocs.install(app)
     errors.install(app)
+    security.install(app, settings)
     return app

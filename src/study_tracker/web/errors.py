@@ -46,6 +46,8 @@ class ErrorBody(BaseModel):
 
 _DESCRIPTIONS = {
     400: "Refused: the request cannot be used as it is",
+    401: "Sign in first: the server is reachable off this computer (a session cookie or an API token)",
+    403: "Refused: a change sent by a page of another site",
     404: "Not found",
     409: "Refused: it conflicts with what is stored",
     413: "Too large",
@@ -124,6 +126,8 @@ def _json(status: int, message: str, errors: list[FieldError]) -> JSONResponse:
 
 
 _TITLES = {
+    401: "Sign in",
+    403: "Refused",
     404: "Not found",
     422: "Invalid input",
     405: "Not a page",
@@ -147,14 +151,23 @@ def _page(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", ctx, status_code=status)
 
 
+def answer(request: Request, exc: StudyError) -> Response:
+    """What the user gets for ``exc``: JSON under /api (or when JSON is asked for), a page elsewhere.
+
+    The exception handler below and the security middleware (which refuses before any route runs)
+    both answer through here.
+    """
+    problem = explain(request, exc)
+    if _wants_json(request):
+        return _json(problem.status, problem.message, problem.errors)
+    return _page(request, problem.status, problem.message)
+
+
 def install(app: FastAPI) -> None:
     # Plain functions: Starlette runs them in the threadpool (they read status files, render pages).
     @app.exception_handler(StudyError)
     def study_error(request: Request, exc: StudyError) -> Response:
-        problem = explain(request, exc)
-        if _wants_json(request):
-            return _json(problem.status, problem.message, problem.errors)
-        return _page(request, problem.status, problem.message)
+        return answer(request, exc)
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> Response:

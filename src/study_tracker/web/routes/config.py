@@ -17,7 +17,8 @@ from study_tracker.tracker import service, settings_store
 from study_tracker.tracker.plan_options import WEEKDAY_NAMES, PlanOptions
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GroupDep, SessionDep, SettingsDep, current_group
-from study_tracker.web.rendering import remember_group, render, see_other
+from study_tracker.web.rendering import remember_group, render
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 router = APIRouter()
 
@@ -78,7 +79,7 @@ def config_page(
     request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep, group: GroupDep
 ) -> Response:
     ctx = config_context(session, settings, group, clock)
-    ctx["message"] = request.query_params.get("message")
+    ctx["message"] = pop_flash(request)
     return remember_group(render(request, "config.html", ctx), request)
 
 
@@ -105,7 +106,7 @@ async def config_form(
             lambda: config_context(session, settings, group, clock) | {"form": form},
             session=session,
         )
-    return see_other(f"/config?group={group}&message=Saved")
+    return see_other_with(request, f"/config?group={group}", "Saved")
 
 
 @router.get("/api/config/{group}", tags=["config"], responses=errors.responses(404, 422))

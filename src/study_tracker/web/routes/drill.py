@@ -20,6 +20,7 @@ from study_tracker.web.deps import ClockDep, GraderDep, IdPath, SessionDep
 from study_tracker.web.rendering import is_htmx, render, see_other
 from study_tracker.web.routes.card_schemas import AnswerBody, CardGradePublic
 from study_tracker.web.routes.card_views import reveal_context
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 router = APIRouter()
 
@@ -202,7 +203,7 @@ def drill_session_page(request: Request, drill_id: IdPath, session: SessionDep, 
     if view.finished and view.drill.ended_at is None:
         view = drills.finish(session=session, drill_id=drill_id, now=clock.now)
     template = "_drill_session.html" if is_htmx(request) else "drill_session.html"
-    return render(request, template, _drill_context(view))
+    return render(request, template, _drill_context(view) | {"message": pop_flash(request)})
 
 
 @router.post("/drill/{drill_id}/reveal", response_class=HTMLResponse)
@@ -274,8 +275,11 @@ def drill_answer_form(
             lambda: _drill_context(drills.get_drill(session, drill_id=drill_id, now=clock.now)),
             session=session,
         )
-    suffix = "" if result is not None else "?message=Time+is+up:+the+last+answer+came+after+the+limit"
-    return see_other(f"/drill/{drill_id}{suffix}")
+    if result is None:
+        return see_other_with(
+            request, f"/drill/{drill_id}", "Time is up: the last answer came after the limit"
+        )
+    return see_other(f"/drill/{drill_id}")
 
 
 @router.post("/drill/{drill_id}/finish", response_class=HTMLResponse)

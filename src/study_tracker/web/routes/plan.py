@@ -16,9 +16,10 @@ from study_tracker.tracker import settings_store
 from study_tracker.tracker.plan_options import WEEKDAY_NAMES, parse_break
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GroupDep, SessionDep, SettingsDep, current_group
-from study_tracker.web.rendering import remember_group, render, see_other
+from study_tracker.web.rendering import remember_group, render
 from study_tracker.web.routes.config import config_context, plan_form_context
 from study_tracker.web.routes.plan_schemas import PlanPublic, plan_public
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 router = APIRouter()
 
@@ -64,7 +65,7 @@ def form_to_plan(form: dict[str, Any]) -> dict[str, Any]:
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request, session: SessionDep, clock: ClockDep, group: GroupDep) -> Response:
     ctx = _plan_context(session, clock, group)
-    ctx["message"] = request.query_params.get("message")
+    ctx["message"] = pop_flash(request)
     return remember_group(render(request, "plan.html", ctx), request)
 
 
@@ -87,7 +88,7 @@ async def plan_form(
             session=session,
         )
     page = "/config" if back == "config.html" else "/plan"
-    return see_other(f"{page}?group={group}&message=Plan+saved")
+    return see_other_with(request, f"{page}?group={group}", "Plan saved")
 
 
 def _refused_context(

@@ -25,6 +25,7 @@ from study_tracker.practice.questions.source import indexed_source
 from study_tracker.web import errors
 from study_tracker.web.deps import ClockDep, IdPath, SessionDep, SettingsDep
 from study_tracker.web.rendering import is_htmx, render, see_other
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 router = APIRouter()
 
@@ -131,7 +132,7 @@ def _page_context(session: Session, status: str | None, form: dict[str, str] | N
 def questions_page(
     request: Request, session: SessionDep, status: Annotated[Status | Literal[""], Query()] = "queued"
 ) -> Response:
-    ctx = _page_context(session, status) | {"message": request.query_params.get("message")}
+    ctx = _page_context(session, status) | {"message": pop_flash(request)}
     return render(request, "questions.html", ctx)
 
 
@@ -155,7 +156,7 @@ def generate_form(
             session=session,
         )
     message = f"{len(report.queued)} new questions queued ({len(report.duplicates)} near-duplicates dropped)."
-    return see_other(f"/questions?message={message.replace(' ', '+')}")
+    return see_other_with(request, "/questions", message)
 
 
 def _decided(request: Request, session: Session, q: PracticeQuestion) -> Response:

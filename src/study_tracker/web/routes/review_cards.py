@@ -13,7 +13,6 @@ pool (these handlers are sync), never on the event loop.
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -33,8 +32,9 @@ from study_tracker.practice.outcomes import OutcomeIn, dump_outcomes, parse_outc
 from study_tracker.tracker import agenda
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, GraderDep, IdPath, SessionDep
-from study_tracker.web.rendering import is_htmx, render, see_other
+from study_tracker.web.rendering import is_htmx, render
 from study_tracker.web.routes.card_views import grade_buttons, reveal_context
+from study_tracker.web.security.flash import see_other_with
 from study_tracker.wording import next_review_sentence, short_date
 
 router = APIRouter()
@@ -231,4 +231,4 @@ def save_review(
         )
     nxt = agenda.next_review_date(session, completion_id=completion_id)
     message = f"Review saved. {next_review_sentence(nxt, clock.today)}"
-    return see_other(f"/?group={review.track.group}&message={quote_plus(message)}")
+    return see_other_with(request, f"/?group={review.track.group}", message)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Form
+from fastapi import APIRouter, Body, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from study_tracker.roadmaps import service
 from study_tracker.web import errors
 from study_tracker.web.deps import SessionDep
-from study_tracker.web.rendering import see_other
+from study_tracker.web.security.flash import see_other_with
 
 router = APIRouter()
 
@@ -36,11 +35,13 @@ class PathChoice(BaseModel):
 
 
 @router.post("/roadmaps/{slug}/path", response_class=HTMLResponse)
-def path_form(slug: str, session: SessionDep, path: Annotated[str, Form(max_length=255)] = "") -> Response:
+def path_form(
+    request: Request, slug: str, session: SessionDep, path: Annotated[str, Form(max_length=255)] = ""
+) -> Response:
     options = service.choose_path(session=session, slug=slug, path=path or None)
     chosen = next((o.title for o in options if o.chosen), None)
     message = f"You follow {chosen}." if chosen else "Every path is offered again."
-    return see_other(f"/roadmaps/{slug}?message={quote(message)}")
+    return see_other_with(request, f"/roadmaps/{slug}", message)
 
 
 @router.get("/api/roadmaps/{slug}/path", tags=["roadmaps"], responses=errors.responses(404, 422))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -25,6 +24,7 @@ from study_tracker.roadmaps.views import ImportResult, ItemView, MilestoneView, 
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, RoadmapItemDep, RoadmapItemForm, SessionDep, SettingsDep
 from study_tracker.web.rendering import is_htmx, render, see_other
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -115,7 +115,7 @@ def _list_context(session: Session) -> dict[str, Any]:
 
 @router.get("/roadmaps", response_class=HTMLResponse)
 def roadmaps_page(request: Request, session: SessionDep) -> Response:
-    ctx = _list_context(session) | {"message": request.query_params.get("message")}
+    ctx = _list_context(session) | {"message": pop_flash(request)}
     return render(request, "roadmaps.html", ctx)
 
 
@@ -153,7 +153,7 @@ async def upload_form(
         f"{verb} {result.title}: {counts['topics']} topics, {counts['milestones']} milestones, "
         f"{counts['tasks']} tasks, {counts['resources']} resources."
     )
-    return see_other(f"/roadmaps/{result.slug}?message={quote(message)}")
+    return see_other_with(request, f"/roadmaps/{result.slug}", message)
 
 
 @router.get("/roadmaps/{slug}", response_class=HTMLResponse)
@@ -161,7 +161,7 @@ def roadmap_page(request: Request, slug: str, session: SessionDep, clock: ClockD
     view = service.roadmap_view(session=session, slug=slug, today=clock.today)
     ctx: dict[str, Any] = {
         "view": view,
-        "message": request.query_params.get("message"),
+        "message": pop_flash(request),
         "today": clock.today,
         "paths": service.roadmap_paths(session=session, slug=slug),
     }
@@ -189,23 +189,25 @@ def start_form(
 
         return errors.refused(request, exc, "roadmap.html", context, session=session)
     message = f"Start date set to {new}; every dated topic moved with it."
-    return see_other(f"/roadmaps/{slug}?message={quote(message)}")
+    return see_other_with(request, f"/roadmaps/{slug}", message)
 
 
 @router.post("/roadmaps/{slug}/delete", response_class=HTMLResponse)
-def delete_form(slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep) -> Response:
+def delete_form(
+    request: Request, slug: str, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> Response:
     title = service.roadmap_view(session=session, slug=slug, today=clock.today).title
     service.delete_roadmap(session=session, slug=slug)
     session.commit()  # the roadmap is gone before the knowledge base is touched
     message = f"Removed {title} with its progress." + _remove_from_kb(settings, slug)
-    return see_other(f"/roadmaps?message={quote(message)}")
+    return see_other_with(request, "/roadmaps", message)
 
 
 @router.get("/milestones", response_class=HTMLResponse)
 def milestones_page(request: Request, session: SessionDep) -> Response:
     ctx = {
         "roadmaps": service.milestone_progress(session=session),
-        "message": request.query_params.get("message"),
+        "message": pop_flash(request),
     }
     return render(request, "milestones.html", ctx)
 

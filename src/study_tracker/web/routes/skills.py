@@ -18,8 +18,9 @@ from study_tracker.skills.goal import get_goal, set_goal
 from study_tracker.skills.mastery import SkillMastery
 from study_tracker.web import errors
 from study_tracker.web.deps import Clock, ClockDep, SessionDep
-from study_tracker.web.rendering import render, see_other
+from study_tracker.web.rendering import render
 from study_tracker.web.routes.skill_schemas import GoalIn, GoalPublic, PathList, SkillsPublic
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 router = APIRouter()
 
@@ -100,7 +101,7 @@ def _skills_context(session: Session, clock: Clock) -> dict[str, Any]:
 @router.get("/skills", response_class=HTMLResponse)
 def skills_page(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     ctx = _skills_context(session, clock)
-    ctx["message"] = request.query_params.get("message")
+    ctx["message"] = pop_flash(request)
     return render(request, "skills.html", ctx)
 
 
@@ -123,7 +124,7 @@ def goal_form(
             lambda: _skills_context(session, clock) | {"form": form},
             session=session,
         )
-    return see_other(f"/skills?message=Goal:+{goal.path.title},+{goal.level.id}+months")
+    return see_other_with(request, "/skills", f"Goal: {goal.path.title}, {goal.level.id} months")
 
 
 @router.get("/api/skills", tags=["skills"])

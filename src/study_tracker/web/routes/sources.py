@@ -29,6 +29,7 @@ from study_tracker.web import errors
 from study_tracker.web.deps import SettingsDep
 from study_tracker.web.knowledge_views import web_link
 from study_tracker.web.rendering import is_htmx, render, see_other
+from study_tracker.web.security.flash import pop_flash, see_other_with
 
 router = APIRouter()
 
@@ -73,10 +74,10 @@ def _started(request: Request, job: JobStatus) -> Response:
 
 
 @router.get("/sources", response_class=HTMLResponse)
-def sources_page(request: Request, settings: SettingsDep, job: str = "", message: str = "") -> Response:
+def sources_page(request: Request, settings: SettingsDep, job: str = "") -> Response:
     """Ingested sources, uploads, recent jobs and the forms to add more."""
     current = job_status.read_job(settings, job) if job else None
-    return render(request, "sources.html", _context(settings, current=current, message=message or None))
+    return render(request, "sources.html", _context(settings, current=current, message=pop_flash(request)))
 
 
 @router.post("/sources/upload", response_class=HTMLResponse)
@@ -122,7 +123,7 @@ def remove_form(request: Request, settings: SettingsDep, path: Annotated[str, Fo
         n = remove_source(settings=settings, path=path)
     except StudyError as exc:
         return _refused(request, settings, exc, {"remove": path})
-    return see_other(f"/sources?message=Removed+{n}+file(s)+of+{Path(path).name}")
+    return see_other_with(request, "/sources", f"Removed {n} file(s) of {Path(path).name}")
 
 
 def _job(settings: Settings, job_id: str) -> JobStatus:

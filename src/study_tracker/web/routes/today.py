@@ -28,6 +28,7 @@ from study_tracker.web.deps import (
 )
 from study_tracker.web.rendering import remember_group, render, see_other
 from study_tracker.web.routes.review_schemas import DueReviewPublic, due_review_public
+from study_tracker.web.security.flash import pop_flash, see_other_with
 from study_tracker.wording import plural
 
 router = APIRouter()
@@ -101,7 +102,7 @@ def _today_context(request: Request, session: Session, clock: Clock, group: str)
     return {
         "view": view,
         "group": group,
-        "message": request.query_params.get("message"),
+        "message": pop_flash(request),
         "panel": guidance.today_panel(plan, view),
         # after a long break hundreds are due: list the oldest, the rest on request
         "reviews_shown": REVIEWS_SHOWN,
@@ -151,7 +152,7 @@ def welcome_form(
             session=session,
         )
     started = ", ".join(service.get_track(t).title for t in dict.fromkeys(tracks))
-    return see_other(f"/?group={group}&message=Started+{started.replace(' ', '+')}+today")
+    return see_other_with(request, f"/?group={group}", f"Started {started} today")
 
 
 @router.post("/welcome/dismiss", response_class=HTMLResponse)

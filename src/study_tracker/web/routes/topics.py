@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,7 +18,8 @@ from study_tracker.tracker import agenda, service
 from study_tracker.web import errors
 from study_tracker.web.deps import ClockDep, SessionDep
 from study_tracker.web.knowledge_views import topic_passages
-from study_tracker.web.rendering import render, see_other
+from study_tracker.web.rendering import render
+from study_tracker.web.security.flash import see_other_with
 from study_tracker.wording import completion_feedback
 
 router = APIRouter()
@@ -122,7 +122,7 @@ def complete_form(
         next_review=agenda.next_review_date(session, completion_id=completion.id),
         today=clock.today,
     )
-    return see_other(f"/?group={track.group}&message={quote_plus(feedback)}")
+    return see_other_with(request, f"/?group={track.group}", feedback)
 
 
 @router.post("/api/completions", status_code=201, tags=["topics"], responses=errors.responses(404, 409, 422))

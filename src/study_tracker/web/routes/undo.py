@@ -14,7 +14,8 @@ from study_tracker.errors import StudyError
 from study_tracker.tracker import service
 from study_tracker.web import errors
 from study_tracker.web.deps import ClockDep, GroupQuery, SessionDep, current_group
-from study_tracker.web.rendering import render, see_other
+from study_tracker.web.rendering import render
+from study_tracker.web.security.flash import see_other_with
 from study_tracker.wording import short_date
 
 router = APIRouter()
@@ -61,9 +62,9 @@ def undo_form(
             session=session, group=group, now=clock.now, zone=clock.zone, entry=entry or None
         )
     except StudyError as exc:  # nothing to undo: Today says so
-        return see_other(f"/?group={group}&message={exc.message}")
+        return see_other_with(request, f"/?group={group}", exc.message)
     title = load_tracks()[undone.track].title
-    return see_other(f"/?group={group}&message=Undid+{undone.kind}+of+{title}+day+{undone.day}")
+    return see_other_with(request, f"/?group={group}", f"Undid {undone.kind} of {title} day {undone.day}")
 
 
 @router.post("/api/undo", tags=["undo"], responses=errors.responses(404, 409, 422))

@@ -3,6 +3,7 @@ document.addEventListener("DOMContentLoaded", () => {
   const el = document.getElementById("skills-chart");
   if (!el) return;
   const data = JSON.parse(document.getElementById("skills-data").textContent);
+  el.style.height = `${60 + 26 * Number(el.dataset.rows || 0)}px`; // CSSOM: allowed by the CSP
   const chart = echarts.init(el, null, { renderer: "svg" });
   const series = [{ type: "bar", name: "mastery", data: data.mastery, label: { show: true, position: "right", formatter: (p) => p.value.toFixed(2) } }];
   if (data.target.length) {
