@@ -95,7 +95,20 @@ class Settings(BaseSettings):
         50.0,
         ge=0,
         description="Largest Markdown/text/HTML/PDF/JSON file read at ingest, in MB; bigger ones are skipped "
-        "with the reason. JSONL/NDJSON (and .zst) are streamed and have no limit. 0 means no limit.",
+        "with the reason (a .json.zst counts its decompressed size). JSONL/NDJSON (and .zst) are streamed: "
+        "see knowledge_max_line_mb and knowledge_max_inflated_mb. 0 means no limit.",
+    )
+    knowledge_max_line_mb: float = Field(
+        16.0,
+        gt=0,
+        description="Longest line of a JSONL/NDJSON file (compressed or not) read at ingest, in MB; a file "
+        "with a longer line is skipped with the reason, so one bad line never fills the memory.",
+    )
+    knowledge_max_inflated_mb: float = Field(
+        20480.0,
+        gt=0,
+        description="Largest decompressed size of a .zst file read at ingest, in MB; a stream that also "
+        "inflates more than 200 times its compressed size (past 64 MB) is a decompression bomb and skipped.",
     )
     knowledge_json_text_field: str = Field(
         "text", description="Field of a JSON/JSONL record that holds the text (dotted for nested: data.body)."
