@@ -42,6 +42,26 @@ class Settings(BaseSettings):
         True,
         description="Index the bundled study guides in the background when the server starts (if not yet done).",
     )
+    # --- bounded requests (checked before a body is read) ---
+    body_max_kb: float = Field(
+        1024.0,
+        gt=0,
+        description="Largest request body of a form or JSON call, in KB; bigger ones are refused (413) "
+        "before they are read. Uploads, imports and roadmaps have their own limits.",
+    )
+    upload_max_mb: float = Field(
+        200.0,
+        gt=0,
+        description="Largest upload request on the Sources page (all its files together), in MB; each "
+        "file is also held to knowledge_max_file_mb. Refused (413) before it is read.",
+    )
+    roadmap_max_mb: float = Field(
+        16.0,
+        gt=0,
+        le=1024,
+        description="Largest Markdown roadmap `study roadmap import` and the Roadmaps page accept, in MB "
+        "(checked before it is read).",
+    )
     # --- data safety (concurrency, backups, imports) ---
     db_busy_timeout_s: float = Field(
         30.0,
