@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         "file is also held to knowledge_max_file_mb. Refused (413) before it is read.",
     )
     roadmap_max_mb: float = Field(
-        16.0,
+        2.0,
         gt=0,
         le=1024,
         description="Largest Markdown roadmap `study roadmap import` and the Roadmaps page accept, in MB "
