@@ -73,7 +73,8 @@ _CHILDREN: list[subprocess.Popen[bytes]] = []
 def ensure_worker(settings: Settings) -> None:
     """Start the worker process unless one is running (or there is nothing queued)."""
     _reap()
-    if queue.worker_running(settings) or queue.next_job(settings) is None:
+    # A worker this process started may still be importing, before it takes the lock: one is enough.
+    if _CHILDREN or queue.worker_running(settings) or queue.next_job(settings) is None:
         return
     env = {**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"}
     child = subprocess.Popen(
