@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from study_tracker.errors import (
     EncoderNotReady,
@@ -138,6 +140,21 @@ def install(app: FastAPI) -> None:
             "message": problem.message,
         }
         return render(request, "error.html", ctx, status_code=problem.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Raised by the framework itself (unknown route, wrong method, a body it cannot parse):
+        # the API answers them in ErrorBody's shape too, and a body that is not JSON text is a
+        # field error (422), like any other invalid body, rather than a bare 400.
+        if not _wants_json(request):
+            return await http_exception_handler(request, exc)
+        status, message, errs = exc.status_code, str(exc.detail), []
+        if status == 400 and message == "There was an error parsing the body":
+            errs = [FieldError("body", "is not valid JSON text (UTF-8)")]
+            status, message = 422, "body: is not valid JSON text (UTF-8)"
+        response = _json(status, message, errs)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     def request_invalid(request: Request, exc: RequestValidationError) -> Response:
