@@ -82,9 +82,14 @@ def served_import(megabytes: float) -> None:
                 r = c.post("/api/roadmaps", files={"file": ("big.md", body)})
             result.update(status=r.status_code, seconds=time.perf_counter() - t, json=r.json())
 
-        latencies = []
+        latencies, idle = [], []
         with httpx.Client(base_url=url, timeout=120) as client:
             client.get("/")  # warm
+            for _ in range(60):  # the same page with no import running: the machine's own baseline
+                t = time.perf_counter()
+                client.get("/").raise_for_status()
+                idle.append((time.perf_counter() - t) * 1000)
+                time.sleep(0.05)
             worker = threading.Thread(target=upload)
             worker.start()
             while worker.is_alive():
@@ -102,6 +107,10 @@ def served_import(megabytes: float) -> None:
         f"document: {len(body) / 1024 / 1024:.1f} MB; import answered {result['status']} in {result['seconds']:.1f} s"
     )
     print(f"items: {counts}")
+    print(
+        f"GET / with no import (baseline): {len(idle)} requests, p50 {pct(idle, 50):.0f} ms, "
+        f"p99 {pct(idle, 99):.0f} ms, max {max(idle):.0f} ms"
+    )
     print(
         f"GET / during the import: {len(latencies)} requests, p50 {pct(latencies, 50):.0f} ms, "
         f"p99 {pct(latencies, 99):.0f} ms, max {max(latencies):.0f} ms"
