@@ -72,7 +72,7 @@ def served_import(megabytes: float) -> None:
     per_line = len(text) / 40
     text = generate(int(megabytes * 1024 * 1024 / per_line))
     body = text.encode()
-    env = {"STUDY_INDEX_ON_START": "false", "STUDY_ROADMAP_MAX_MB": str(megabytes + 1)}
+    env = {"STUDY_INDEX_ON_START": "false", "STUDY_ROADMAP_MAX_MB": str(len(body) / 1024 / 1024 + 1)}
     with tempfile.TemporaryDirectory() as tmp, serve(Path(tmp), timeout=300, **env) as url:
         result: dict[str, object] = {}
 

@@ -67,14 +67,16 @@ def start_ingest(
     return status
 
 
-_CHILDREN: list[subprocess.Popen[bytes]] = []
+# The workers this process started, by the jobs folder they serve.
+_CHILDREN: dict[Path, subprocess.Popen[bytes]] = {}
 
 
 def ensure_worker(settings: Settings) -> None:
     """Start the worker process unless one is running (or there is nothing queued)."""
     _reap()
+    folder = queue.lock_path(settings).parent.resolve()
     # A worker this process started may still be importing, before it takes the lock: one is enough.
-    if _CHILDREN or queue.worker_running(settings) or queue.next_job(settings) is None:
+    if folder in _CHILDREN or queue.worker_running(settings) or queue.next_job(settings) is None:
         return
     env = {**os.environ, **settings_env(settings), "HF_HUB_OFFLINE": "1"}
     child = subprocess.Popen(
@@ -84,14 +86,14 @@ def ensure_worker(settings: Settings) -> None:
         stdout=subprocess.DEVNULL,
         start_new_session=True,  # a Ctrl-C to the server does not stop an index build half-way
     )
-    _CHILDREN.append(child)
+    _CHILDREN[folder] = child
 
 
 def _reap() -> None:
     """Collect children that have exited, so they do not linger as zombies."""
-    for child in list(_CHILDREN):
+    for folder, child in list(_CHILDREN.items()):
         if child.poll() is not None:
-            _CHILDREN.remove(child)
+            del _CHILDREN[folder]
 
 
 def run_worker(settings: Settings | None = None) -> int:
