@@ -11,19 +11,20 @@ from contextlib import contextmanager
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from study_tracker.config import Settings
 from study_tracker.web.app import create_app
 
 
 @contextmanager
-def served(settings: Settings) -> Iterator[str]:
-    """``create_app(settings)`` listening on a free local port; yields its base URL."""
+def served(settings: Settings, app: FastAPI | None = None) -> Iterator[str]:
+    """``app`` (default ``create_app(settings)``) listening on a free local port; yields its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(app or create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

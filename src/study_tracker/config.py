@@ -50,6 +50,26 @@ class Settings(BaseSettings):
         "address it listens on, comma-separated (e.g. study.lan,192.168.1.20); a request for any other "
         "Host is refused (400), so a web page cannot reach the server through a name of its own (DNS rebinding).",
     )
+    # --- bounded requests (checked before a body is read) ---
+    body_max_kb: float = Field(
+        1024.0,
+        gt=0,
+        description="Largest request body of a form or JSON call, in KB; bigger ones are refused (413) "
+        "before they are read. Uploads, imports and roadmaps have their own limits.",
+    )
+    upload_max_mb: float = Field(
+        200.0,
+        gt=0,
+        description="Largest upload request on the Sources page (all its files together), in MB; each "
+        "file is also held to knowledge_max_file_mb. Refused (413) before it is read.",
+    )
+    roadmap_max_mb: float = Field(
+        2.0,
+        gt=0,
+        le=1024,
+        description="Largest Markdown roadmap `study roadmap import` and the Roadmaps page accept, in MB "
+        "(checked before it is read).",
+    )
     # --- data safety (concurrency, backups, imports) ---
     db_busy_timeout_s: float = Field(
         30.0,
@@ -103,7 +123,20 @@ class Settings(BaseSettings):
         50.0,
         ge=0,
         description="Largest Markdown/text/HTML/PDF/JSON file read at ingest, in MB; bigger ones are skipped "
-        "with the reason. JSONL/NDJSON (and .zst) are streamed and have no limit. 0 means no limit.",
+        "with the reason (a .json.zst counts its decompressed size). JSONL/NDJSON (and .zst) are streamed: "
+        "see knowledge_max_line_mb and knowledge_max_inflated_mb. 0 means no limit.",
+    )
+    knowledge_max_line_mb: float = Field(
+        16.0,
+        gt=0,
+        description="Longest line of a JSONL/NDJSON file (compressed or not) read at ingest, in MB; a file "
+        "with a longer line is skipped with the reason, so one bad line never fills the memory.",
+    )
+    knowledge_max_inflated_mb: float = Field(
+        20480.0,
+        gt=0,
+        description="Largest decompressed size of a .zst file read at ingest, in MB; a stream that also "
+        "inflates more than 200 times its compressed size (past 64 MB) is a decompression bomb and skipped.",
     )
     knowledge_json_text_field: str = Field(
         "text", description="Field of a JSON/JSONL record that holds the text (dotted for nested: data.body)."

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from study_tracker.config import Settings
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
 from study_tracker.errors import NotFound, RoadmapError
-from study_tracker.roadmaps import library, service
+from study_tracker.roadmaps import library, reading, service
 from tests.conftest import TODAY
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -221,7 +221,7 @@ def test_bad_slug(session, slug) -> None:  # type: ignore[no-untyped-def]
 )
 def test_decode_upload_refuses(data: bytes, words: str) -> None:
     with pytest.raises(RoadmapError) as info:
-        service.decode_upload(data, name="plan.md")
+        reading.decode_upload(data, name="plan.md")
     assert (
         words in info.value.message
         and "plan.md" in info.value.message
@@ -230,9 +230,9 @@ def test_decode_upload_refuses(data: bytes, words: str) -> None:
 
 
 def test_decode_upload_reads_utf8_bom_utf16_and_cp1252() -> None:
-    assert service.decode_upload("\ufeff# Plan".encode(), name="a") == "# Plan"
-    assert service.decode_upload("# Plan – é".encode("utf-16"), name="a") == "# Plan – é"
-    assert service.decode_upload("# Caf\u00e9".encode("cp1252"), name="a") == "# Café"
+    assert reading.decode_upload("\ufeff# Plan".encode(), name="a") == "# Plan"
+    assert reading.decode_upload("# Plan – é".encode("utf-16"), name="a") == "# Plan – é"
+    assert reading.decode_upload("# Caf\u00e9".encode("cp1252"), name="a") == "# Café"
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,9 @@ from study_tracker.cli.app import app
 from study_tracker.cli.errors import fail, naming
 from study_tracker.cli.output import bullet, console, err
 from study_tracker.cli.tracker import store
+from study_tracker.config import get_settings
 from study_tracker.errors import InvalidInput, KnowledgeError
-from study_tracker.roadmaps import library, service
+from study_tracker.roadmaps import library, reading, service
 from study_tracker.roadmaps.views import ItemView, RoadmapView
 from study_tracker.wording import plural
 
@@ -63,12 +64,13 @@ def import_cmd(
         except ValueError:
             raise InvalidInput(f"--start must be a date like 2026-01-31, got {start!r}") from None
     try:
-        data = file.read_bytes()
+        with file.open("rb") as f:  # read no further than the cap: a huge file is refused at once
+            data = reading.read_capped(f, name=str(file), settings=get_settings())
     except OSError as exc:
         raise InvalidInput(f"{file}: cannot read ({exc.strerror or exc})") from None
     with store() as (session, settings):
         with naming(file):
-            text = service.decode_upload(data, name=str(file))
+            text = reading.decode_upload(data, name=str(file))
             result = service.import_roadmap(
                 session=session,
                 text=text,

@@ -103,6 +103,9 @@ class _Builder:
     def __init__(self) -> None:
         self.items: list[ParsedItem] = []
         self.keys: set[str] = set()
+        # base key -> the next suffix worth trying: suffixes below it are taken already (keys are
+        # never released), so a thousand "Practice" items cost a thousand steps, not half a million.
+        self.next_suffix: dict[str, int] = {}
         self.warnings: list[str] = []
         self.cursor: dict[str, float] = {}
         self.path: tuple[str, str] | None = None  # (key, title) of the alternative path being read
@@ -114,9 +117,14 @@ class _Builder:
         key = f"{parent_path}/{seg}" if parent_path else seg
         if len(key) > 240:
             key = key[:200].rstrip("/-") + "-" + hashlib.sha1(key.encode()).hexdigest()[:10]
-        base, n = key, 2
-        while key in self.keys:
-            key, n = f"{base}-{n}", n + 1
+        base, n = key, self.next_suffix.get(key, 2)
+        if key in self.keys:
+            key = f"{base}-{n}"
+            while key in self.keys:
+                n += 1
+                key = f"{base}-{n}"
+            n += 1
+        self.next_suffix[base] = n
         self.keys.add(key)
         return key
 

@@ -49,33 +49,6 @@ MAX_LINK = 2000
 
 
 # --- import ------------------------------------------------------------------------------------
-def decode_upload(data: bytes, *, name: str, field_name: str = "file") -> str:
-    """Bytes of an uploaded or read file as text (UTF-8, with or without BOM; UTF-16 with BOM).
-
-    Raises:
-        RoadmapError: empty, binary or not decodable; names the field and the file.
-    """
-    if not data.strip():
-        raise RoadmapError.field(field_name, f"{name} is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data[:4096]:
-        raise RoadmapError.field(field_name, f"{name} is not a text file (it holds binary data)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # cp1252 files are common enough: read them as such rather than refuse, ftfy fixes the rest.
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise RoadmapError.field(
-                field_name, f"{name} is not UTF-8 text (byte {exc.start}: {exc.reason})"
-            ) from None
-
-
 def _validate_slug(slug: str) -> str:
     if not SLUG.match(slug):
         raise RoadmapError.field(
@@ -100,6 +73,17 @@ def _dates(parsed: ParsedRoadmap, start: date) -> dict[str, tuple[int, int]]:
             cursor = max(cursor, after)
         out[item.key] = ((first - start).days, max(1, (after - first).days))
     return out
+
+
+def _skills_of(texts: list[str], memo: dict[str, frozenset[str]]) -> list[str]:
+    """``match_skills(texts)``, each text matched once per import: roadmaps repeat titles
+    ("Practice", "Review") thousands of times, and matching is the slow part of an import."""
+    found: set[str] = set()
+    for text in texts:
+        if text not in memo:
+            memo[text] = frozenset(match_skills([text]))
+        found |= memo[text]
+    return sorted(found)
 
 
 def import_roadmap(
@@ -174,13 +158,14 @@ def import_roadmap(
         if p.parent_key:
             children.setdefault(p.parent_key, []).append(p.title)
     seen = set()
+    skill_memo: dict[str, frozenset[str]] = {}
     for position, p in enumerate(parsed.items):
         seen.add(p.key)
         offset, duration = dates.get(p.key, (None, None))
         texts = [p.title]
         if p.kind in ("topic", "milestone"):
             texts += children.get(p.key, [])
-        skills = match_skills(texts) if p.kind != "resource" else []
+        skills = _skills_of(texts, skill_memo) if p.kind != "resource" else []
         row = existing.get(p.key)
         if row is None:
             row = RoadmapItem(roadmap_id=roadmap.id, key=p.key, checked_in_file=p.checked)

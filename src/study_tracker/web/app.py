@@ -20,6 +20,7 @@ from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.tracker.startup import prepare
 from study_tracker.web import apidocs, errors, security
 from study_tracker.web.knowledge import close_knowledge, open_knowledge
+from study_tracker.web.limits import BodyLimitMiddleware
 from study_tracker.web.routes import (
     ask,
     assets,
@@ -117,4 +118,5 @@ def create_app(settings: Settings | None = None, *, knowledge_base: KnowledgeBas
     apidocs.install(app)
     errors.install(app)
     security.install(app, settings)
+    app.add_middleware(BodyLimitMiddleware, settings=settings)  # outside routing: before any body is read
     return app

@@ -171,11 +171,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     def http_error(request: Request, exc: HTTPException) -> Response:
+        # Raised by the framework itself (unknown route, wrong method, a body it cannot parse).
+        # Pages get a page a person can read; the API answers in ErrorBody's shape, and a body
+        # that is not JSON text is a field error (422), like any other invalid body, not a bare 400.
         response: Response
-        if _wants_json(request) or exc.status_code not in _PAGE_MESSAGES:
-            response = _json(exc.status_code, str(exc.detail), [])
+        status, message, errs = exc.status_code, str(exc.detail), []
+        if not _wants_json(request) and status in _PAGE_MESSAGES:
+            response = _page(request, status, _PAGE_MESSAGES[status])
         else:
-            response = _page(request, exc.status_code, _PAGE_MESSAGES[exc.status_code])
+            if status == 400 and message == "There was an error parsing the body":
+                errs = [FieldError("body", "is not valid JSON text (UTF-8)")]
+                status, message = 422, "body: is not valid JSON text (UTF-8)"
+            response = _json(status, message, errs)
         response.headers.update(exc.headers or {})  # a 405 says which methods are allowed
         return response
 

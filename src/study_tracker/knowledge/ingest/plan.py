@@ -93,6 +93,8 @@ def options_from_json(s: str, base: LoaderOptions) -> LoaderOptions:
         id_field=d.get("id_field", base.id_field),
         title_field=d.get("title_field", base.title_field),
         max_file_bytes=base.max_file_bytes,
+        max_line_bytes=base.max_line_bytes,
+        max_inflated_bytes=base.max_inflated_bytes,
     )
 
 

@@ -68,6 +68,8 @@ def loader_options(
         id_field=id_field or settings.knowledge_json_id_field,
         title_field=title_field or settings.knowledge_json_title_field,
         max_file_bytes=int(settings.knowledge_max_file_mb * 1024 * 1024),
+        max_line_bytes=int(settings.knowledge_max_line_mb * 1024 * 1024),
+        max_inflated_bytes=int(settings.knowledge_max_inflated_mb * 1024 * 1024),
     )
 
 

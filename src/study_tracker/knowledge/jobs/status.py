@@ -29,9 +29,9 @@ class JobStatus:
     """What a background job is doing or did; written as JSON by the child, read by the server."""
 
     id: str
-    kind: str  # "upload", "folder" or "prepare"
+    kind: str  # "upload", "folder", "roadmap" or "prepare"
     paths: list[str] = field(default_factory=list)
-    state: str = "running"  # running, done, failed
+    state: str = "running"  # queued, running, done, failed
     step: str = "Starting"
     percent: int = 0
     pid: int | None = None
@@ -39,10 +39,16 @@ class JobStatus:
     finished_at: str | None = None
     error: str | None = None
     report: dict[str, Any] | None = None
+    files: list[str] = field(default_factory=list)  # an upload's own files (deleted if it fails)
 
     @property
     def running(self) -> bool:
         return self.state == "running"
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: a page keeps polling it."""
+        return self.state in ("queued", "running")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -111,7 +117,7 @@ def preparing(settings: Settings) -> JobStatus | None:
 
 
 def recent_jobs(settings: Settings, limit: int = 5) -> list[JobStatus]:
-    """The latest upload/folder jobs, newest first."""
+    """The latest upload/folder/roadmap jobs (queued, running or finished), newest first."""
     folder = jobs_dir(settings)
     if not folder.is_dir():
         return []

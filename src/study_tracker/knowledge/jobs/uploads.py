@@ -23,16 +23,12 @@ from study_tracker.errors import (
     InvalidInput,
     KnowledgeError,
     NotFound,
+    PayloadTooLarge,
     SourceNotFound,
     StudyError,
 )
 from study_tracker.knowledge.ingest.sources import remove_sources
 from study_tracker.knowledge.jobs import status as job_status
-
-
-class PayloadTooLarge(InvalidInput):
-    status = 413
-
 
 _UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
@@ -146,9 +142,15 @@ def remove_source(*, settings: Settings, path: str) -> int:
 
     if not path.strip():
         raise InvalidInput.field("path", "is required: which source to remove")
+    uploads = job_status.uploads_dir(settings).resolve()
+    uploaded = Path(path)
     try:
         report = remove_sources([path], settings=settings, lock_timeout=0)
     except (SourceNotFound, IndexNotBuilt) as exc:
+        if uploaded.parent == uploads and uploaded.is_file() and not uploaded.name.startswith("."):
+            # An upload whose ingest failed (or has not run): it is in no index, only the file goes.
+            uploaded.unlink()
+            return 1
         raise NotFound(str(exc), [FieldError("path", str(exc))]) from None
     except IngestBusy:
         exc2 = StudyError("An ingest is running: remove the source when it has finished.")
@@ -156,9 +158,8 @@ def remove_source(*, settings: Settings, path: str) -> int:
         raise exc2 from None
     except KnowledgeError as exc:
         raise StudyError(str(exc)) from None
-    uploaded = Path(path)
-    if uploaded.parent == job_status.uploads_dir(settings).resolve() and uploaded.is_file():
+    if uploaded.parent == uploads and uploaded.is_file():
         uploaded.unlink()  # else the next upload's ingest of the folder would add it back
-    elif uploaded == job_status.uploads_dir(settings).resolve() and uploaded.is_dir():
+    elif uploaded == uploads and uploaded.is_dir():
         shutil.rmtree(uploaded)
     return report.files_removed

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from study_tracker.config import Settings
 from study_tracker.errors import RoadmapError, StudyError
-from study_tracker.roadmaps import library, service
+from study_tracker.roadmaps import library, reading, service
 from study_tracker.roadmaps.parse import repair
 from study_tracker.roadmaps.views import ImportResult, ItemView, MilestoneView, TopicView
 from study_tracker.web import errors
@@ -28,8 +28,6 @@ from study_tracker.web.security.flash import pop_flash, see_other_with
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # roadmaps are documents, not data sets
 
 
 def _ingest(request: Request, settings: Settings, slug: str, text: str) -> None:
@@ -42,13 +40,10 @@ def _ingest(request: Request, settings: Settings, slug: str, text: str) -> None:
         log.exception("could not hand roadmap %s to the knowledge base", slug)
 
 
-async def _read_upload(file: UploadFile | None) -> tuple[bytes, str]:
+def _read_upload(file: UploadFile | None, settings: Settings) -> tuple[bytes, str]:
     if file is None or not file.filename:
         raise RoadmapError.field("file", "choose a Markdown file (.md) to upload")
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise RoadmapError.field("file", f"{file.filename} is larger than {MAX_UPLOAD_BYTES // 1024} KB")
-    return data, file.filename
+    return reading.read_capped(file.file, name=file.filename, settings=settings), file.filename
 
 
 def _start_date(value: str) -> date | None:
@@ -91,7 +86,7 @@ def _import(
     slug: str,
 ) -> ImportResult:
     start_date = _start_date(start)
-    text = service.decode_upload(data, name=name)
+    text = reading.decode_upload(data, name=name)
     result = service.import_roadmap(
         session=session,
         text=text,
@@ -119,8 +114,10 @@ def roadmaps_page(request: Request, session: SessionDep) -> Response:
     return render(request, "roadmaps.html", ctx)
 
 
+# Plain ``def``: FastAPI runs it in its threadpool, so parsing a large roadmap and writing its items
+# never hold up the event loop (every other request keeps being answered meanwhile).
 @router.post("/roadmaps", response_class=HTMLResponse)
-async def upload_form(
+def upload_form(
     request: Request,
     *,
     session: SessionDep,
@@ -131,7 +128,7 @@ async def upload_form(
     slug: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        data, name = await _read_upload(file)
+        data, name = _read_upload(file, settings)
         result = _import(
             request,
             session=session,
@@ -352,7 +349,7 @@ def api_list(session: SessionDep) -> RoadmapList:
 
 
 @router.post("/api/roadmaps", tags=["roadmaps"], status_code=201, responses=errors.responses(413, 422))
-async def api_upload(
+def api_upload(
     request: Request,
     *,
     session: SessionDep,
@@ -363,7 +360,7 @@ async def api_upload(
     slug: Annotated[str, Form()] = "",
 ) -> ImportResult:
     """Import a Markdown roadmap (or update the one with the same slug, keeping its progress)."""
-    data, name = await _read_upload(file)
+    data, name = _read_upload(file, settings)
     return _import(
         request,
         session=session,

@@ -45,6 +45,12 @@ def _named(files: list[UploadFile]) -> list[tuple[str, IO[bytes]]]:
     return [(f.filename or "", f.file) for f in files]
 
 
+def _ingest_uploads(settings: Settings, saved: list[Path]) -> JobStatus:
+    """Queue the ingest of the uploads folder (the new files join what it holds)."""
+    folder = job_status.uploads_dir(settings).resolve()
+    return jobs.start_ingest(settings, [folder], kind="upload", files=saved)
+
+
 def _context(settings: Settings, **extra: Any) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "sources": list_sources(settings),
@@ -88,11 +94,10 @@ def upload_form(
 ) -> Response:
     """Save the uploaded files and ingest the uploads folder in the background."""
     try:
-        save_uploads(settings=settings, files=_named(files))
+        saved = save_uploads(settings=settings, files=_named(files))
     except StudyError as exc:
         return _refused(request, settings, exc, {})
-    job = jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
-    return _started(request, job)
+    return _started(request, _ingest_uploads(settings, saved))
 
 
 @router.post("/sources/folder", response_class=HTMLResponse)
@@ -130,6 +135,8 @@ def _job(settings: Settings, job_id: str) -> JobStatus:
     job = job_status.read_job(settings, job_id)
     if job is None:
         raise NotFound(f"no ingest job {job_id!r}")
+    if job.state == "queued":
+        jobs.ensure_worker(settings)  # a worker killed half-way is replaced by the next poll
     return job
 
 
@@ -200,8 +207,8 @@ def api_upload(
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006
 ) -> JobStatus:
     """Upload files and start their ingest; returns the job (poll ``/api/sources/jobs/{id}``)."""
-    save_uploads(settings=settings, files=_named(files))
-    return jobs.start_ingest(settings, [job_status.uploads_dir(settings).resolve()], kind="upload")
+    saved = save_uploads(settings=settings, files=_named(files))
+    return _ingest_uploads(settings, saved)
 
 
 @router.post("/api/sources/folder", status_code=202, tags=["sources"], responses=errors.responses(400, 422))

@@ -44,12 +44,14 @@ class Skip(Exception):
 
 @dataclass(frozen=True, slots=True)
 class LoaderOptions:
-    """How to read files: JSON field names and the size limit for whole-file formats."""
+    """How to read files: JSON field names and the size limits (whole files, lines, decompressed)."""
 
     text_field: str = "text"
     id_field: str = "id"
     title_field: str = "title"
     max_file_bytes: int = 50 * 1024 * 1024
+    max_line_bytes: int = 16 * 1024 * 1024
+    max_inflated_bytes: int = 20 * 1024 * 1024 * 1024
 
     def fingerprint(self) -> str:
         """A string that changes when an option that changes the loaded documents changes."""

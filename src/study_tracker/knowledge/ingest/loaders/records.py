@@ -7,27 +7,15 @@ comments are read as Reddit whatever the options say.
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from study_tracker.knowledge.documents import Document
 from study_tracker.knowledge.ingest.loaders.base import LoaderOptions, Skip, Warn, read_bytes
 from study_tracker.knowledge.ingest.loaders.reddit import RedditReader, is_listing, is_reddit_record
-
-# Pushshift dumps are compressed with a long window (up to 2 GB); the default limit refuses them.
-_ZSTD_MAX_WINDOW = 2**31
-
-
-def _open_binary(path: Path, compressed: bool) -> IO[bytes]:
-    raw = path.open("rb")
-    if not compressed:
-        return raw
-    import zstandard
-
-    return zstandard.ZstdDecompressor(max_window_size=_ZSTD_MAX_WINDOW).stream_reader(raw, closefd=True)
+from study_tracker.knowledge.ingest.loaders.streams import lines, open_input, read_all
 
 
 def _field(rec: dict[str, Any], name: str) -> Any:
@@ -101,8 +89,7 @@ def load_json(path: Path, options: LoaderOptions, warn: Warn, *, compressed: boo
     if compressed:
         if path.stat().st_size == 0:
             raise Skip("empty file")
-        with _open_binary(path, compressed) as f:
-            data = f.read()
+        data = read_all(path, options, compressed=True)
     else:
         data = read_bytes(path, options)
     try:
@@ -126,23 +113,17 @@ def load_jsonl(path: Path, options: LoaderOptions, warn: Warn, *, compressed: bo
     reader = _RecordReader(path, options, warn)
     bad: list[int] = []
     n_lines = 0
-    try:
-        with _open_binary(path, compressed) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
-            for n, line in enumerate(text, 1):
-                if not line.strip():
-                    continue
-                n_lines += 1
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    bad.append(n)
-                    continue
-                yield from reader.record(rec, f"line {n}")
-    except Exception as e:  # zstd frame errors surface while streaming
-        if type(e).__name__ == "ZstdError":
-            raise Skip(f"corrupt zstd stream: {e}") from None
-        raise
+    with open_input(path, options, compressed=compressed) as raw:
+        for n, line in lines(raw, options.max_line_bytes):
+            if not line.strip():
+                continue
+            n_lines += 1
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                bad.append(n)
+                continue
+            yield from reader.record(rec, f"line {n}")
     if bad:
         if len(bad) == n_lines:
             raise Skip(f"no valid JSON line ({len(bad)} malformed)")
