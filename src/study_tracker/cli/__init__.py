@@ -16,6 +16,7 @@ from study_tracker.cli import practice as _practice  # noqa: F401
 from study_tracker.cli import roadmap as _roadmap  # noqa: F401
 from study_tracker.cli import skills as _skills  # noqa: F401
 from study_tracker.cli import tracker as _tracker  # noqa: F401
+from study_tracker.cli import watch as _watch  # noqa: F401
 from study_tracker.cli.app import app
 
 
