@@ -21,6 +21,7 @@ from study_tracker.config import get_settings
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.progress import Progress, RichProgressBars
 from study_tracker.knowledge.watch.folders import add_watched, list_watched, remove_watched
+from study_tracker.knowledge.watch.ignore import is_temporary
 from study_tracker.knowledge.watch.watcher import Batch, FolderWatcher, ingest_here
 from study_tracker.wording import plural
 
@@ -48,6 +49,8 @@ def _batch_line(batch: Batch) -> None:
         f"{plural(r.chunks_indexed, 'chunk')} in the index ({batch.seconds:.1f} s)"
     )
     for path, why in r.skipped:
+        if is_temporary(Path(path).name):
+            continue  # an editor's file that happened to exist during the scan
         console.print(f"  [yellow]skipped[/] {escape(path)}: {escape(why)}")
 
 

@@ -67,6 +67,10 @@ class WatchThread:
         except Exception:  # noqa: BLE001 - the tracker keeps working without the watcher
             log.exception("watched folders: the watcher stopped")
 
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 5.0) -> None:
         """Stop watching; a job already started finishes in its own process."""
         self._stop.set()
