@@ -93,3 +93,32 @@ def test_the_page_has_no_inline_script_or_style(
     assert "<form" in section
     assert not re.search(r"\s(style|on[a-z]+)\s*=", section, re.IGNORECASE)
     assert "<script" not in section
+
+
+@pytest.mark.model
+def test_the_server_watches_a_folder_added_on_the_page(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    """The real thing: the folder is added with the form, the server's watcher indexes it and then
+    follows an edit, each time in a child process of the job runner (the server loads no torch)."""
+    notes = tmp_path / "papers"
+    notes.mkdir()
+    (notes / "bloom.md").write_text("# Bloom filters\n\nA bloom filter never gives a false negative.\n")
+    r = client.post("/sources/watch", data={"path": str(notes)}, follow_redirects=False)
+    assert r.status_code == 303 and "indexed+in+the+background" in r.headers["location"]
+
+    def found(query: str) -> list[str]:
+        r = client.get("/api/search", params={"q": query, "mode": "bm25", "k": 3})
+        return [h["source"] for h in r.json()["results"]] if r.status_code == 200 else []
+
+    deadline = time.monotonic() + 300
+    while found("false negative") != [str(notes / "bloom.md")]:
+        assert time.monotonic() < deadline, "the added folder was never indexed"
+        time.sleep(0.5)
+    (notes / "hash.md").write_text("# Hashing\n\nConsistent hashing moves few keys when a node joins.\n")
+    deadline = time.monotonic() + 300
+    while found("node joins") != [str(notes / "hash.md")]:
+        assert time.monotonic() < deadline, "the new file was never indexed"
+        time.sleep(0.5)
+    jobs = job_status.recent_jobs(settings)
+    assert jobs and {j.kind for j in jobs} == {"watch"} and all(j.state == "done" for j in jobs)

@@ -79,10 +79,10 @@ def watch(
 
     def on_batch(batch: Batch) -> None:
         nonlocal exported
-        _batch_line(batch)
         if not exported and batch.report is not None and batch.error is None:
-            _export_query_encoder(settings)  # the server's searches need it; the model is loaded now
+            _export_query_encoder(settings)  # searches need it; exported before the line says "done"
             exported = True
+        _batch_line(batch)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():  # a second Ctrl-C: stop now (an ingest in progress is discarded cleanly)

@@ -84,22 +84,15 @@ class FolderWatcher:
         known: set[str] = set()
         while not stop.is_set():
             self.watching = list(state[1])
-            fresh = [p for p in self.watching if p not in known]
-            gone = known - set(self.watching)
-            # A folder seen for the first time (or again) is ingested whole: it may have changed
-            # while nobody watched. A folder that vanished leaves the index with the next ingest.
-            still_watched = set(watched_paths(self.settings))
-            self._run_batch(
-                sorted({*fresh, *(g for g in gone if g in still_watched)}),
-                "start" if not known else "added",
-                0,
-            )
-            known = set(self.watching)
             if not self.watching:
+                known = self._catch_up(known)
                 self.ready.set()
                 stop.wait(POLL_MS / 1000)
                 state = self._state()
                 continue
+            # The watch is in place from the generator's start, and the catch-up runs at its first
+            # yield: a file saved during the catch-up is seen as a change, not lost in between.
+            caught_up = False
             for changes in watchfiles.watch(
                 *self.watching,
                 watch_filter=None,
@@ -111,13 +104,25 @@ class FolderWatcher:
                 raise_interrupt=False,
                 ignore_permission_denied=True,
             ):
-                self.ready.set()
+                if not caught_up:
+                    known, caught_up = self._catch_up(known), True
+                    self.ready.set()
                 if changes:
                     self._changes(changes)
                 new_state = self._state()
                 if new_state != state:
                     state = new_state
                     break  # watch the new list of folders
+
+    def _catch_up(self, known: set[str]) -> set[str]:
+        """Ingest each folder watched for the first time (or again): it may have changed while
+        nobody watched. A watched folder that vanished is ingested too, so its files leave the
+        index. Returns the folders now known."""
+        fresh = [p for p in self.watching if p not in known]
+        still_watched = set(watched_paths(self.settings))
+        gone = [g for g in known - set(self.watching) if g in still_watched]
+        self._run_batch(sorted({*fresh, *gone}), "added" if known else "start", 0)
+        return set(self.watching)
 
     def _changes(self, changes: set[tuple[Any, str]]) -> None:
         roots: set[str] = set()
