@@ -135,6 +135,10 @@ class FolderWatcher:
             self._run_batch(sorted(roots), "changes", events)
 
     def _run_batch(self, roots: list[str], reason: str, events: int) -> None:
+        # A folder unwatched since its events came in must not be ingested again: that would put
+        # back the files its removal took out of the index.
+        still_watched = set(watched_paths(self.settings))
+        roots = [r for r in roots if r in still_watched]
         if not roots:
             return
         t0 = time.perf_counter()
