@@ -16,6 +16,7 @@ the ingest embedded (unchanged passages come from the cache).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import statistics
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from study_tracker.config import Settings
+from study_tracker.errors import IndexNotBuilt
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.knowledge.watch.background import WatchThread
 from study_tracker.knowledge.watch.folders import add_watched
@@ -70,8 +72,9 @@ def save(folder: Path, run: int) -> tuple[str, float]:
 
 def searchable(kb: KnowledgeBase, word: str, t0: float, timeout: float = 300) -> float:
     while True:
-        if kb.search(word, mode="bm25", k=1):
-            return time.monotonic() - t0
+        with contextlib.suppress(IndexNotBuilt):  # before the first index is live
+            if kb.search(word, mode="bm25", k=1):
+                return time.monotonic() - t0
         if time.monotonic() - t0 > timeout:
             raise SystemExit(f"{word} not searchable after {timeout} s")
         time.sleep(0.02)
@@ -116,8 +119,10 @@ def main() -> None:
             thread.start()
         kb = KnowledgeBase.open(settings)
         searchable(kb, "caching", t_start)
-        # the first search loads the query encoder; the catch-up ingest has made the folder live
         print(f"first index of {args.files} notes: {time.monotonic() - t_start:.1f} s (includes model load)")
+        # study watch exports the query encoder right after its first index: wait for that too
+        while child is not None and "embedded" not in log.read_text():
+            time.sleep(0.2)
         time.sleep(1.0)
         seconds = []
         try:
