@@ -43,7 +43,11 @@ class Running:
     def wait(self, what: str, check: Callable[[], bool]) -> float:
         t0 = time.monotonic()
         while not check():
-            assert time.monotonic() - t0 < DEADLINE_S, f"timed out waiting for {what}"
+            assert time.monotonic() - t0 < DEADLINE_S, (
+                f"timed out waiting for {what}",
+                self.thread.is_alive(),
+                [(b.reason, b.roots, b.error) for b in self.batches],
+            )
             time.sleep(0.05)
         return time.monotonic() - t0
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -75,17 +76,27 @@ class FolderWatcher:
         self.watching: list[str] = []
         self.ready = threading.Event()  # set once the first watch is in place (tests wait for it)
 
-    def _state(self) -> tuple[tuple[int, int], tuple[str, ...]]:
-        return stamp(self.settings), tuple(p for p in watched_paths(self.settings) if os.path.isdir(p))
+    def _state(self) -> tuple[tuple[int, int], tuple[tuple[str, int, int], ...]]:
+        """The list's stamp and each existing watched folder with its inode: a folder deleted and
+        made again is a new folder to the kernel, whose old watch sees nothing of it."""
+        folders = []
+        for p in watched_paths(self.settings):
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                folders.append((p, st.st_dev, st.st_ino))
+        return stamp(self.settings), tuple(folders)
 
     def run(self, stop: threading.Event) -> None:
         """Catch up with what changed while nobody watched, then follow changes until ``stop`` is set."""
         state = self._state()
-        known: set[str] = set()
+        known: set[tuple[str, int, int]] = set()  # folders caught up with, with their inodes
         while not stop.is_set():
-            self.watching = list(state[1])
+            self.watching = [p for p, _, _ in state[1]]
             if not self.watching:
-                known = self._catch_up(known)
+                known = self._catch_up(known, state[1])
                 self.ready.set()
                 stop.wait(POLL_MS / 1000)
                 state = self._state()
@@ -105,7 +116,7 @@ class FolderWatcher:
                 ignore_permission_denied=True,
             ):
                 if not caught_up:
-                    known, caught_up = self._catch_up(known), True
+                    known, caught_up = self._catch_up(known, state[1]), True
                     self.ready.set()
                 if changes:
                     self._changes(changes)
@@ -114,15 +125,17 @@ class FolderWatcher:
                     state = new_state
                     break  # watch the new list of folders
 
-    def _catch_up(self, known: set[str]) -> set[str]:
-        """Ingest each folder watched for the first time (or again): it may have changed while
-        nobody watched. A watched folder that vanished is ingested too, so its files leave the
-        index. Returns the folders now known."""
-        fresh = [p for p in self.watching if p not in known]
+    def _catch_up(
+        self, known: set[tuple[str, int, int]], folders: tuple[tuple[str, int, int], ...]
+    ) -> set[tuple[str, int, int]]:
+        """Ingest each folder watched for the first time, or again, or made anew: it may have
+        changed while nobody watched. A watched folder that vanished is ingested too, so its files
+        leave the index. Returns the folders now known."""
+        fresh = [p for p, dev, ino in folders if (p, dev, ino) not in known]
         still_watched = set(watched_paths(self.settings))
-        gone = [g for g in known - set(self.watching) if g in still_watched]
+        gone = [p for p, _, _ in known if p not in self.watching and p in still_watched]
         self._run_batch(sorted({*fresh, *gone}), "added" if known else "start", 0)
-        return set(self.watching)
+        return set(folders)
 
     def _changes(self, changes: set[tuple[Any, str]]) -> None:
         roots: set[str] = set()
