@@ -179,6 +179,29 @@ class Settings(BaseSettings):
     knowledge_hnsw_ef_search: int = Field(
         128, ge=8, description="HNSW beam width while searching (recall vs speed)."
     )
+    # watched folders (`study watch`, the Sources page): re-indexed when their files change
+    knowledge_watch_folders: list[str] = Field(
+        [],
+        description="Folders always watched, besides those added with `study watch add` or on the Sources page "
+        '(a JSON list, e.g. ["/home/me/notes"]); the server and `study watch` re-index them when files change.',
+    )
+    knowledge_watch_in_server: bool = Field(
+        True,
+        description="Watch the watched folders while the web server runs (ingest runs in a child process).",
+    )
+    knowledge_watch_quiet_ms: int = Field(
+        300,
+        ge=10,
+        le=60_000,
+        description="A burst of file changes ends after this many milliseconds without a new one; then one "
+        "ingest runs for the whole burst.",
+    )
+    knowledge_watch_max_burst_ms: int = Field(
+        3000,
+        ge=100,
+        le=600_000,
+        description="Longest wait for a burst to end (a folder that never stops changing is still re-indexed).",
+    )
     # fusion (hybrid search); defaults are the winner of bench/quality.py
     fusion_method: Literal["rrf", "minmax", "zscore", "dbsf"] = Field(
         "minmax",

@@ -96,6 +96,8 @@ ERRORS: list[tuple[str, str, dict[str, Any]]] = [
     ("get", "/api/sources/jobs/{job_id}", {}),
     ("post", "/api/sources/upload", {"files": []}),
     ("post", "/api/sources/folder", {"data": {"path": "relative/path"}}),
+    ("post", "/api/watch", {"json": {"path": "relative/path"}}),
+    ("delete", "/api/watch", {"params": {"path": "/not/watched"}}),
     ("post", "/api/roadmaps", {"files": {"file": ("x.md", b"", "text/markdown")}}),
     ("get", "/api/roadmaps/{slug}", {}),
     ("patch", "/api/roadmaps/{slug}", {"json": {"start_date": "2026-12-07"}}),

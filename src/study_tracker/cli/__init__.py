@@ -19,6 +19,7 @@ from study_tracker.cli import questions as _questions  # noqa: F401
 from study_tracker.cli import roadmap as _roadmap  # noqa: F401
 from study_tracker.cli import skills as _skills  # noqa: F401
 from study_tracker.cli import tracker as _tracker  # noqa: F401
+from study_tracker.cli import watch as _watch  # noqa: F401
 from study_tracker.cli.app import app
 
 

@@ -44,6 +44,7 @@ from study_tracker.web.routes import (
     tracks,
     transfer,
     undo,
+    watch,
     what_next,
 )
 
@@ -62,6 +63,7 @@ ROUTERS = (
     search.router,
     ask.router,
     sources.router,
+    watch.router,
     roadmaps.router,
     skills.router,
     what_next.router,

@@ -23,6 +23,7 @@ from study_tracker.errors import KnowledgeError
 from study_tracker.knowledge.jobs import prepare
 from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
+from study_tracker.knowledge.watch.background import WatchThread
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +113,24 @@ def open_knowledge(app: FastAPI, settings: Settings, knowledge_base: KnowledgeBa
     )
     if settings.index_on_start:
         app.state.knowledge_prepare.start()
+    # The watched folders are followed while the server runs; their ingests run in child processes.
+    app.state.knowledge_watch = None
+    if settings.knowledge_watch_in_server:
+        app.state.knowledge_watch = WatchThread(settings)
+        app.state.knowledge_watch.start()
 
 
 def close_knowledge(app: FastAPI) -> None:
     """Drop the knowledge base at shutdown: its catalog connections close with the last reader.
 
     A prepare child still running is stopped with the server (Ctrl-C): nothing keeps indexing
-    in the background after the app has gone, and the next start finishes the job.
+    in the background after the app has gone, and the next start finishes the job. The folder
+    watcher stops too; a watch job it started finishes in its own process.
     """
+    watch = getattr(app.state, "knowledge_watch", None)
+    if watch is not None:
+        watch.stop()
+        app.state.knowledge_watch = None
     preparer = getattr(app.state, "knowledge_prepare", None)
     if preparer is not None:
         preparer.stop()

@@ -25,6 +25,7 @@ from study_tracker.knowledge.jobs import status as job_status
 from study_tracker.knowledge.jobs.status import JobStatus
 from study_tracker.knowledge.jobs.uploads import check_folder, list_uploads, remove_source, save_uploads
 from study_tracker.knowledge.search.viewer import load_passage
+from study_tracker.knowledge.watch.folders import list_watched
 from study_tracker.web import errors
 from study_tracker.web.deps import SettingsDep
 from study_tracker.web.knowledge_views import web_link
@@ -59,6 +60,7 @@ def _context(settings: Settings, **extra: Any) -> dict[str, Any]:
         "jobs": job_status.recent_jobs(settings),
         "preparing": job_status.preparing(settings),
         "limit_mb": settings.knowledge_max_file_mb,
+        "watched": list_watched(settings),
         "errors": [],
         "message": None,
         "form": {},
