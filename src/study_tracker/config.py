@@ -120,6 +120,17 @@ class Settings(BaseSettings):
         "torch",
         description="What embeds chunks at ingest: torch (sentence-transformers) or onnx (the exported model).",
     )
+    embedding_variant: Literal["fp32", "int8"] = Field(
+        "fp32",
+        description="Weights of the embedding model: fp32 (full precision) or int8 (the ONNX model quantized here "
+        "from the packaged weights, faster on CPU; used for ingest and queries alike). Part of the model id, so a "
+        "switch re-embeds everything from text on the next ingest (bench/README.md, embedding speed).",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="Where the embedding model runs: cuda (onnxruntime's CUDA provider, or torch on CUDA), cpu, or "
+        "auto (cuda when the installed onnxruntime or torch can use a GPU, else cpu).",
+    )
     knowledge_query_backend: Literal["onnx", "torch"] = Field(
         "onnx",
         description="What embeds search queries: onnx (onnxruntime, no torch in the server once exported) or torch.",
