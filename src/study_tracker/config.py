@@ -250,6 +250,21 @@ class Settings(BaseSettings):
         "dense passage (all-MiniLM-L6-v2); below it the answer says nothing relevant was found. Calibrated on "
         "bench/qa/calibration.jsonl (on- vs off-topic questions, bench/qa/calibrate.py; see README).",
     )
+    ask_floor_score: float = Field(
+        0.2,
+        ge=-1,
+        le=1,
+        description="Below ask_min_score, a question is still answered when its best dense cosine reaches this and "
+        "the top passages hold at least ask_min_coverage of its topic words (short, specific questions over your "
+        "own notes; bench/qa/refusal.py).",
+    )
+    ask_min_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Share of the question's topic words (stemmed, without stop and question words) the top passages "
+        "must contain for a question below ask_min_score to be answered.",
+    )
     ask_max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters; longer ones are refused."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from study_tracker.knowledge.answer.followup import Turn, content_terms, is_follow_up, rewrite
-from study_tracker.knowledge.answer.sentences import readable, sentence_spans
+from study_tracker.knowledge.answer.sentences import is_complete, readable, sentence_spans
 
 
 def sentences(text: str) -> list[str]:
@@ -96,3 +96,19 @@ def test_rewrite_uses_the_previous_rewritten_query_and_needs_history() -> None:
     new, rewritten = rewrite("why is it slow?", [chained])
     assert rewritten and "gradient boosting" in new
     assert content_terms("What is the difference between L1 and L2?") == ["L1", "L2"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "complete"),
+    [
+        ("I keep the math light on purpose, so I spend two evenings a week on exercises.", True),
+        ('Then open it (see "setup").', True),
+        ("Why does it matter?", True),
+        ("Probability: Bayes' rule, expectation, variance", False),  # a list item
+        ("**Linear algebra refresh**", False),  # a bold label
+        ("**Training a two-tower model.**", False),
+        ("_Read chapter three._", False),
+    ],
+)
+def test_is_complete(sentence: str, complete: bool) -> None:
+    assert is_complete(sentence) is complete

@@ -102,6 +102,21 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_COMPLETE_END = re.compile(r"[.!?][\"')\]*_]*$")
+_ALL_EMPHASIS = re.compile(r"^(\*\*|__|\*|_)[^*_]+\1[.:]?$")
+
+
+def is_complete(sentence: str) -> bool:
+    """Whether ``sentence`` reads as a whole sentence rather than a list fragment or a heading.
+
+    A complete one ends like a sentence (``.``, ``!`` or ``?``, perhaps inside closing quotes or
+    emphasis) and is not wholly bold or italic; "Probability: Bayes' rule, expectation" (a list
+    item) and "**Linear algebra refresh**" (a label) are not.
+    """
+    text = " ".join(sentence.split())
+    return bool(_COMPLETE_END.search(text)) and not _ALL_EMPHASIS.match(text)
+
+
 def readable(sentence: str) -> str:
     """A sentence on one line: Markdown line breaks and runs of spaces become single spaces."""
     return " ".join(sentence.split())
