@@ -29,9 +29,11 @@ HERE = Path(__file__).parent
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--half", choices=["tune", "report", "all"], default="all")
+    ap.add_argument("--no-guides", action="store_true", help="index the four plans alone (quick look)")
     args = ap.parse_args()
     settings = get_settings()
-    ensure_bundled_indexed(settings, wait=True)
+    if not args.no_guides:
+        ensure_bundled_indexed(settings, wait=True)
     ingest_paths([HERE / "docs"], settings=settings)
     kb = KnowledgeBase.open(settings)
     rows = [json.loads(line) for line in (HERE / "refusal_qa.jsonl").read_text().splitlines() if line.strip()]

@@ -251,7 +251,7 @@ class Settings(BaseSettings):
         "bench/qa/calibration.jsonl (on- vs off-topic questions, bench/qa/calibrate.py; see README).",
     )
     ask_floor_score: float = Field(
-        0.2,
+        0.25,
         ge=-1,
         le=1,
         description="Below ask_min_score, a question is still answered when its best dense cosine reaches this and "

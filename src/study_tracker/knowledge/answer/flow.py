@@ -23,7 +23,13 @@ from study_tracker.knowledge.answer import followup
 from study_tracker.knowledge.answer.followup import Turn
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, LLMNotConfigured, chat, stream_chat
 from study_tracker.knowledge.answer.relevance import Evidence, coverage, terms
-from study_tracker.knowledge.answer.sentences import is_complete, readable, sentence_spans
+from study_tracker.knowledge.answer.sentences import (
+    asks_for_number,
+    has_number,
+    is_complete,
+    readable,
+    sentence_spans,
+)
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase, SearchHit
 
 __all__ = [
@@ -60,6 +66,9 @@ SHORT_SENTENCE, SHORT_PENALTY = 60, 0.05  # short lines are often list fragments
 # A fragment (no sentence end, or wholly bold) names a topic rather than explaining it: a whole
 # sentence that shares as many of the question's words is the better quote.
 FRAGMENT_PENALTY = 0.06
+# A question asking for a number or a time ("which port", "how many") is answered by a sentence that
+# states one, often without repeating the question's words ("open http://localhost:5555").
+W_NUMBER = 0.08
 REDUNDANT_TERMS = 0.8  # a sentence sharing this share of its terms with a chosen one adds nothing
 KEEP_RATIO = 0.75  # sentences scoring below this share of the best one are left out
 PASSAGE_CHARS_FOR_LLM = 1500
@@ -202,10 +211,12 @@ def _score(
     total = sum(idf.values()) or 1.0
     top = max(passage_cosine.values(), default=0.0)
     floor = min(passage_cosine.values(), default=0.0)
+    wants_number = asks_for_number(query)
     for c, ts in zip(cands, c_terms, strict=True):
         c.terms = frozenset(ts)
         share = sum(idf[t] for t in q_terms & ts) / total
-        c.overlap = share > 0
+        typed = wants_number and has_number(c.text)
+        c.overlap = share > 0 or typed
         cos = passage_cosine.get(hits[c.n - 1].chunk_id, floor)
         # Half the passage's dense cosine (relative to the best), half its fused rank: the
         # first passage is the one both retrievers agree on.
@@ -215,6 +226,8 @@ def _score(
             c.score -= SHORT_PENALTY
         if not is_complete(c.text):
             c.score -= FRAGMENT_PENALTY
+        if typed:
+            c.score += W_NUMBER
 
 
 def _select(cands: list[_Candidate]) -> list[_Candidate]:
