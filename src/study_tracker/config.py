@@ -255,14 +255,14 @@ class Settings(BaseSettings):
         ge=-1,
         le=1,
         description="Below ask_min_score, a question is still answered when its best dense cosine reaches this and "
-        "the top passages hold at least ask_min_coverage of its topic words (short, specific questions over your "
+        "one of the top passages holds at least ask_min_coverage of its topic words (short, specific questions over your "
         "own notes; bench/qa/refusal.py).",
     )
     ask_min_coverage: float = Field(
         0.6,
         ge=0,
         le=1,
-        description="Share of the question's topic words (stemmed, without stop and question words) the top passages "
+        description="Share of the question's topic words (stemmed, without stop and question words) one top passage "
         "must contain for a question below ask_min_score to be answered.",
     )
     ask_max_question_chars: int = Field(

@@ -55,10 +55,17 @@ def test_coverage(question: str, passages: list[str], share: float) -> None:
     assert coverage(question, [hit(p) for p in passages]) == pytest.approx(share)
 
 
-def test_coverage_counts_titles_headings_and_every_passage() -> None:
-    hits = [hit("Twelve hours a week.", title="Roadmap", heading=("Conferences",)), hit("NeurIPS and ICML.")]
-    assert coverage("roadmap conferences NeurIPS", hits) == 1.0
+def test_coverage_counts_titles_and_headings_of_one_passage() -> None:
+    own = hit("NeurIPS and ICML.", title="Roadmap", heading=("Conferences",))
+    assert coverage("roadmap conferences NeurIPS", [own]) == 1.0
     assert coverage("roadmap conferences NeurIPS", []) == 0.0
+    # words scattered over several passages are not one passage that answers
+    scattered = [
+        hit("Roadmap for spring.", title="A"),
+        hit("Conferences.", title="B"),
+        hit("NeurIPS", title="C"),
+    ]
+    assert coverage("roadmap conferences NeurIPS", scattered) == pytest.approx(1 / 3)
 
 
 @pytest.mark.parametrize(
