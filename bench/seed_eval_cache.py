@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import beir_cache  # noqa: E402
 
 from study_tracker.config import Settings  # noqa: E402
-from study_tracker.knowledge.embed.base import resolve_model, text_hash  # noqa: E402
+from study_tracker.knowledge.embed.base import settings_model, text_hash  # noqa: E402
 from study_tracker.knowledge.embed.cache import EmbeddingCache
 
 if __name__ == "__main__":
@@ -25,7 +25,7 @@ if __name__ == "__main__":
     coll = beir_cache.collection(name)
     _, texts = beir_cache.product_chunks(coll)
     _, vecs = beir_cache.chunk_vectors(coll)
-    info = resolve_model(Settings().embedding_model)
+    info = settings_model(Settings())
     cache = EmbeddingCache(workdir / "knowledge" / "embeddings.sqlite", info)
     cache.put([text_hash(t) for t in texts], vecs)
     print(f"{name}: {cache.count():,} vectors cached in {cache.path}")

@@ -161,6 +161,17 @@ class Settings(BaseSettings):
         "torch",
         description="What embeds chunks at ingest: torch (sentence-transformers) or onnx (the exported model).",
     )
+    embedding_variant: Literal["fp32", "int8"] = Field(
+        "fp32",
+        description="Weights of the embedding model: fp32 (full precision) or int8 (the ONNX model quantized here "
+        "from the packaged weights, faster on CPU; used for ingest and queries alike). Part of the model id, so a "
+        "switch re-embeds everything from text on the next ingest (bench/README.md, embedding speed).",
+    )
+    embedding_device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="Where the embedding model runs: cuda (onnxruntime's CUDA provider, or torch on CUDA), cpu, or "
+        "auto (cuda when the installed onnxruntime or torch can use a GPU, else cpu).",
+    )
     knowledge_query_backend: Literal["onnx", "torch"] = Field(
         "onnx",
         description="What embeds search queries: onnx (onnxruntime, no torch in the server once exported) or torch.",
@@ -302,6 +313,21 @@ class Settings(BaseSettings):
         description="'Nothing relevant' threshold: the cosine similarity between the question and the best "
         "dense passage (all-MiniLM-L6-v2); below it the answer says nothing relevant was found. Calibrated on "
         "bench/qa/calibration.jsonl (on- vs off-topic questions, bench/qa/calibrate.py; see README).",
+    )
+    ask_floor_score: float = Field(
+        0.25,
+        ge=-1,
+        le=1,
+        description="Below ask_min_score, a question is still answered when its best dense cosine reaches this and "
+        "one of the top passages holds at least ask_min_coverage of its topic words (short, specific questions over your "
+        "own notes; bench/qa/refusal.py).",
+    )
+    ask_min_coverage: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Share of the question's topic words (stemmed, without stop and question words) one top passage "
+        "must contain for a question below ask_min_score to be answered.",
     )
     ask_max_question_chars: int = Field(
         1000, ge=10, description="Longest question accepted, in characters; longer ones are refused."

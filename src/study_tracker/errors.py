@@ -188,6 +188,12 @@ class ModelNotFound(KnowledgeError, Unavailable):
     status = 503
 
 
+class DeviceUnavailable(KnowledgeError, Unavailable):
+    """The embedding device setting asks for a GPU that the installed backend cannot use."""
+
+    status = 503
+
+
 class SourceNotFound(KnowledgeError, NotFound):
     """A path named for ingest or removal does not exist or was never ingested."""
 

@@ -187,13 +187,13 @@ def test_related_passages_are_remembered_per_index_generation(tmp_path: Path) ->
 
     settings, kb, notes = answer_kb(tmp_path)
     calls: list[str] = []
-    search = kb.search
+    search = kb.search_with_dense
 
-    def counted(query: str, **kw: object) -> list[SearchHit]:
+    def counted(query: str, **kw: object) -> tuple[list[SearchHit], dict[str, float]]:
         calls.append(query)
         return search(query, **kw)  # type: ignore[arg-type]
 
-    kb.search = counted  # type: ignore[method-assign]
+    kb.search_with_dense = counted  # type: ignore[method-assign]
     first = related_passages(kb, title="Dropout", subtopics=["overfitting", "co-adapting units"])
     again = related_passages(kb, title="Dropout", subtopics=["overfitting", "co-adapting units"])
     assert first.hits and [h.chunk_id for h in again.hits] == [h.chunk_id for h in first.hits]

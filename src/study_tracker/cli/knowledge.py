@@ -18,8 +18,8 @@ from rich.text import Text
 from study_tracker.cli.app import app
 from study_tracker.cli.output import console, err
 from study_tracker.config import Settings, get_settings
-from study_tracker.knowledge.embed.base import resolve_model
-from study_tracker.knowledge.embed.onnx import OnnxEncoder
+from study_tracker.knowledge.embed.base import query_backend, settings_model
+from study_tracker.knowledge.embed.onnx import ensure_model_file
 from study_tracker.knowledge.ingest.pipeline import IngestReport, ingest_paths
 from study_tracker.knowledge.ingest.sources import list_sources, remove_sources
 from study_tracker.knowledge.progress import Progress, RichProgressBars
@@ -28,6 +28,8 @@ from study_tracker.wording import plural
 
 
 def _report_table(report: IngestReport) -> None:
+    for note in report.notes:
+        console.print(f"[yellow]Note[/]: {note}")
     if report.up_to_date:
         console.print(
             f"[green]Up to date[/]: {plural(report.files_unchanged, 'file')} unchanged, "
@@ -58,10 +60,10 @@ def _report_table(report: IngestReport) -> None:
 def _export_query_encoder(settings: Settings) -> None:
     """Export the ONNX query encoder now, while the model is loaded: the web server never exports
     it itself (that would load torch into it), so a search right after this ingest works."""
-    if settings.knowledge_query_backend != "onnx":
+    if query_backend(settings) != "onnx":
         return
 
-    OnnxEncoder.for_model(resolve_model(settings.embedding_model), settings.knowledge_path)
+    ensure_model_file(settings_model(settings), settings.knowledge_path)
 
 
 @app.command()

@@ -98,7 +98,11 @@ def test_threshold_is_the_setting(kb_env) -> None:
     question = "why does dropout reduce overfitting?"
     assert answer_question(kb, question, settings=s).mode == "extractive"
     strict = s.model_copy(update={"ask_min_score": 0.99})
-    assert answer_question(kb, question, settings=strict).mode == "none"
+    a = answer_question(kb, question, settings=strict)
+    assert a.mode == "extractive"  # below the cosine threshold, but the passages hold its words
+    assert a.coverage is not None and a.coverage >= s.ask_min_coverage
+    stricter = strict.model_copy(update={"ask_floor_score": 0.99})
+    assert answer_question(kb, question, settings=stricter).mode == "none"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from study_tracker.knowledge.answer.followup import Turn, content_terms, is_follow_up, rewrite
-from study_tracker.knowledge.answer.sentences import readable, sentence_spans
+from study_tracker.knowledge.answer.sentences import (
+    asks_for_number,
+    has_number,
+    is_complete,
+    readable,
+    sentence_spans,
+)
 
 
 def sentences(text: str) -> list[str]:
@@ -96,3 +102,39 @@ def test_rewrite_uses_the_previous_rewritten_query_and_needs_history() -> None:
     new, rewritten = rewrite("why is it slow?", [chained])
     assert rewritten and "gradient boosting" in new
     assert content_terms("What is the difference between L1 and L2?") == ["L1", "L2"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "complete"),
+    [
+        ("I keep the math light on purpose, so I spend two evenings a week on exercises.", True),
+        ('Then open it (see "setup").', True),
+        ("Why does it matter?", True),
+        ("Probability: Bayes' rule, expectation, variance", False),  # a list item
+        ("**Linear algebra refresh**", False),  # a bold label
+        ("**Training a two-tower model.**", False),
+        ("_Read chapter three._", False),
+    ],
+)
+def test_is_complete(sentence: str, complete: bool) -> None:
+    assert is_complete(sentence) is complete
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("which port does the app listen on?", True),
+        ("How many problems should I solve?", True),
+        ("when does the study group meet?", True),
+        ("what is dropout?", False),
+        ("which conferences are recommended?", False),
+    ],
+)
+def test_asks_for_number(question: str, asks: bool) -> None:
+    assert asks_for_number(question) is asks
+
+
+def test_has_number() -> None:
+    assert has_number("Open http://localhost:5555 in a browser.")
+    assert has_number("The group meets on Thursday evenings.") and has_number("about twelve hours")
+    assert not has_number("Dropout zeroes activations at random.")

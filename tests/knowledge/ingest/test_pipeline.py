@@ -312,7 +312,7 @@ def test_another_embedding_model_forces_a_rebuild(tmp_path: Path, corpus: Path) 
     (other / "config.json").write_text(json.dumps({**config, "note": "fine-tuned"}))
     assert resolve_model(str(other)).model_id != resolve_model("").model_id
     s2 = kb_settings(tmp_path, embedding_model=str(other))
-    with pytest.raises(IndexMismatch, match="model_id"):
+    with pytest.raises(IndexMismatch, match="built with the embedding model"):
         KnowledgeBase.open(s2, encoder=WordHashEncoder()).search("raft")
     enc = WordHashEncoder()
     report = ingest([], s2, enc)

@@ -2,7 +2,7 @@
 
 Flow of :func:`stream_answer`: check the question, rewrite a follow-up with the previous turn
 (``followup``), retrieve ``k`` passages (hybrid search), check that anything relevant was found
-(the best dense cosine against ``ask_min_score``), pick the passage sentences that best answer the
+(``relevance.py``: the best dense cosine, and the share of the question's words the passages hold), pick the passage sentences that best answer the
 question (by the question's terms they share, weighted by their passage's relevance), then either
 return them as the answer, each followed by its citation ``[n]``, or give the numbered passages to
 an LLM, stream its reply and check its citations. Any LLM failure falls back to the extractive
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,7 +22,14 @@ from study_tracker.errors import FieldError, IndexNotBuilt, InvalidQuery
 from study_tracker.knowledge.answer import followup
 from study_tracker.knowledge.answer.followup import Turn
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, LLMNotConfigured, chat, stream_chat
-from study_tracker.knowledge.answer.sentences import readable, sentence_spans
+from study_tracker.knowledge.answer.relevance import Evidence, coverage, terms
+from study_tracker.knowledge.answer.sentences import (
+    asks_for_number,
+    has_number,
+    is_complete,
+    readable,
+    sentence_spans,
+)
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase, SearchHit
 
 __all__ = [
@@ -57,6 +63,12 @@ MAX_CANDIDATES = 80
 W_TERMS, W_PASSAGE = 0.3, 0.2
 W_LEAD = 0.1  # bonus for a passage's first sentences, which usually state what the rest explains
 SHORT_SENTENCE, SHORT_PENALTY = 60, 0.05  # short lines are often list fragments, not explanations
+# A fragment (no sentence end, or wholly bold) names a topic rather than explaining it: a whole
+# sentence that shares as many of the question's words is the better quote.
+FRAGMENT_PENALTY = 0.06
+# A question asking for a number or a time ("which port", "how many") is answered by a sentence that
+# states one, often without repeating the question's words ("open http://localhost:5555").
+W_NUMBER = 0.08
 REDUNDANT_TERMS = 0.8  # a sentence sharing this share of its terms with a chosen one adds nothing
 KEEP_RATIO = 0.75  # sentences scoring below this share of the best one are left out
 PASSAGE_CHARS_FOR_LLM = 1500
@@ -101,6 +113,7 @@ class Answer:
     notice: str | None = None  # why the LLM was not used, citations it invented...
     dropped_citations: tuple[int, ...] = ()  # [n] the LLM invented, removed from text
     best_score: float | None = field(default=None, compare=False)  # the relevance signal measured
+    coverage: float | None = field(default=None, compare=False)  # share of the question's words found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +125,7 @@ class Answer:
             "notice": self.notice,
             "dropped_citations": list(self.dropped_citations),
             "best_score": self.best_score,
+            "coverage": self.coverage,
             "sources": [s.to_dict() for s in self.sources],
         }
 
@@ -167,19 +181,6 @@ class _Candidate:
     terms: frozenset[str] = frozenset()
 
 
-_LOCAL = threading.local()  # PyStemmer objects are not thread-safe; the web server has many threads
-
-
-def _terms(text: str) -> set[str]:
-    stemmer = getattr(_LOCAL, "stemmer", None)
-    if stemmer is None:
-        import Stemmer
-
-        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
-    words = [w.lower() for w in followup.content_terms(text)]
-    return set(stemmer.stemWords(words))
-
-
 def _candidates(hits: Sequence[SearchHit]) -> list[_Candidate]:
     out: list[_Candidate] = []
     for n, hit in enumerate(hits, 1):
@@ -203,17 +204,19 @@ def _score(
     contains, plus a prior from its passage's dense cosine and rank, plus a lead bonus."""
     if not cands:
         return
-    q_terms = _terms(query)
-    c_terms = [_terms(c.text) for c in cands]
+    q_terms = terms(query)
+    c_terms = [terms(c.text) for c in cands]
     df = {t: sum(t in ts for ts in c_terms) for t in q_terms}
     idf = {t: math.log(1 + len(cands) / (1 + df[t])) for t in q_terms}
     total = sum(idf.values()) or 1.0
     top = max(passage_cosine.values(), default=0.0)
     floor = min(passage_cosine.values(), default=0.0)
+    wants_number = asks_for_number(query)
     for c, ts in zip(cands, c_terms, strict=True):
         c.terms = frozenset(ts)
         share = sum(idf[t] for t in q_terms & ts) / total
-        c.overlap = share > 0
+        typed = wants_number and has_number(c.text)
+        c.overlap = share > 0 or typed
         cos = passage_cosine.get(hits[c.n - 1].chunk_id, floor)
         # Half the passage's dense cosine (relative to the best), half its fused rank: the
         # first passage is the one both retrievers agree on.
@@ -221,6 +224,10 @@ def _score(
         c.score = W_TERMS * share + W_PASSAGE * prior + W_LEAD / (1 + c.index)
         if len(c.text) < SHORT_SENTENCE:
             c.score -= SHORT_PENALTY
+        if not is_complete(c.text):
+            c.score -= FRAGMENT_PENALTY
+        if typed:
+            c.score += W_NUMBER
 
 
 def _select(cands: list[_Candidate]) -> list[_Candidate]:
@@ -414,9 +421,9 @@ def _run(
     hits, cosines = retrieve_passages(kb, query, k)
     if not hits:
         cosines = {}
-    best = max(cosines.values(), default=-1.0)
-    asked = _Asked(question=q, query=query, rewritten=rewritten, notices=notices, best=best)
-    if not hits or best < s.ask_min_score:
+    evidence = Evidence(cosine=max(cosines.values(), default=-1.0), coverage=coverage(query, hits))
+    asked = _Asked(question=q, query=query, rewritten=rewritten, notices=notices, evidence=evidence)
+    if not hits or not evidence.answers(s):
         yield {"type": "sources", "sources": []}
         for text in notices:
             yield {"type": "notice", "text": text}
@@ -480,7 +487,7 @@ class _Asked:
     query: str
     rewritten: bool
     notices: list[str]  # appended to as the flow goes; joined into the answer's notice
-    best: float  # the best dense cosine
+    evidence: Evidence  # the relevance signals
 
     def done(
         self, text: str, sources: tuple[Source, ...], mode: Mode, *, dropped: tuple[int, ...] = ()
@@ -495,6 +502,7 @@ class _Asked:
             mode=mode,
             notice=" ".join(self.notices) or None,
             dropped_citations=dropped,
-            best_score=round(self.best, 4),
+            best_score=round(self.evidence.cosine, 4),
+            coverage=round(self.evidence.coverage, 4),
         )
         return {"type": "done", "answer": answer}

@@ -102,6 +102,43 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+_COMPLETE_END = re.compile(r"[.!?][\"')\]*_]*$")
+_ALL_EMPHASIS = re.compile(r"^(\*\*|__|\*|_)[^*_]+\1[.:]?$")
+
+
+def is_complete(sentence: str) -> bool:
+    """Whether ``sentence`` reads as a whole sentence rather than a list fragment or a heading.
+
+    A complete one ends like a sentence (``.``, ``!`` or ``?``, perhaps inside closing quotes or
+    emphasis) and is not wholly bold or italic; "Probability: Bayes' rule, expectation" (a list
+    item) and "**Linear algebra refresh**" (a label) are not.
+    """
+    text = " ".join(sentence.split())
+    return bool(_COMPLETE_END.search(text)) and not _ALL_EMPHASIS.match(text)
+
+
+# Questions whose answer is a number, a time or an address ("which port...", "how many...").
+_ASKS_NUMBER = re.compile(
+    r"\b(how (many|much|long|often|old|far|big)|what (time|year|date|port|address|url)|which (port|year|day)|when)\b",
+    re.I,
+)
+_HAS_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"daily|weekly|monthly|monday|tuesday|wednesday|thursday|friday|saturday|sunday|morning|evening)\b",
+    re.I,
+)
+
+
+def asks_for_number(question: str) -> bool:
+    """Whether ``question`` asks for a number, a time or an address (how many, when, which port...)."""
+    return bool(_ASKS_NUMBER.search(question))
+
+
+def has_number(sentence: str) -> bool:
+    """Whether ``sentence`` states a number, a day or a time of day (digits or words)."""
+    return bool(_HAS_NUMBER.search(sentence))
+
+
 def readable(sentence: str) -> str:
     """A sentence on one line: Markdown line breaks and runs of spaces become single spaces."""
     return " ".join(sentence.split())

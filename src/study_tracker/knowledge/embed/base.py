@@ -11,12 +11,13 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from study_tracker.errors import ModelNotFound
+from study_tracker.config import Settings
+from study_tracker.errors import DeviceUnavailable, ModelNotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,13 @@ class ModelInfo:
     dim: int
     max_seq_length: int
     pooling: str  # "mean" or "cls"
+    variant: str = "fp32"  # "fp32" or "int8" (a quantized ONNX model made from the fp32 one)
+
+    def full_precision(self) -> ModelInfo:
+        """The same model in fp32 (what a quantized variant is made from)."""
+        if self.variant == "fp32":
+            return self
+        return replace(self, model_id=self.model_id.removesuffix(f"-{self.variant}"), variant="fp32")
 
 
 def packaged_model_path() -> Path:
@@ -46,12 +54,27 @@ def _read_json(path: Path) -> dict:
         raise ModelNotFound(f"{path}: cannot read the model file ({e}).") from None
 
 
-def resolve_model(setting: str | os.PathLike | None) -> ModelInfo:
+VARIANTS = ("fp32", "int8")
+
+
+def variant_of(model_id: str) -> str:
+    """The variant a model id names (ids of fp32 models carry no suffix, so older caches stay valid)."""
+    return next((v for v in VARIANTS[1:] if model_id.endswith(f"-{v}")), "fp32")
+
+
+def resolve_model(setting: str | os.PathLike | None, variant: str = "fp32") -> ModelInfo:
     """Describe the model named by the ``embedding_model`` setting ("" = the packaged one).
+
+    The ``variant`` (the ``embedding_variant`` setting) is part of the model id: vectors of an
+    int8 model are close to, but not the same as, the fp32 ones, and the cache and the index
+    metadata key vectors by model id, so the two are never mixed.
 
     Raises:
         ModelNotFound: the folder or its tokenizer/config is missing.
+        ValueError: an unknown variant.
     """
+    if variant not in VARIANTS:
+        raise ValueError(f"Unknown embedding variant {variant!r}; expected one of {', '.join(VARIANTS)}.")
     path = Path(setting).expanduser() if setting else packaged_model_path()
     if not path.is_dir():
         raise ModelNotFound(f"Embedding model folder {path} does not exist (setting STUDY_EMBEDDING_MODEL).")
@@ -80,9 +103,53 @@ def resolve_model(setting: str | os.PathLike | None) -> ModelInfo:
         h.update(f"{weights.name}:{weights.stat().st_size}".encode())
     h.update(json.dumps(pooling_config, sort_keys=True).encode())
     name = path.name if path.name != "model" else path.parent.name
+    model_id = f"{name}-{h.hexdigest()[:12]}" + ("" if variant == "fp32" else f"-{variant}")
     return ModelInfo(
-        path=path, model_id=f"{name}-{h.hexdigest()[:12]}", dim=dim, max_seq_length=max_len, pooling=pooling
+        path=path, model_id=model_id, dim=dim, max_seq_length=max_len, pooling=pooling, variant=variant
     )
+
+
+def settings_model(settings: Settings) -> ModelInfo:
+    """The model and variant the settings name (``embedding_model``, ``embedding_variant``)."""
+    return resolve_model(settings.embedding_model, settings.embedding_variant)
+
+
+def query_backend(settings: Settings) -> str:
+    """What embeds queries: the ``knowledge_query_backend`` setting, but onnx for a quantized variant."""
+    return settings.knowledge_query_backend if settings.embedding_variant == "fp32" else "onnx"
+
+
+def ingest_backend(settings: Settings) -> str:
+    """What embeds chunks: the ``knowledge_embed_backend`` setting, but onnx for a quantized variant."""
+    return settings.knowledge_embed_backend if settings.embedding_variant == "fp32" else "onnx"
+
+
+def resolve_device(setting: str, backend: str) -> str:
+    """ "cpu" or "cuda" for the ``embedding_device`` setting and a backend ("onnx" or "torch").
+
+    Raises:
+        DeviceUnavailable: "cuda" was asked for and the backend cannot use a GPU here.
+    """
+    if setting == "cpu":
+        return "cpu"
+    if backend == "onnx":
+        import onnxruntime as ort
+
+        has_gpu = "CUDAExecutionProvider" in ort.get_available_providers()
+        hint = "install onnxruntime-gpu with a CUDA runtime"
+    else:
+        import torch
+
+        has_gpu = bool(torch.cuda.is_available())
+        hint = "install a CUDA build of torch"
+    if has_gpu:
+        return "cuda"
+    if setting == "cuda":
+        raise DeviceUnavailable(
+            f"STUDY_EMBEDDING_DEVICE is cuda but the {backend} backend sees no GPU here ({hint}), "
+            "or set it to auto or cpu."
+        )
+    return "cpu"
 
 
 def quiet_transformers() -> None:

@@ -11,10 +11,12 @@ from study_tracker.knowledge.embed.base import Encoder, ModelInfo, quiet_transfo
 
 
 class TorchEncoder(Encoder):
-    """sentence-transformers on CPU (imported on first use: it takes seconds)."""
+    """sentence-transformers on CPU or CUDA (imported on first use: it takes seconds)."""
 
-    def __init__(self, info: ModelInfo, batch_size: int = 64) -> None:
-        self.info, self.dim, self.batch_size = info, info.dim, batch_size
+    def __init__(self, info: ModelInfo, batch_size: int = 64, *, device: str = "cpu") -> None:
+        if info.variant != "fp32":
+            raise ValueError(f"The torch backend runs the fp32 model only, not {info.variant}.")
+        self.info, self.dim, self.batch_size, self.device = info, info.dim, batch_size, device
         self._model = None
 
     def _load(self):
@@ -24,7 +26,7 @@ class TorchEncoder(Encoder):
             from sentence_transformers import SentenceTransformer
 
             quiet_transformers()
-            model = SentenceTransformer(str(self.info.path), device="cpu")
+            model = SentenceTransformer(str(self.info.path), device=self.device)
             model.max_seq_length = self.info.max_seq_length
             self._model = model
         return self._model

@@ -34,7 +34,7 @@ from study_tracker.knowledge.embed.factory import get_encoder
 from study_tracker.knowledge.index import catalog
 from study_tracker.knowledge.index.backends import create_dense, create_sparse
 from study_tracker.knowledge.index.catalog import ChunkRow, FileRecord, connect_catalog
-from study_tracker.knowledge.index.metadata import config_mismatch
+from study_tracker.knowledge.index.metadata import config_mismatch, model_change_note
 from study_tracker.knowledge.index.store import SECTIONS_FOLDER, Generation
 from study_tracker.knowledge.ingest.chunk import Chunker, load_tokenizer
 from study_tracker.knowledge.ingest.clean import index_text
@@ -58,6 +58,8 @@ def scan(run: IngestRun) -> bool:
     run.current = current
     run.old_meta = current.meta() if current else {}
     run.reuse = current is not None and not run.rebuild and not config_mismatch(run.old_meta, run.config)
+    if current is not None and run.old_meta.get("model_id") != run.config["model_id"]:
+        report.notes.append(model_change_note(str(run.old_meta.get("model_id")), run.config["model_id"]))
     old_db = connect_catalog(current.catalog_path, readonly=True) if current else None
     try:
         known_roots = catalog.roots(old_db) if old_db else {}
@@ -246,7 +248,11 @@ def embed_missing(run: IngestRun, db: sqlite3.Connection, cache: EmbeddingCache)
     report.embedded_from_cache = len(run.new_hashes - {h for h, _ in missing})
     if missing:
         encoder = run.encoder or get_encoder(
-            run.info, s.knowledge_embed_backend, s.knowledge_path, s.knowledge_embed_batch_size
+            run.info,
+            s.knowledge_embed_backend,
+            s.knowledge_path,
+            s.knowledge_embed_batch_size,
+            device=s.embedding_device,
         )
         with run.progress.step(
             f"Embedding {len(missing)} chunk(s)", total=len(missing), unit="chunks"

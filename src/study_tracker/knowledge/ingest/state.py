@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from study_tracker.config import Settings
-from study_tracker.knowledge.embed.base import Encoder, ModelInfo, resolve_model
+from study_tracker.knowledge.embed.base import Encoder, ModelInfo, settings_model
 from study_tracker.knowledge.index.metadata import index_config
 from study_tracker.knowledge.index.store import Generation, KnowledgeStore
 from study_tracker.knowledge.ingest import painpoints
@@ -38,6 +38,7 @@ class IngestReport:
     embedded_from_cache: int = 0  # new chunk texts whose vectors were already cached
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the run decided that the user should know
     up_to_date: bool = False
     generation: str | None = None
     seconds: float = 0.0
@@ -133,7 +134,7 @@ class IngestRun:
         Raises:
             ModelNotFound: the embedding model folder is unusable.
         """
-        info = resolve_model(settings.embedding_model)
+        info = settings_model(settings)
         pain, pain_version = _pain_detector()
         return cls(
             settings=settings,

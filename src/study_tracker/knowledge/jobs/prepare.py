@@ -14,8 +14,8 @@ import sys
 
 from study_tracker.config import Settings, get_settings
 from study_tracker.errors import KnowledgeError
-from study_tracker.knowledge.embed.base import resolve_model
-from study_tracker.knowledge.embed.onnx import OnnxEncoder, onnx_path
+from study_tracker.knowledge.embed.base import query_backend, settings_model
+from study_tracker.knowledge.embed.onnx import ensure_model_file, onnx_path
 from study_tracker.knowledge.ingest.sources import ensure_bundled_indexed
 from study_tracker.knowledge.jobs.progress import StatusProgress
 from study_tracker.knowledge.jobs.status import PREPARE_JOB, JobStatus, jobs_dir, settings_env, write_status
@@ -30,11 +30,11 @@ def needs_preparing(settings: Settings) -> bool:
     """
 
     try:
-        info = resolve_model(settings.embedding_model)
+        info = settings_model(settings)
     except KnowledgeError as exc:
         log.warning("knowledge search unavailable: %s", exc)
         return False
-    if settings.knowledge_query_backend == "onnx" and not onnx_path(settings.knowledge_path, info).is_file():
+    if query_backend(settings) == "onnx" and not onnx_path(settings.knowledge_path, info).is_file():
         return True
     report = ensure_bundled_indexed(settings, dry_run=True)
     return report is not None and not report.up_to_date
@@ -71,9 +71,9 @@ def main() -> int:
     status_file = jobs_dir(settings) / f"{PREPARE_JOB}.json"
     progress = StatusProgress(status_file, status, log=sys.stderr)
     try:
-        if settings.knowledge_query_backend == "onnx":
+        if query_backend(settings) == "onnx":
             progress.say("Preparing the query encoder")
-            OnnxEncoder.for_model(resolve_model(settings.embedding_model), settings.knowledge_path)
+            ensure_model_file(settings_model(settings), settings.knowledge_path)
         progress.say("Indexing the bundled study guides")
         report = ensure_bundled_indexed(settings, wait=True, progress=progress)
     except KnowledgeError as exc:

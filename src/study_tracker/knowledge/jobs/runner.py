@@ -27,8 +27,8 @@ from typing import Any
 
 from study_tracker.config import Settings, get_settings
 from study_tracker.errors import KnowledgeError
-from study_tracker.knowledge.embed.base import resolve_model
-from study_tracker.knowledge.embed.onnx import OnnxEncoder, onnx_path
+from study_tracker.knowledge.embed.base import query_backend, settings_model
+from study_tracker.knowledge.embed.onnx import ensure_model_file
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.jobs import queue
 from study_tracker.knowledge.jobs.progress import StatusProgress
@@ -176,11 +176,9 @@ def _drop_refused_uploads(settings: Settings, report: Any) -> None:
 
 def export_query_encoder(settings: Settings) -> None:
     """Export the ONNX query encoder if it is missing (the server never exports it itself)."""
-    if settings.knowledge_query_backend != "onnx":
+    if query_backend(settings) != "onnx":
         return
-    info = resolve_model(settings.embedding_model)
-    if not onnx_path(settings.knowledge_path, info).is_file():
-        OnnxEncoder.for_model(info, settings.knowledge_path)
+    ensure_model_file(settings_model(settings), settings.knowledge_path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -148,6 +148,7 @@ def report_dict(report: Any) -> dict[str, Any]:
     out = {k: getattr(report, k) for k in keys}
     out["skipped"] = [list(s) for s in report.skipped]
     out["warnings"] = [list(w) for w in report.warnings]
+    out["notes"] = list(report.notes)
     return out
 
 

@@ -21,13 +21,13 @@ import numpy as np
 
 from study_tracker.config import Settings, get_settings
 from study_tracker.errors import EncoderNotReady, FieldError, IndexMismatch, InvalidQuery
-from study_tracker.knowledge.embed.base import Encoder, ModelInfo, resolve_model
+from study_tracker.knowledge.embed.base import Encoder, ModelInfo, query_backend, settings_model
 from study_tracker.knowledge.embed.factory import get_encoder
 from study_tracker.knowledge.embed.onnx import onnx_path
 from study_tracker.knowledge.index import catalog
 from study_tracker.knowledge.index.backends import load_dense, load_sparse
 from study_tracker.knowledge.index.catalog import connect_catalog
-from study_tracker.knowledge.index.metadata import config_mismatch, index_config
+from study_tracker.knowledge.index.metadata import config_mismatch, index_config, model_change_note
 from study_tracker.knowledge.index.store import Generation, KnowledgeStore
 from study_tracker.knowledge.search import fusion
 from study_tracker.knowledge.search.filters import Filters, RowMasks
@@ -161,12 +161,18 @@ class KnowledgeBase:
 
     def _model_info(self) -> ModelInfo:
         if self._model is None:
-            self._model = resolve_model(self.settings.embedding_model)
+            self._model = settings_model(self.settings)
         return self._model
 
     def _check(self, gen: Generation) -> None:
         meta = gen.meta()
         diff = config_mismatch(meta, index_config(self.settings, self._model_info()))
+        if "model_id" in diff:
+            note = model_change_note(str(meta.get("model_id")), self._model_info().model_id)
+            raise IndexMismatch(
+                note.replace("every passage is embedded again", "search waits for a rebuild")
+                + " Run `study ingest --rebuild` (or restart the server) to rebuild the index."
+            )
         if diff:
             raise IndexMismatch(
                 f"The knowledge index in {self.store.root} was built with different {', '.join(diff)} "
@@ -185,13 +191,14 @@ class KnowledgeBase:
                     self._require_exported()
                     self._encoder = get_encoder(
                         self._model_info(),
-                        self.settings.knowledge_query_backend,
+                        query_backend(self.settings),
                         self.settings.knowledge_path,
+                        device=self.settings.embedding_device,
                     )
         return self._encoder
 
     def _require_exported(self) -> None:
-        if self.export or self.settings.knowledge_query_backend != "onnx":
+        if self.export or query_backend(self.settings) != "onnx":
             return
         if not onnx_path(self.settings.knowledge_path, self._model_info()).is_file():
             raise EncoderNotReady(

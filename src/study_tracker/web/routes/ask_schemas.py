@@ -63,6 +63,9 @@ class AnswerPublic(BaseModel):
     notice: str | None = Field(description="Why the LLM was not used, citations it invented...")
     dropped_citations: list[int] = Field(description="[n] the LLM invented, taken out of the text.")
     best_score: float | None = Field(description="The relevance signal measured (best dense cosine).")
+    coverage: float | None = Field(
+        None, description="Share of the question's topic words the top passages contain (the second signal)."
+    )
     sources: list[AskSource]
 
 
