@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from study_tracker.config import Settings
 from study_tracker.db.models import ItemEvent, Roadmap, RoadmapItem
 from study_tracker.errors import NotFound, RoadmapError
-from study_tracker.roadmaps import library, reading, service
+from study_tracker.roadmaps import library, progress, reading, service
 from tests.conftest import TODAY
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -87,7 +87,7 @@ def test_undated_roadmap_topics_are_ordered_without_dates(session) -> None:  # t
     imp(session, load("course-outline.md"), name="course-outline.md")
     view = service.roadmap_view(session=session, slug="practical-sql-for-analysts", today=TODAY)
     assert [t.state for t in view.topics] == ["open"] * 4 and all(t.item.start is None for t in view.topics)
-    (nxt,) = [n for n in service.next_items(session=session, today=TODAY) if n.kind == "topic"]
+    (nxt,) = [n for n in progress.next_items(session=session, today=TODAY) if n.kind == "topic"]
     assert nxt.title == "1. Getting started" and nxt.reason == "next open topic in order"
 
 
@@ -144,35 +144,35 @@ def test_a_checkbox_changed_in_the_file_applies_but_user_ticks_survive_unchanged
 def test_milestone_done_by_its_checklist_or_its_own_tick(session) -> None:  # type: ignore[no-untyped-def]
     imp(session, load("projects.md"), name="projects.md")
     slug = "portfolio-projects-for-an-ml-engineer"
-    (progress,) = service.milestone_progress(session=session)
-    rec = progress.milestones[1]
+    (board,) = progress.milestone_progress(session=session)
+    rec = board.milestones[1]
     assert rec.state == "in_progress" and rec.progress == pytest.approx(1 / 5)
     for t in rec.tasks:
         tick(session, t.key, slug=slug)
     tick(session, "capstone-end-to-end-rag-assistant", slug=slug)
-    (progress,) = service.milestone_progress(session=session)
-    assert [m.state for m in progress.milestones] == ["open", "done", "done"]
-    assert (progress.done, progress.total) == (2, 3)
+    (board,) = progress.milestone_progress(session=session)
+    assert [m.state for m in board.milestones] == ["open", "done", "done"]
+    assert (board.done, board.total) == (2, 3)
     tick(session, "capstone-end-to-end-rag-assistant", done=False, slug=slug, at=NOW + timedelta(minutes=1))
-    assert service.milestone_progress(session=session)[0].milestones[2].state == "open"
+    assert progress.milestone_progress(session=session)[0].milestones[2].state == "open"
 
 
 def test_next_items_current_topic_and_its_milestone(session) -> None:  # type: ignore[no-untyped-def]
     imp(session, load("ml-phases.md"))
-    topic, milestone = service.next_items(session=session, today=date(2026, 11, 25))
+    topic, milestone = progress.next_items(session=session, today=date(2026, 11, 25))
     assert topic.kind == "topic" and topic.key == "phase-2-ml-fundamentals"
     assert topic.reason == "scheduled now: day 3 of 28, until 2026-12-20"
     assert milestone.key == HOUSE and milestone.reason == "0 of 5 checklist items done"
     assert milestone.url == f"/roadmaps/{ML}#item-{HOUSE}"
     # Phase 1 was never finished: after its end it is overdue and comes first.
     tick(session, "phase-2-ml-fundamentals")
-    topic, _ = service.next_items(session=session, today=date(2026, 11, 25))
+    topic, _ = progress.next_items(session=session, today=date(2026, 11, 25))
     assert topic.key == "phase-1-python-and-maths-foundations" and topic.reason.startswith("overdue")
 
 
 def test_items_for_skills(session) -> None:  # type: ignore[no-untyped-def]
     imp(session, load("ml-phases.md"))
-    found = service.items_for_skills(session=session, skills=["cnns"])
+    found = progress.items_for_skills(session=session, skills=["cnns"])
     assert {(f.kind, f.key) for f in found} >= {
         ("topic", "phase-3-deep-learning"),
         ("milestone", "phase-3-deep-learning/project-image-classifier"),
@@ -180,9 +180,9 @@ def test_items_for_skills(session) -> None:  # type: ignore[no-untyped-def]
     assert all("cnns" in f.reason for f in found)
     tick(session, "phase-3-deep-learning")
     assert ("topic", "phase-3-deep-learning") not in {
-        (f.kind, f.key) for f in service.items_for_skills(session=session, skills=["cnns"])
+        (f.kind, f.key) for f in progress.items_for_skills(session=session, skills=["cnns"])
     }
-    assert service.items_for_skills(session=session, skills=["no-such-skill"]) == []
+    assert progress.items_for_skills(session=session, skills=["no-such-skill"]) == []
 
 
 @pytest.mark.parametrize(

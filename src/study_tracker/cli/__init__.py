@@ -10,6 +10,7 @@ from study_tracker.cli import ask as _ask  # noqa: F401  (registers commands)
 from study_tracker.cli import auth as _auth  # noqa: F401
 from study_tracker.cli import backup as _backup  # noqa: F401
 from study_tracker.cli import collect as _collect  # noqa: F401
+from study_tracker.cli import config as _config  # noqa: F401
 from study_tracker.cli import evaluate as _evaluate  # noqa: F401
 from study_tracker.cli import knowledge as _knowledge  # noqa: F401
 from study_tracker.cli import mcp as _mcp  # noqa: F401

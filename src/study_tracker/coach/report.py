@@ -21,7 +21,7 @@ from study_tracker.coach.what_next import weakest_skills
 from study_tracker.content.curriculum import GROUPS, load_skills
 from study_tracker.db.models import DrillResult, DrillSession
 from study_tracker.errors import InvalidInput
-from study_tracker.roadmaps import service as roadmap_service
+from study_tracker.roadmaps import progress as roadmap_progress
 from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import Goal, get_goal
 from study_tracker.tracker import stats
@@ -61,7 +61,7 @@ def _milestones(session: Session) -> list[dict[str, Any]]:
             "progress": mv.progress,
             "link": mv.item.link,
         }
-        for rm in roadmap_service.milestone_progress(session=session)
+        for rm in roadmap_progress.milestone_progress(session=session)
         for mv in rm.milestones
     ]
 

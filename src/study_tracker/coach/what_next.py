@@ -31,7 +31,7 @@ from study_tracker.content.curriculum import GROUPS, load_skills, load_tracks
 from study_tracker.db.models import Roadmap, RoadmapItem
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from study_tracker.knowledge.search.related import related_passages
-from study_tracker.roadmaps import service as roadmap_service
+from study_tracker.roadmaps import progress as roadmap_progress
 from study_tracker.roadmaps.views import NextItem
 from study_tracker.skills.evidence import skill_mastery
 from study_tracker.skills.goal import Goal, get_goal
@@ -196,7 +196,7 @@ def what_next(
     goal = get_goal(session)
     roadmaps = None if len(groups) == len(GROUPS) else roadmaps_for(session, groups, goal)
     items += _roadmap_suggestions(
-        [i for i in roadmap_service.next_items(session=session, today=today) if _kept(i, roadmaps)]
+        [i for i in roadmap_progress.next_items(session=session, today=today) if _kept(i, roadmaps)]
     )
 
     scores = skill_mastery(session, now=now, zone=zone)
@@ -263,7 +263,7 @@ def _skill_suggestions(
             )
         if len(out) >= SKILL_TOPICS:
             break
-    tagged_items = roadmap_service.items_for_skills(session=session, skills=[weak.skill])
+    tagged_items = roadmap_progress.items_for_skills(session=session, skills=[weak.skill])
     out += _roadmap_suggestions([i for i in tagged_items if _kept(i, roadmaps)], reason)
     return out
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from study_tracker.config import Settings
 from study_tracker.errors import RoadmapError, StudyError
-from study_tracker.roadmaps import library, reading, service
+from study_tracker.roadmaps import library, progress, reading, service
 from study_tracker.roadmaps.parse import repair
 from study_tracker.roadmaps.views import ImportResult, ItemView, MilestoneView, TopicView
 from study_tracker.web import errors
@@ -203,7 +203,7 @@ def delete_form(
 @router.get("/milestones", response_class=HTMLResponse)
 def milestones_page(request: Request, session: SessionDep) -> Response:
     ctx = {
-        "roadmaps": service.milestone_progress(session=session),
+        "roadmaps": progress.milestone_progress(session=session),
         "message": pop_flash(request),
     }
     return render(request, "milestones.html", ctx)
@@ -234,7 +234,7 @@ def _item_response(
     }
     if form.back.startswith("/milestones"):
         ctx["show_topic"] = True
-        board = next((r for r in service.milestone_progress(session=session) if r.slug == form.slug), None)
+        board = next((r for r in progress.milestone_progress(session=session) if r.slug == form.slug), None)
         ctx["r"] = board
         milestones = board.milestones if board else []
     else:
