@@ -87,7 +87,7 @@ def test_without_a_knowledge_base_nothing_is_cited(grader: OfflineGrader) -> Non
         ('{"key_points": [{"index": 0, "status": "covered"', "ok", "not valid JSON"),
         ("Sure! The learner covered the second point.", "ok", "no JSON object"),
         ("I'm sorry, but I can't help with grading this answer.", "ok", "declined to grade"),
-        (json.dumps({**GOOD, "grade": "great"}), "ok", "did not match the grading schema (grade:"),
+        (json.dumps({**GOOD, "grade": "great"}), "ok", "did not match the schema (grade:"),
         (json.dumps({**GOOD, "key_points": GOOD["key_points"][:2]}), "ok", "expected each of 0..2 once"),
         (
             json.dumps({**GOOD, "key_points": [{**GOOD["key_points"][0], "status": "partial"}]}),

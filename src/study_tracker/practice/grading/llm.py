@@ -11,8 +11,6 @@ answers instead, with a notice saying why, so grading never fails because of the
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import re
 from collections.abc import Sequence
@@ -34,6 +32,7 @@ from study_tracker.practice.grading.base import (
     KeyPointGrade,
     Status,
 )
+from study_tracker.practice.llm_reply import ReplyError, json_reply
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +64,6 @@ REPLY_SCHEMA: dict[str, Any] = {
 }
 
 
-@functools.cache
-def _validator() -> Any:
-    # jsonschema takes ~0.1 s to import; `study today` and the web app's start need not pay it.
-    import jsonschema
-
-    return jsonschema.Draft202012Validator(REPLY_SCHEMA)
-
-
 SYSTEM_PROMPT = (
     "You grade a learner's typed answer to an interview practice question against its numbered key "
     "points, as a strict interviewer. For each key point decide: 'covered' (the answer states it "
@@ -86,12 +77,6 @@ SYSTEM_PROMPT = (
     '"evidence": "the sentence of the answer you relied on, copied exactly, or null"}, ...], '
     '"grade": "good", "correction": "..."}'
 )
-# Replies that decline the task rather than grade it.
-_REFUSAL = re.compile(r"^\W*(i'?m sorry|sorry|i can(no|')t|i cannot|i am unable|i'm unable|as an ai)\b", re.I)
-
-
-class ReplyError(ValueError):
-    """The LLM's reply cannot be used; ``str()`` says why in a few words."""
 
 
 def build_messages(item: AnswerToGrade, passages: Sequence[SearchHit]) -> list[dict[str, str]]:
@@ -118,25 +103,7 @@ def parse_reply(reply: str, n_key_points: int) -> dict[str, Any]:
         ReplyError: a refusal, no JSON object, invalid JSON, a schema mismatch, or key points that
             are not each graded exactly once.
     """
-    body = reply.strip()
-    if not body:
-        raise ReplyError("the reply was empty")
-    if len(body) > MAX_REPLY_CHARS:
-        raise ReplyError(f"the reply was longer than {MAX_REPLY_CHARS:,} characters")
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0:
-        if _REFUSAL.search(body):
-            raise ReplyError(f"the LLM declined to grade ({' '.join(body.split())[:120]!r})")
-        raise ReplyError("the reply had no JSON object")
-    try:
-        data = json.loads(body[start : end + 1] if end > start else body[start:])
-    except json.JSONDecodeError as exc:
-        raise ReplyError(f"the reply was not valid JSON ({exc.msg} at character {exc.pos})") from None
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "the reply"
-        raise ReplyError(f"the reply did not match the grading schema ({where}: {first.message[:160]})")
+    data = json_reply(reply, REPLY_SCHEMA, max_chars=MAX_REPLY_CHARS, task="grade")
     indices = sorted(kp["index"] for kp in data["key_points"])
     if indices != list(range(n_key_points)):
         raise ReplyError(

@@ -10,9 +10,6 @@ wrong shape, a refusal, the endpoint down) loses only its own passages, with a n
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +20,7 @@ from study_tracker.content.curriculum import QuestionType
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, chat
 from study_tracker.knowledge.documents import Document
 from study_tracker.knowledge.embed.base import Encoder
+from study_tracker.practice.llm_reply import ReplyError, json_reply
 from study_tracker.practice.questions.candidate import MAX_KEY_POINT, MAX_KEY_POINTS, MAX_PROMPT, Candidate
 from study_tracker.practice.questions.sections import Section, plain, sections, walk
 from study_tracker.practice.questions.support import check_support
@@ -68,18 +66,6 @@ SYSTEM_PROMPT = (
     '{"questions": [{"passage": 1, "prompt": "...", "type": "concept", "key_points": ["...", "..."]}]}. '
     "type is one of: " + ", ".join(t.value for t in QuestionType) + "."
 )
-_REFUSAL = re.compile(r"^\W*(i'?m sorry|sorry|i can(no|')t|i cannot|i am unable|i'm unable|as an ai)\b", re.I)
-
-
-@functools.cache
-def _validator() -> Any:
-    import jsonschema  # ~0.1 s to import: only when an LLM is asked
-
-    return jsonschema.Draft202012Validator(REPLY_SCHEMA)
-
-
-class ReplyError(ValueError):
-    """The LLM's reply cannot be used; ``str()`` says why in a few words."""
 
 
 @dataclass(frozen=True)
@@ -138,25 +124,7 @@ def parse_reply(reply: str, n_passages: int) -> list[dict[str, Any]]:
         ReplyError: a refusal, no JSON object, invalid JSON, a schema mismatch, or a question that
             names a passage that was not given.
     """
-    body = reply.strip()
-    if not body:
-        raise ReplyError("the reply was empty")
-    if len(body) > MAX_REPLY_CHARS:
-        raise ReplyError(f"the reply was longer than {MAX_REPLY_CHARS:,} characters")
-    start, end = body.find("{"), body.rfind("}")
-    if start < 0:
-        if _REFUSAL.search(body):
-            raise ReplyError(f"the LLM declined ({' '.join(body.split())[:120]!r})")
-        raise ReplyError("the reply had no JSON object")
-    try:
-        data = json.loads(body[start : end + 1] if end > start else body[start:])
-    except json.JSONDecodeError as exc:
-        raise ReplyError(f"the reply was not valid JSON ({exc.msg} at character {exc.pos})") from None
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "the reply"
-        raise ReplyError(f"the reply did not match the schema ({where}: {first.message[:160]})")
+    data = json_reply(reply, REPLY_SCHEMA, max_chars=MAX_REPLY_CHARS, task="write questions")
     questions: list[dict[str, Any]] = data["questions"]
     for q in questions:
         if q["passage"] > n_passages:
