@@ -91,11 +91,11 @@ def test_roadmap_drill_and_skills(server, page, tmp_path: Path) -> None:  # type
     start_text = page.locator("#timer").inner_text()
     expect(page.locator("#timer")).not_to_have_text(start_text)
     for n, grade in enumerate(["Good", "Easy", "Good"], 1):
-        # expect() waits for the page the grade redirects to
-        expect(page.locator(".drill-head")).to_contain_text(f"Question {n} of 3")
-        page.get_by_text("Reveal the key points").click()
-        expect(page.locator("#keypoints li").first).to_be_visible()
-        page.get_by_role("button", name=grade, exact=True).click()
+        # The card loop: expect() waits for the next card to be swapped in.
+        expect(page.locator("#progress")).to_contain_text(f"{n} of 3")
+        page.get_by_role("button", name="Reveal the key points").click()
+        page.locator('#card[data-stage="reveal"]').wait_for()
+        page.get_by_role("button", name=grade).click()  # "3 Good": the key, then the grade
     summary = page.locator("#drill")
     expect(summary).to_contain_text("Answered 3 of 3")
     expect(summary.locator("#drill-results tr")).to_have_count(4)  # header + 3 questions

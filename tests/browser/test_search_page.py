@@ -36,13 +36,20 @@ def test_search_page_finds_highlights_and_filters(server, page, tmp_path: Path) 
     page.get_by_role("button", name="Search").click()
     first = page.locator(".search-hit").first
     first.wait_for()
-    assert "ranking.md" in first.inner_text() and "Negative sampling" in first.inner_text()
-    assert first.locator("mark").count() >= 1  # the passage is highlighted
+    # The document's title and section show; its path waits behind "Details".
+    assert "Ranking" in first.inner_text() and "Negative sampling" in first.inner_text()
+    assert "ranking.md" not in first.inner_text()
+    first.locator("details summary").first.click()
+    assert "ranking.md" in first.inner_text()
+    assert first.locator(".passage b").count() >= 1  # the query's words are marked in the passage
     assert "q=" in page.url  # htmx pushed the query: the page can be bookmarked and reloaded
     viewer = first.locator("header a").get_attribute("href")  # opened at the end (the source viewer)
 
     page.get_by_label("Pain points").select_option("true")
     expect(page.locator(".search-hit")).to_have_count(1)  # wait_for_function would need eval (CSP)
+    # The one pain point is off the query's topic: it is shown folded, under "Nothing relevant".
+    expect(page.locator(".nothing-relevant")).to_be_visible()
+    page.locator("details.closest > summary").click()
     assert "no idea what I am doing wrong" in page.locator(".search-hit").inner_text()
 
     assert viewer and viewer.startswith("/sources/view?") and viewer.endswith("#passage")
