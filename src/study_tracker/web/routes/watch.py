@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,6 +23,7 @@ from study_tracker.web import errors
 from study_tracker.web.deps import SettingsDep
 from study_tracker.web.rendering import see_other
 from study_tracker.web.routes.sources import _refused
+from study_tracker.web.security.flash import see_other_with
 
 router = APIRouter()
 
@@ -92,7 +92,7 @@ def watch_form(
         if added.new
         else (f"Already watching {added.folder.path}")
     )
-    return see_other(f"/sources?message={quote_plus(message)}")
+    return see_other_with(request, "/sources", message)
 
 
 @router.post("/sources/watch/remove", response_class=HTMLResponse)
@@ -105,7 +105,7 @@ def unwatch_form(
     except StudyError as exc:
         return _refused(request, settings, exc, {"unwatch": path})
     message = f"Stopped watching {Path(path).name}; removed {removed.files_removed} file(s) from the index"
-    return see_other(f"/sources?message={quote_plus(message)}")
+    return see_other_with(request, "/sources", message)
 
 
 @router.get("/api/watch", tags=["sources"])
