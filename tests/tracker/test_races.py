@@ -130,7 +130,8 @@ def test_a_double_click_on_todays_undo_undoes_one_entry(client) -> None:  # type
             ).status_code
             == 201
         )
-    page = client.get("/", params={"group": "swe"}).text
+    # Today's Undo opens a confirm page that names the entry; its button posts it.
+    page = client.get("/undo", params={"group": "swe"}).text
     entry = page.split('name="entry" value="')[1].split('"')[0]
     assert entry.startswith("completion:")
     first = client.post("/undo", data={"group": "swe", "entry": entry}, follow_redirects=False)

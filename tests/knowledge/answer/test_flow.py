@@ -16,10 +16,10 @@ from study_tracker.knowledge.answer.flow import (
     LLMNotConfigured,
     Turn,
     answer_question,
-    check_citations,
     choose_llm,
     stream_answer,
 )
+from study_tracker.knowledge.answer.prompt import check_citations
 from study_tracker.knowledge.ingest.pipeline import ingest_paths
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase
 from tests.knowledge.answer_helpers import answer_kb

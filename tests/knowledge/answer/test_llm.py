@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from study_tracker.knowledge.answer.flow import answer_question, build_messages, stream_answer
+from study_tracker.knowledge.answer.flow import answer_question, stream_answer
 from study_tracker.knowledge.answer.followup import Turn
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, chat, stream_chat
+from study_tracker.knowledge.answer.prompt import build_messages
 from tests.fake_llm import FakeLLM
 from tests.knowledge.answer_helpers import answer_kb
 

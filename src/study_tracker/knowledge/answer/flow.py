@@ -12,7 +12,6 @@ answer with a notice saying why.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,6 +21,7 @@ from study_tracker.errors import FieldError, IndexNotBuilt, InvalidQuery
 from study_tracker.knowledge.answer import followup
 from study_tracker.knowledge.answer.followup import Turn
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, LLMNotConfigured, chat, stream_chat
+from study_tracker.knowledge.answer.prompt import build_messages, check_citations
 from study_tracker.knowledge.answer.relevance import Evidence, coverage, terms
 from study_tracker.knowledge.answer.sentences import (
     asks_for_number,
@@ -71,7 +71,6 @@ FRAGMENT_PENALTY = 0.06
 W_NUMBER = 0.08
 REDUNDANT_TERMS = 0.8  # a sentence sharing this share of its terms with a chosen one adds nothing
 KEEP_RATIO = 0.75  # sentences scoring below this share of the best one are left out
-PASSAGE_CHARS_FOR_LLM = 1500
 DENSE_DEPTH = 50  # passages whose dense cosine is read (the best is the relevance signal)
 
 
@@ -280,46 +279,6 @@ def retrieve_passages(kb: KnowledgeBase, query: str, k: int) -> tuple[list[Searc
     so the top hit always scores about the same and cannot tell "relevant" from "closest of nothing".
     """
     return kb.search_with_dense(query, mode="hybrid", k=k, dense_k=DENSE_DEPTH)
-
-
-# --- LLM answers ---
-
-SYSTEM_PROMPT = (
-    "You answer a learner's question using only the numbered passages from their study notes. "
-    "After each sentence that uses a passage, cite it with its number in square brackets, like [2]. "
-    "Cite only the numbers given. If the passages do not answer the question, say so in one sentence. "
-    "Be concise: a short paragraph, plain text."
-)
-_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-
-
-def build_messages(question: str, hits: Sequence[SearchHit]) -> list[dict[str, str]]:
-    """The chat messages: the instructions, then the numbered passages and the question."""
-    parts = []
-    for n, h in enumerate(hits, 1):
-        where = " > ".join([h.title, *h.heading_path[1:]] if h.heading_path else [h.title])
-        text = h.text if len(h.text) <= PASSAGE_CHARS_FOR_LLM else h.text[:PASSAGE_CHARS_FOR_LLM] + " ..."
-        parts.append(f"[{n}] {where}\n{text.strip()}")
-    user = "Passages:\n\n" + "\n\n".join(parts) + f"\n\nQuestion: {question}"
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
-
-
-def check_citations(text: str, n_sources: int) -> tuple[str, set[int], tuple[int, ...]]:
-    """``text`` without citations outside 1..n_sources, the valid numbers cited, and those dropped."""
-    cited: set[int] = set()
-    dropped: set[int] = set()
-
-    def keep(m: re.Match[str]) -> str:
-        nums = [int(x) for x in re.findall(r"\d+", m.group(1))]
-        good = [x for x in nums if 1 <= x <= n_sources]
-        dropped.update(x for x in nums if not 1 <= x <= n_sources)
-        cited.update(good)
-        return "".join(f"[{x}]" for x in good)
-
-    cleaned = _CITATION.sub(keep, text)
-    if dropped:
-        cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned))
-    return cleaned.strip(), cited, tuple(sorted(dropped))
 
 
 def _llm_rewrite(question: str, history: Sequence[Turn], llm: LLMConfig) -> str:

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 
 from study_tracker.errors import KnowledgeError
-from study_tracker.knowledge.answer.flow import check_citations
 from study_tracker.knowledge.answer.llm import LLMConfig, LLMError, chat
+from study_tracker.knowledge.answer.prompt import check_citations
 from study_tracker.knowledge.search.knowledge_base import KnowledgeBase, SearchHit
 from study_tracker.practice.grading.base import (
     GRADE_NAMES,
