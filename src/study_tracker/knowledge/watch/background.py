@@ -37,6 +37,10 @@ def ingest_in_child(settings: Settings, stop: threading.Event, *, poll_s: float 
         # whose process died is reported failed by read_job.
         while not stop.wait(poll_s):
             current = job_status.read_job(settings, job.id)
+            if current is not None and current.state == "queued":
+                # Queued just as the last worker found the queue empty and was exiting: start
+                # another once it has gone (the Sources page's polling does the same).
+                jobs.ensure_worker(settings)
             if current is None or current.state in FINISHED:
                 if current is not None and current.error:
                     log.warning(
