@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from study_tracker.db.engine import session_scope
+from study_tracker.roadmaps import progress
 from study_tracker.roadmaps import service as roadmaps
 from tests.cli_helpers import study
 
@@ -30,7 +31,7 @@ def _import(settings) -> None:  # type: ignore[no-untyped-def]
 
 def _next_topics(settings) -> list[str]:  # type: ignore[no-untyped-def]
     with session_scope(settings.db_url) as s:
-        items = roadmaps.next_items(session=s, today=date(2026, 11, 22))
+        items = progress.next_items(session=s, today=date(2026, 11, 22))
     return [i.key for i in items if i.roadmap == SLUG]
 
 
