@@ -19,8 +19,9 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -76,10 +77,8 @@ def export_onnx(info: ModelInfo, dest: Path) -> Path:
     sample = torch.ones(2, 8, dtype=torch.long)
     args = tuple(sample if n != "token_type_ids" else torch.zeros_like(sample) for n in names)
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"embedding": {0: "batch"}}
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=dest.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> dict[str, Any]:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # tracer warnings about constant shapes are expected here
             torch.onnx.export(
@@ -92,7 +91,21 @@ def export_onnx(info: ModelInfo, dest: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
-        Path(tmp + ".json").write_text(json.dumps({"inputs": names, "model_id": info.model_id}))
+        return {"inputs": names, "model_id": info.model_id}
+
+    return _write_model(dest, write)
+
+
+def _write_model(dest: Path, write: Callable[[str], dict[str, Any]]) -> Path:
+    """Write a model file and its JSON sidecar atomically: ``write(tmp)`` writes the model to
+    ``tmp`` and returns the sidecar; both are renamed into place only when it succeeded, and
+    nothing is left behind when it fails."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=dest.parent)
+    os.close(fd)
+    try:
+        sidecar = write(tmp)
+        Path(tmp + ".json").write_text(json.dumps(sidecar))
         os.replace(tmp + ".json", dest.with_suffix(".json"))
         os.replace(tmp, dest)
     finally:
@@ -112,10 +125,7 @@ def quantize_onnx(source: Path, dest: Path) -> Path:
     """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".onnx", dir=dest.parent)
-    os.close(fd)
-    try:
+    def write(tmp: str) -> dict[str, Any]:
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # it logs a pre-processing tip at WARNING on every call
@@ -123,20 +133,15 @@ def quantize_onnx(source: Path, dest: Path) -> Path:
             quantize_dynamic(str(source), tmp, weight_type=QuantType.QInt8, per_channel=True)
         finally:
             root.setLevel(level)
-        sidecar = (
+        sidecar: dict[str, Any] = (
             json.loads(source.with_suffix(".json").read_text())
             if source.with_suffix(".json").is_file()
             else {}
         )
         sidecar["model_id"] = dest.stem
-        Path(tmp + ".json").write_text(json.dumps(sidecar))
-        os.replace(tmp + ".json", dest.with_suffix(".json"))
-        os.replace(tmp, dest)
-    finally:
-        for leftover in (tmp, tmp + ".json"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
-    return dest
+        return sidecar
+
+    return _write_model(dest, write)
 
 
 def ensure_model_file(info: ModelInfo, knowledge_dir: Path) -> Path:
